@@ -1,0 +1,93 @@
+"""The pipeline: channel.toml and articles -> model -> artwork -> feed -> validation -> dist/.
+All of it is computed first and written once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packager.artwork import render_artwork
+from packager.config import Channel, load_channel
+from packager.errors import ArticleError, PackagerError
+from packager.feed import build_feed, serialize
+from packager.model import Article, Rendition
+from packager.sources import read_articles
+from packager.validate import DEFAULT_PROFILE, Report, validate_feed
+from packager.writer import FEED_NAME, DistWriter
+
+DEFAULT_OUT = "dist"
+
+
+class BuildFailed(PackagerError):
+    def __init__(self, message: str, result: "BuildResult"):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass
+class BuildResult:
+    channel: Channel
+    out: Path
+    feed: dict | None = None
+    body: bytes | None = None
+    report: Report | None = None
+    articles: list[Article] = field(default_factory=list)
+    renditions: dict[str, Rendition] = field(default_factory=dict)
+    skipped: list[ArticleError] = field(default_factory=list)
+
+    @property
+    def feed_path(self) -> Path:
+        return self.out / FEED_NAME
+
+    @property
+    def item_count(self) -> int:
+        return len(self.renditions)
+
+
+def _drop_items_with_errors(result: BuildResult, report: Report) -> bool:
+    """A finding inside an item skips that article (reported like any bad article)."""
+    by_id = {a.id: a for a in result.articles}
+    dropped = False
+    for f in report.errors:
+        article = by_id.get(f.item_id) if f.item_id else None
+        if article is not None and article.id in result.renditions:
+            del result.renditions[article.id]
+            field_name = f.path.split(".")[-1]
+            result.skipped.append(ArticleError(article.source, field_name, f"{f.message} ({f.code} at {f.path})"))
+            dropped = True
+    return dropped
+
+
+def build(channel_dir: Path | str, out: Path | str | None = None, profile: str = DEFAULT_PROFILE,
+          jobs: int | None = None, write: bool = True) -> BuildResult:
+    channel = load_channel(channel_dir)
+    out = Path(out) if out is not None else channel.root / DEFAULT_OUT
+    result = BuildResult(channel=channel, out=out)
+    DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
+
+    articles, errors = read_articles(channel)
+    result.articles = articles
+    result.skipped.extend(errors)
+    cache_dir = out if out.is_dir() else None
+    renditions, art_errors = render_artwork(articles, channel.artwork, cache_dir=cache_dir, jobs=jobs)
+    result.renditions = renditions
+    result.skipped.extend(art_errors)
+
+    for _ in range(3):
+        feed = build_feed(channel, articles, result.renditions)
+        body = serialize(feed)
+        report = validate_feed(feed, body, profile=profile, source=str(out / FEED_NAME))
+        if report.valid or not _drop_items_with_errors(result, report):
+            break
+    result.feed, result.body, result.report = feed, body, report
+    result.skipped.sort(key=lambda e: e.source)
+    if not report.valid:
+        raise BuildFailed(f"{channel.root}: no valid feed could be written", result)
+
+    if write:
+        writer = DistWriter(out)
+        for rendition in {r.relpath: r for r in result.renditions.values()}.values():
+            writer.add(rendition.relpath, rendition.data or None, rendition.origin)
+        writer.add(FEED_NAME, body)
+        writer.commit()
+    return result

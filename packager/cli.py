@@ -1,0 +1,183 @@
+"""The roku-packager command line: a thin layer over build, validate and publish.
+
+Exit codes: 0 success; 1 the work failed (no valid feed, an invalid feed, a failed publish,
+or --strict with skipped articles); 2 usage errors and input that can't be read."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from packager import __version__
+from packager.errors import ConfigError, FeedReadError, PackagerError, PublishError
+from packager.writer import OutputError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _err(message: str) -> None:
+    print(f"roku-packager: {message}", file=sys.stderr)
+
+
+def _print_build(result, quiet: bool = False) -> None:
+    for w in result.channel.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for e in result.skipped:
+        print(f"skipped: {e}", file=sys.stderr)
+    if result.report is not None:
+        for f in result.report.warnings:
+            where = f" (item {f.item_id})" if f.item_id else ""
+            print(f"warning: {f.code} {f.path}{where}: {f.message}", file=sys.stderr)
+
+
+def cmd_build(args) -> int:
+    from packager.build import BuildFailed, build
+
+    try:
+        result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs)
+    except BuildFailed as e:
+        _print_build(e.result)
+        if e.result.report is not None:
+            for f in e.result.report.errors:
+                print(f"error: {f.code} {f.path}: {f.message}", file=sys.stderr)
+        _err(str(e))
+        return EXIT_FAILED
+    _print_build(result)
+    n = result.item_count
+    print(f"wrote {result.feed_path} ({n} item{'s' * (n != 1)}, {len(result.body):,} bytes); "
+          f"{len(result.skipped)} article{'s' * (len(result.skipped) != 1)} skipped")
+    if args.strict and result.skipped:
+        _err(f"--strict: {len(result.skipped)} article(s) were skipped")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from packager.validate import format_text, read_feed_input, validate_bytes
+
+    body, name = read_feed_input(args.feed, timeout=args.timeout)
+    if args.assets is not None and not Path(args.assets).is_dir():
+        raise FeedReadError(f"--assets {args.assets}: not a folder")
+    report = validate_bytes(body, profile=args.profile, assets=Path(args.assets) if args.assets else None,
+                            base_url=args.base_url, source=name)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(format_text(report))
+    return EXIT_OK if report.valid else EXIT_FAILED
+
+
+def _target(args, channel) -> str:
+    if args.to:
+        return args.to
+    if channel.publish.target:
+        return channel.publish.target
+    return (channel.root / "public").as_uri()
+
+
+def cmd_publish(args) -> int:
+    from packager.build import BuildFailed, build
+    from packager.publish import publish_tree
+    from packager.stores import open_store
+
+    try:
+        result = build(args.channel_dir, out=args.out, jobs=args.jobs)
+    except BuildFailed as e:
+        _print_build(e.result)
+        _err(f"{e}; nothing was published")
+        return EXIT_FAILED
+    _print_build(result)
+    if args.strict and result.skipped:
+        _err(f"--strict: {len(result.skipped)} article(s) were skipped; nothing was published")
+        return EXIT_FAILED
+    channel = result.channel
+    target = _target(args, channel)
+    store = open_store(target, channel.publish, endpoint_url=args.endpoint_url, region=args.region,
+                       profile=args.aws_profile, acl=args.acl)
+    summary = publish_tree(result.out, store, jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run)
+    print(summary.line())
+    if not args.dry_run:
+        print(f"feed: {store.describe('feed.json')}")
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        _err(message)
+        raise SystemExit(EXIT_USAGE)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from packager.validate import DEFAULT_PROFILE, PROFILES
+
+    p = _Parser(prog="roku-packager", description=(
+        "Turn a channel folder of articles and photos into a validated Roku Direct Publisher "
+        "feed with 16:9 artwork, and publish it to S3 or a folder."),
+        epilog="Exit codes: 0 ok; 1 failed (invalid feed, nothing valid to write, publish failed, "
+               "--strict with skipped articles); 2 usage error or unreadable input.")
+    p.add_argument("--version", action="version", version=f"roku-packager {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    b = sub.add_parser("build", help="build feed.json and artwork into an output folder",
+                       description="Build CHANNEL_DIR into DIR/feed.json and DIR/artwork/ (default DIR: CHANNEL_DIR/dist).")
+    b.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    b.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist); replaced atomically")
+    b.add_argument("--strict", action="store_true", help="exit 1 if any article was skipped")
+    b.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
+    b.add_argument("--jobs", type=int, metavar="N", help="render artwork on N threads (default: CPU count)")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="check any Direct Publisher JSON feed",
+                       description="Check a DP JSON feed: schema, rules, and what Roku's consumers need.")
+    v.add_argument("feed", metavar="FEED", help="a path, - for stdin, or an http(s) URL")
+    v.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"rule set (default {DEFAULT_PROFILE})")
+    v.add_argument("--format", choices=("text", "json"), default="text", help="report format (default text)")
+    v.add_argument("--assets", metavar="DIR", help="check thumbnails: the folder the feed's base URL maps to")
+    v.add_argument("--base-url", metavar="URL", help="base URL of --assets (default: common prefix of thumbnail URLs)")
+    v.add_argument("--timeout", type=float, default=10.0, help="seconds to wait when FEED is a URL (default 10)")
+    v.set_defaults(func=cmd_validate)
+
+    u = sub.add_parser("publish", help="build, then upload the tree (artwork first, feed.json last)",
+                       description="Build CHANNEL_DIR, then upload what changed to TARGET: artwork first, "
+                                   "a history copy, feed.json last.")
+    u.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    u.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix or file:///abs/path (default: [publish] target, else CHANNEL_DIR/public)")
+    u.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, R2, B2, Spaces, Wasabi)")
+    u.add_argument("--region", help="S3 region")
+    u.add_argument("--profile", dest="aws_profile", metavar="NAME", help="AWS credentials profile")
+    u.add_argument("--acl", choices=("public-read", "private"), help="object ACL (default: none; many buckets forbid ACLs)")
+    u.add_argument("--out", metavar="DIR", type=Path, help="build folder (default: CHANNEL_DIR/dist)")
+    u.add_argument("--dry-run", action="store_true", help="print what would be uploaded and change nothing")
+    u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
+    u.add_argument("--jobs", dest="publish_jobs", type=int, metavar="N", help="parallel uploads (default 8)")
+    u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    u.set_defaults(func=cmd_publish)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, FeedReadError, OutputError) as e:
+        _err(str(e))
+        return EXIT_USAGE
+    except PublishError as e:
+        _err(f"publish failed: {e}")
+        return EXIT_FAILED
+    except PackagerError as e:
+        _err(str(e))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _err("interrupted; the previous output and live feed are unchanged")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

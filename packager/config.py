@@ -1,0 +1,235 @@
+"""channel.toml -> a Channel: the settings every later stage reads."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packager.errors import ConfigError
+from packager.vocab import CATEGORY_ORDERS, GENRES
+
+CONFIG_NAME = "channel.toml"
+MIN_WIDTH, MIN_HEIGHT = 800, 450
+
+_KNOWN = {
+    "channel": {"provider_name", "language", "base_url", "articles", "genres"},
+    "artwork": {"width", "height", "quality", "background", "max_pixels"},
+    "publish": {"target", "endpoint_url", "region", "profile", "path_style", "acl",
+                "checksums", "jobs", "retries", "keep_history"},
+}
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    order: str
+    query: str | None = None
+    playlist: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtworkSettings:
+    width: int = 1280
+    height: int = 720
+    quality: int = 85
+    background: tuple[int, int, int] = (255, 255, 255)
+    max_pixels: int = 100_000_000
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    target: str | None = None
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    path_style: bool = False
+    acl: str | None = None
+    checksums: str | None = None
+    jobs: int = 8
+    retries: int = 5
+    keep_history: int = 5
+
+
+@dataclass(frozen=True)
+class Channel:
+    root: Path
+    provider_name: str
+    language: str
+    base_url: str
+    articles_dir: Path
+    genres: tuple[str, ...]
+    artwork: ArtworkSettings
+    categories: tuple[Category, ...] = ()
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    warnings: tuple[str, ...] = ()
+
+
+def _fail(key: str, message: str) -> ConfigError:
+    return ConfigError(f"{CONFIG_NAME}: {key}: {message}")
+
+
+def _string(table: dict, section: str, key: str, required: bool = False) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise _fail(f"[{section}] {key}", "is required")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(f"[{section}] {key}", "must be a non-empty string")
+    return value.strip()
+
+
+def _int(table: dict, section: str, key: str, default: int, lo: int, hi: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _fail(f"[{section}] {key}", f"must be a whole number from {lo} to {hi}, got {value!r}")
+    return value
+
+
+def parse_color(value: str, key: str) -> tuple[int, int, int]:
+    m = re.fullmatch(r"#?([0-9a-fA-F]{6})", value.strip()) if isinstance(value, str) else None
+    if not m:
+        raise _fail(key, f"must be a colour like \"#1a1a1a\", got {value!r}")
+    h = m.group(1)
+    return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
+
+
+def check_genres(values, key: str) -> tuple[str, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise _fail(key, "must be a list of strings, e.g. [\"news\"]")
+    out = []
+    for v in values:
+        g = v.strip().lower()
+        if g not in GENRES:
+            raise _fail(key, f"{v!r} is not a Roku genre; use one of: {', '.join(GENRES)}")
+        if g not in out:
+            out.append(g)
+    return tuple(out)
+
+
+def query_operator_problem(query: str) -> str | None:
+    """Roku queries are tags joined by AND or by OR, never both."""
+    words = set(re.findall(r"\b(AND|OR)\b", query))
+    if len(words) > 1:
+        return f"query {query!r} mixes AND and OR; Roku supports only one of them per query"
+    return None
+
+
+def _categories(raw) -> tuple[Category, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail("[[categories]]", "must be an array of tables ([[categories]])")
+    out = []
+    names = set()
+    for i, cat in enumerate(raw, 1):
+        key = f"[[categories]] #{i}"
+        if not isinstance(cat, dict):
+            raise _fail(key, "must be a table")
+        name = _string(cat, f"categories #{i}", "name", required=True)
+        key = f"[[categories]] {name!r}"
+        query, playlist = cat.get("query"), cat.get("playlist")
+        if (query is None) == (playlist is None):
+            raise _fail(key, "needs exactly one of query = \"tag\" or playlist = \"name\"")
+        for k, v in (("query", query), ("playlist", playlist)):
+            if v is not None and (not isinstance(v, str) or not v.strip()):
+                raise _fail(key, f"{k} must be a non-empty string")
+        if query is not None and (problem := query_operator_problem(query)):
+            raise _fail(key, problem)
+        if playlist is not None and len(playlist.strip()) > 20:
+            raise _fail(key, "playlist names are at most 20 characters")
+        order = cat.get("order", "manual" if playlist is not None else "most_recent")
+        if order not in CATEGORY_ORDERS:
+            raise _fail(key, f"order {order!r} is not one of {', '.join(CATEGORY_ORDERS)}")
+        if order == "manual" and playlist is None:
+            raise _fail(key, "order \"manual\" needs a playlist; use most_recent or chronological with a query")
+        if name in names:
+            raise _fail(key, "two categories have this name; rows need distinct names")
+        names.add(name)
+        out.append(Category(name=name, order=order,
+                            query=query.strip() if query else None,
+                            playlist=playlist.strip() if playlist else None))
+    return tuple(out)
+
+
+def _artwork(table: dict) -> ArtworkSettings:
+    width = _int(table, "artwork", "width", 1280, MIN_WIDTH, 7680)
+    height = _int(table, "artwork", "height", 720, MIN_HEIGHT, 4320)
+    if width * 9 != height * 16:
+        raise _fail("[artwork] width/height", f"{width}x{height} is not 16:9; try 1280x720 or 1920x1080")
+    quality = _int(table, "artwork", "quality", 85, 1, 95)
+    background = parse_color(table.get("background", "#ffffff"), "[artwork] background")
+    max_pixels = _int(table, "artwork", "max_pixels", 100_000_000, 1_000_000, 1_000_000_000)
+    return ArtworkSettings(width, height, quality, background, max_pixels)
+
+
+def _publish(table: dict) -> PublishSettings:
+    s = {k: _string(table, "publish", k) for k in ("target", "endpoint_url", "region", "profile", "acl", "checksums")}
+    path_style = table.get("path_style", False)
+    if not isinstance(path_style, bool):
+        raise _fail("[publish] path_style", "must be true or false")
+    if s["checksums"] not in (None, "when_required", "when_supported"):
+        raise _fail("[publish] checksums", "must be \"when_required\" or \"when_supported\"")
+    return PublishSettings(
+        **s, path_style=path_style,
+        jobs=_int(table, "publish", "jobs", 8, 1, 64),
+        retries=_int(table, "publish", "retries", 5, 1, 20),
+        keep_history=_int(table, "publish", "keep_history", 5, 0, 1000),
+    )
+
+
+def load_channel(channel_dir: Path | str) -> Channel:
+    root = Path(channel_dir)
+    path = root / CONFIG_NAME
+    if not root.is_dir():
+        raise ConfigError(f"{root}: not a folder; give the channel folder that holds {CONFIG_NAME}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; a channel folder needs a {CONFIG_NAME}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: can't be read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    root = root.resolve()
+
+    warnings = []
+    for section, known in _KNOWN.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise _fail(f"[{section}]", "must be a table")
+        for key in table:
+            if key not in known:
+                warnings.append(f"{CONFIG_NAME}: [{section}] {key}: unknown setting, ignored")
+
+    ch = data.get("channel")
+    if not isinstance(ch, dict):
+        raise _fail("[channel]", "is required (provider_name, language, base_url)")
+    provider = _string(ch, "channel", "provider_name", required=True)
+    language = _string(ch, "channel", "language", required=True)
+    if not _LANGUAGE.match(language):
+        raise _fail("[channel] language", f"{language!r} is not an ISO 639 code like \"en\" or \"en-US\"")
+    base_url = _string(ch, "channel", "base_url", required=True)
+    if not re.match(r"^https?://[^\s/]+", base_url):
+        raise _fail("[channel] base_url", f"{base_url!r} must be an http(s) URL, e.g. https://cdn.example.com/tv/")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    articles = _string(ch, "channel", "articles") or "articles"
+    from packager.safepath import resolve_inside
+    try:
+        articles_dir = resolve_inside(root, root, articles)
+    except ValueError as e:
+        raise _fail("[channel] articles", str(e)) from None
+    genres = check_genres(ch.get("genres", ["news"]), "[channel] genres") or ("news",)
+
+    return Channel(
+        root=root, provider_name=provider, language=language, base_url=base_url,
+        articles_dir=articles_dir, genres=genres,
+        artwork=_artwork(data.get("artwork", {})),
+        categories=_categories(data.get("categories")),
+        publish=_publish(data.get("publish", {})),
+        warnings=tuple(warnings),
+    )

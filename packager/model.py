@@ -1,0 +1,44 @@
+"""The channel model: articles as the rest of the pipeline sees them, already checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Video:
+    url: str
+    duration: int  # whole seconds, rounded up
+    video_type: str  # HLS|DASH|SMOOTH|MP4|MOV|M4V
+    quality: str = "HD"
+    bitrate: int | None = None  # kbps
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # path relative to the channel folder, for messages
+    id: str
+    title: str
+    date: datetime  # timezone-aware
+    short_description: str
+    long_description: str | None
+    tags: tuple[str, ...]
+    genres: tuple[str, ...]
+    photo: Path
+    video: Video
+    photo_caption: str | None = None
+    body_text: str = ""
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One rendered artwork file, named by the hash of its source bytes and settings."""
+    relpath: str  # e.g. artwork/3f2a….jpg, relative to the output folder
+    width: int
+    height: int
+    data: bytes = field(repr=False, compare=False, default=b"")
+    # An identical file from an earlier build: linked instead of rendered and written again.
+    origin: Path | None = None

@@ -1,0 +1,266 @@
+"""Read a channel's articles (Markdown with YAML front matter, or JSON) into Articles.
+Each bad article becomes one ArticleError; the others are read on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from packager.config import Channel
+from packager.errors import ArticleError
+from packager.model import Article, Video
+from packager.safepath import is_inside, resolve_inside
+from packager.textfields import compose_text
+from packager.text import markdown_to_text, normalize_tag
+from packager.vocab import BITRATE_REQUIRED, GENRES, VIDEO_QUALITIES, VIDEO_TYPES
+
+ARTICLE_SUFFIXES = (".md", ".markdown", ".json")
+_ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
+_EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
+
+
+def article_files(channel: Channel) -> list[Path]:
+    """Article files in a stable order; names starting with . or _ are ignored."""
+    root = channel.articles_dir
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith((".", "_")) for part in rel.parts):
+            continue
+        if path.suffix.lower() in ARTICLE_SUFFIXES and (path.is_file() or path.is_symlink()):
+            found.append(path)
+    return found
+
+
+def read_articles(channel: Channel) -> tuple[list[Article], list[ArticleError]]:
+    articles, errors = [], []
+    seen: dict[str, str] = {}
+    for path in article_files(channel):
+        try:
+            article = read_article(channel, path)
+        except ArticleError as e:
+            errors.append(e)
+            continue
+        if article.id in seen:
+            errors.append(ArticleError(article.source, "id", f"{article.id!r} is also the id of {seen[article.id]}; give one of them another id"))
+            continue
+        seen[article.id] = article.source
+        articles.append(article)
+    return articles, errors
+
+
+def _source_name(channel: Channel, path: Path) -> str:
+    try:
+        return path.relative_to(channel.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_article(channel: Channel, path: Path) -> Article:
+    source = _source_name(channel, path)
+    if not is_inside(channel.root, path):
+        raise ArticleError(source, None, "is a link that leads outside the channel folder; copy the file in instead")
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ArticleError(source, None, f"is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
+    except OSError as e:
+        raise ArticleError(source, None, f"can't be read: {e.strerror or e}") from None
+    if path.suffix.lower() == ".json":
+        fields, body = _parse_json(source, raw)
+    else:
+        fields, body = _parse_markdown(source, raw)
+    return build_article(channel, source, path, fields, body)
+
+
+def _parse_json(source: str, raw: str) -> tuple[dict, str]:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ArticleError(source, None, f"not valid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    if not isinstance(data, dict):
+        raise ArticleError(source, None, "must hold one JSON object with the article's fields")
+    body = data.get("body", "")
+    if not isinstance(body, str):
+        raise ArticleError(source, "body", "must be a string of Markdown or HTML")
+    return data, body
+
+
+def _parse_markdown(source: str, raw: str) -> tuple[dict, str]:
+    lines = raw.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise ArticleError(source, "front matter", "the file must start with a '---' line, then YAML fields, then '---'")
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise ArticleError(source, "front matter", "no closing '---' line after the YAML fields")
+    try:
+        data = yaml.safe_load("".join(lines[1:end]))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ArticleError(source, "front matter", f"invalid YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ArticleError(source, "front matter", "must be YAML fields (key: value), not a list or a single value")
+    return data, "".join(lines[end + 1:])
+
+
+def normalize_id(raw: str) -> str:
+    """Roku ids: [A-Za-z0-9_-], at most 50 characters. Longer or odd ones keep a readable
+    prefix plus a short hash of the original, so they stay stable and distinct."""
+    if _ID_OK.match(raw):
+        return raw
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-") or "item"
+    if clean == raw[:50] and len(raw) <= 50:
+        return clean
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
+    return f"{clean[:41].rstrip('-')}-{digest}"
+
+
+def _text(fields: dict, source: str, key: str, required: bool = False) -> str | None:
+    value = fields.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ArticleError(source, key, "is required")
+        return None
+    if not isinstance(value, str):
+        raise ArticleError(source, key, f"must be text, got {type(value).__name__} {value!r}; put it in quotes")
+    return value.strip()
+
+
+def parse_date(value, source: str, key: str = "date") -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise ArticleError(source, key, f"{value!r} is not a date; write 2016-09-28 or 2016-09-28T14:05:00+00:00") from None
+    elif value is None:
+        raise ArticleError(source, key, "is required (publication time, e.g. 2016-09-28T14:05:00+00:00)")
+    else:
+        raise ArticleError(source, key, f"{value!r} is not a date; write 2016-09-28 or 2016-09-28T14:05:00+00:00")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def _tags(fields: dict, source: str) -> tuple[str, ...]:
+    raw = fields.get("tags")
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(t, (str, int)) and not isinstance(t, bool) for t in raw):
+        raise ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]")
+    out: list[str] = []
+    for t in raw:
+        tag = normalize_tag(str(t))
+        if not tag:
+            continue
+        if len(tag) > 20:
+            raise ArticleError(source, "tags", f"{tag!r} is {len(tag)} characters; Roku allows at most 20")
+        if tag not in out:
+            out.append(tag)
+    return tuple(out)
+
+
+def _genres(fields: dict, source: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = fields.get("genres")
+    if raw is None:
+        return default
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
+        raise ArticleError(source, "genres", "must be a list of Roku genres, e.g. [news]")
+    out: list[str] = []
+    for g in raw:
+        genre = g.strip().lower()
+        if genre not in GENRES:
+            raise ArticleError(source, "genres", f"{g!r} is not a Roku genre; use one of: {', '.join(GENRES)}")
+        if genre not in out:
+            out.append(genre)
+    return tuple(out) or default
+
+
+def _video(fields: dict, source: str) -> Video:
+    raw = fields.get("video")
+    if raw is None:
+        raise ArticleError(source, "video", "is required: give url and duration (seconds)")
+    if not isinstance(raw, dict):
+        raise ArticleError(source, "video", "must be fields: url, duration, and optionally type, quality, bitrate")
+    url = raw.get("url")
+    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+\S*$", url.strip()):
+        raise ArticleError(source, "video.url", f"{url!r} is not an http(s) URL")
+    url = url.strip()
+    duration = raw.get("duration")
+    if duration is None:
+        raise ArticleError(source, "video.duration", "is required: the video's length in seconds")
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
+        raise ArticleError(source, "video.duration", f"{duration!r} must be a positive number of seconds")
+    vtype = raw.get("type")
+    if vtype is None:
+        ext = Path(urlsplit(url).path).suffix.lower()
+        vtype = _EXTENSION_TYPES.get(ext)
+        if vtype is None:
+            raise ArticleError(source, "video.type", f"can't tell the type from the URL's extension {ext or '(none)'!r}; set type: to one of {', '.join(VIDEO_TYPES)}")
+    elif not isinstance(vtype, str) or vtype.strip().upper() not in VIDEO_TYPES:
+        raise ArticleError(source, "video.type", f"{vtype!r} is not one of {', '.join(VIDEO_TYPES)}")
+    vtype = vtype.strip().upper()
+    quality = raw.get("quality", "HD")
+    if not isinstance(quality, str) or quality.strip().upper() not in VIDEO_QUALITIES:
+        raise ArticleError(source, "video.quality", f"{quality!r} is not one of {', '.join(VIDEO_QUALITIES)}")
+    bitrate = raw.get("bitrate")
+    if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate <= 0):
+        raise ArticleError(source, "video.bitrate", f"{bitrate!r} must be a positive whole number of kbps")
+    if bitrate is None and vtype in BITRATE_REQUIRED:
+        raise ArticleError(source, "video.bitrate", f"is required for {vtype} files: the average bitrate in kbps, e.g. 2500")
+    return Video(url=url, duration=math.ceil(duration), video_type=vtype,
+                 quality=quality.strip().upper(), bitrate=bitrate)
+
+
+def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str) -> Article:
+    raw_id = fields.get("id", path.stem)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
+        raise ArticleError(source, "id", f"{raw_id!r} must be a short text id, e.g. us-troops-iraq")
+    article_id = normalize_id(str(raw_id).strip())
+    title = _text(fields, source, "title", required=True)
+    when = parse_date(fields.get("date"), source)
+    summary = _text(fields, source, "summary")
+    caption = _text(fields, source, "photo_caption")
+    photo_ref = _text(fields, source, "photo", required=True)
+    try:
+        photo = resolve_inside(channel.root, path.parent, photo_ref)
+    except ValueError as e:
+        raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
+    video = _video(fields, source)
+    body_text = markdown_to_text(body) if body.strip() else ""
+    texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields)
+    if not texts["title"]:
+        raise ArticleError(source, "title", "is empty once markup is removed")
+    if not texts["short_description"]:
+        raise ArticleError(source, "summary", "the article has no summary and an empty body; add a summary")
+    return Article(
+        source=source, id=article_id, title=texts["title"], date=when,
+        short_description=texts["short_description"], long_description=texts["long_description"],
+        tags=_tags(fields, source), genres=_genres(fields, source, channel.genres),
+        photo=photo, photo_caption=caption, video=video, body_text=body_text,
+    )

@@ -1,0 +1,45 @@
+"""Compose an item's title and descriptions with the Jinja2 templates in templates/text/.
+Templates run in a sandbox with autoescape off: their output is plain text, and article data
+can never reach Python objects through them."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from packager.resources import templates_dir
+from packager.text import collapse, cut, html_to_text
+
+SHORT_MAX = 200
+LONG_MAX = 500
+
+
+@cache
+def _environment() -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir() / "text")),
+        autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
+    )
+
+
+def _render(name: str, context: dict) -> str:
+    return collapse(_environment().get_template(name).render(context))
+
+
+def compose_text(channel, *, title: str, summary: str | None, body_text: str, fields: dict) -> dict:
+    context = {
+        "title": html_to_text(title),
+        "summary": html_to_text(summary) if summary else "",
+        "body": body_text,
+        "provider_name": channel.provider_name,
+    }
+    short = cut(_render("short_description.j2", context), SHORT_MAX)
+    long = cut(_render("long_description.j2", context), LONG_MAX)
+    return {
+        "title": _render("title.j2", context),
+        "short_description": short,
+        # Roku requires longDescription to differ from shortDescription.
+        "long_description": long if long and long != short else None,
+    }

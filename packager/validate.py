@@ -1,0 +1,635 @@
+"""Check a Direct Publisher feed: the body, the project's JSON Schema, the rules a schema
+can't express, and what Roku's real consumers demand (profiles). Every finding has a stable
+rule code, a JSON path and a message that says what to change."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote
+
+from jsonschema import Draft202012Validator
+
+from packager.errors import FeedReadError
+from packager.vocab import BITRATE_REQUIRED, SHORT_FORM_MAX_SECONDS, TEMPLATE_MAX_BODY, feed_schema
+
+PROFILES = ("spec", "roku-template", "strict")
+DEFAULT_PROFILE = "roku-template"
+ITEM_ARRAYS = ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds")
+_ITEM_KIND = {"movies": "movie", "series": "series", "shortFormVideos": "shortFormVideo",
+              "tvSpecials": "tvSpecial", "liveFeeds": "liveFeed"}
+
+# Every rule code, its default severity and what it means. The README lists these.
+RULES: dict[str, tuple[str, str]] = {
+    "DP001": ("error", "body starts with a UTF-8 byte order mark"),
+    "DP002": ("error", "body does not start with '{' (leading whitespace or not a JSON object)"),
+    "DP003": ("error", "body is not valid UTF-8"),
+    "DP004": ("error", "body is 500 KiB or more: Roku's conversion template refuses it"),
+    "DP101": ("error", "required field missing"),
+    "DP102": ("error", "wrong type (e.g. rating as a string, duration as text)"),
+    "DP103": ("error", "bad format: dates YYYY-MM-DD, datetimes with offset, http(s) URLs, language codes, hh:mm:ss"),
+    "DP104": ("error", "value not in the allowed list (genre, quality, videoType, rating, role, ...)"),
+    "DP105": ("error", "text too long or empty"),
+    "DP106": ("warning", "unknown key (error in the strict profile)"),
+    "DP107": ("error", "array empty where at least one entry is required"),
+    "DP108": ("error", "number out of range"),
+    "DP109": ("error", "series needs exactly one of seasons or episodes"),
+    "DP201": ("error", "id used more than once in the feed (episodes included)"),
+    "DP202": ("error", "playlist itemId matches no item"),
+    "DP203": ("error", "playlist itemId is an episode"),
+    "DP204": ("error", "category needs exactly one of playlistName or query"),
+    "DP205": ("error", "order 'manual' without a playlist"),
+    "DP206": ("error", "query mixes AND and OR"),
+    "DP207": ("warning", "query tag matches no item"),
+    "DP208": ("error", "longDescription equals shortDescription"),
+    "DP209": ("error", "seasonNumber or episodeNumber repeated within its parent"),
+    "DP210": ("error", "bitrate missing for an MP4/MOV/M4V video"),
+    "DP211": ("warning", "shortFormVideo longer than 900 seconds"),
+    "DP213": ("error", "no content at all: every content array is missing"),
+    "DP214": ("error", "validityPeriodEnd is not after validityPeriodStart"),
+    "DP215": ("error", "category playlistName matches no playlist"),
+    "DP216": ("warning", "id has characters outside [A-Za-z0-9_-]"),
+    "DP301": ("error", "item without genres (Roku's template reads genres[0])"),
+    "DP302": ("error", "item or episode without content.videos[0].url"),
+    "DP303": ("error", "item or episode without a thumbnail"),
+    "DP401": ("error", "strict: id not alphanumeric or over 50 characters"),
+    "DP402": ("error", "strict: shortDescription over 110 characters"),
+    "DP403": ("error", "strict: emoji in a title or description"),
+    "DP404": ("error", "strict: thumbnail is not a 1920x1080 JPEG"),
+    "DP501": ("error", "thumbnail file missing under --assets"),
+    "DP502": ("error", "thumbnail is not a readable JPEG or PNG"),
+    "DP503": ("error", "thumbnail smaller than 800x450"),
+    "DP504": ("error", "thumbnail not 16:9 (within 1%)"),
+    "DP505": ("error", "thumbnail is not RGB"),
+    "DP506": ("error", "thumbnail URL is not under the base URL"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    code: str
+    path: str
+    message: str
+    item_id: str | None = None
+
+
+@dataclass
+class Report:
+    profile: str
+    source: str = "feed"
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "profile": self.profile, "valid": self.valid,
+                "errors": len(self.errors), "warnings": len(self.warnings),
+                "findings": [asdict(f) for f in self.findings]}
+
+
+# ---------------------------------------------------------------- paths and walking
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def json_path(parts) -> str:
+    out = "$"
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif _IDENT.match(p):
+            out += f".{p}"
+        else:
+            out += "[" + json.dumps(p) + "]"
+    return out
+
+
+def _item_id_at(feed, parts) -> str | None:
+    """The id of the innermost item (or episode) on the way to `parts`."""
+    node, found = feed, None
+    for i, p in enumerate(parts):
+        try:
+            node = node[p]
+        except (KeyError, IndexError, TypeError):
+            break
+        parent = parts[i - 1] if i else None
+        if isinstance(p, int) and (parent in ITEM_ARRAYS or parent == "episodes") and isinstance(node, dict):
+            if isinstance(node.get("id"), str):
+                found = node["id"]
+    return found
+
+
+def walk_items(feed: dict):
+    """Yield (kind, parts, item) for every item and episode in the feed."""
+    for key in ITEM_ARRAYS:
+        arr = feed.get(key)
+        if not isinstance(arr, list):
+            continue
+        for i, item in enumerate(arr):
+            if not isinstance(item, dict):
+                continue
+            yield _ITEM_KIND[key], (key, i), item
+            if key != "series":
+                continue
+            seasons = item.get("seasons")
+            if isinstance(seasons, list):
+                for s, season in enumerate(seasons):
+                    if isinstance(season, dict) and isinstance(season.get("episodes"), list):
+                        for e, ep in enumerate(season["episodes"]):
+                            if isinstance(ep, dict):
+                                yield "episode", (key, i, "seasons", s, "episodes", e), ep
+            episodes = item.get("episodes")
+            if isinstance(episodes, list):
+                for e, ep in enumerate(episodes):
+                    if isinstance(ep, dict):
+                        yield "episode", (key, i, "episodes", e), ep
+
+
+# ---------------------------------------------------------------- schema
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(feed_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def _allowed_keys() -> dict[str, frozenset]:
+    """Known keys of every object type, read from the schema."""
+    defs = feed_schema()["$defs"]
+    out = {}
+    for name, node in defs.items():
+        props = set(node.get("properties", {}))
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            props |= set(defs[ref[len("#/$defs/"):]].get("properties", {}))
+        if props:
+            out[name] = frozenset(props)
+    out["root"] = frozenset(feed_schema()["properties"])
+    return out
+
+
+_FORMAT_HINTS = {
+    "date": "must be a date written YYYY-MM-DD (not a timestamp)",
+    "date-time": "must be a date and time with an offset, e.g. 2016-09-28T14:05:00+00:00",
+    "uri": "must be an absolute http(s) URL",
+}
+
+
+def _describe_type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _schema_finding(err, feed) -> Finding | None:
+    parts = list(err.absolute_path)
+    kw = err.validator
+    value = err.instance
+    code, message = "DP109", err.message
+    if kw == "required":
+        missing = [k for k in err.validator_value if not (isinstance(value, dict) and k in value)]
+        name = missing[0] if missing else "?"
+        parts = parts + [name]
+        code, message = "DP101", f"required field {name!r} is missing"
+    elif kw == "type":
+        want = err.validator_value
+        want_text = {"object": "an object", "array": "a list", "string": "a string",
+                     "integer": "a whole number", "number": "a number"}.get(want, str(want))
+        code, message = "DP102", f"must be {want_text}, not {_describe_type(value)}"
+        if parts and parts[-1] == "rating" and want == "object":
+            message += ' (write {"rating": "TVPG", "ratingSource": "USA_PR"})'
+    elif kw == "enum":
+        allowed = err.validator_value
+        shown = ", ".join(map(str, allowed[:12])) + (", ..." if len(allowed) > 12 else "")
+        code, message = "DP104", f"{value!r} is not allowed; use one of: {shown}"
+    elif kw in ("format", "pattern"):
+        fmt = err.validator_value if kw == "format" else None
+        hint = _FORMAT_HINTS.get(fmt) if fmt else None
+        if hint is None:
+            last = parts[-1] if parts else ""
+            if last in ("language",):
+                hint = "must be a language code like en or en-US"
+            elif isinstance(last, int) and len(parts) > 1 and parts[-2] == "adBreaks":
+                hint = "must be a time hh:mm:ss"
+            elif last in ("releaseDate", "birthDate"):
+                hint = _FORMAT_HINTS["date"]
+            elif last in ("dateAdded", "lastUpdated", "validityPeriodStart", "validityPeriodEnd"):
+                hint = _FORMAT_HINTS["date-time"]
+            else:
+                hint = _FORMAT_HINTS["uri"]
+        code, message = "DP103", f"{value!r} {hint}"
+    elif kw in ("maxLength", "minLength"):
+        if kw == "minLength":
+            code, message = "DP105", "is empty"
+        else:
+            code, message = "DP105", f"is {len(value)} characters; the limit is {err.validator_value}"
+    elif kw == "minItems":
+        code, message = "DP107", "is an empty list; remove it or add at least one entry"
+    elif kw in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        code, message = "DP108", f"{value!r} is out of range ({kw} {err.validator_value})"
+    elif kw == "oneOf" and isinstance(value, dict):
+        code, message = "DP109", "a series needs either seasons or episodes (exactly one of them)"
+    sev = RULES[code][0]
+    return Finding(sev, code, json_path(parts), message, _item_id_at(feed, parts))
+
+
+def schema_findings(feed) -> list[Finding]:
+    findings = []
+    seen_format = set()
+    errors = sorted(_validator().iter_errors(feed), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    for err in errors:
+        if err.validator in ("$ref", "allOf"):
+            continue
+        f = _schema_finding(err, feed)
+        # A bad date fails both its format and its pattern: say it once.
+        if f.code == "DP103":
+            if f.path in seen_format:
+                continue
+            seen_format.add(f.path)
+        findings.append(f)
+    return findings
+
+
+def unknown_key_findings(feed, profile: str) -> list[Finding]:
+    allowed = _allowed_keys()
+    sev = "error" if profile == "strict" else "warning"
+    out = []
+
+    def check(kind, parts, obj):
+        if not isinstance(obj, dict) or kind not in allowed:
+            return
+        for key in obj:
+            if key not in allowed[kind]:
+                p = list(parts) + [key]
+                out.append(Finding(sev, "DP106", json_path(p), f"unknown key {key!r}; check its spelling (keys are case sensitive) or remove it", _item_id_at(feed, p)))
+
+    check("root", (), feed)
+    for kind, parts, item in walk_items(feed):
+        check(kind, parts, item)
+        content = item.get("content")
+        check("content", parts + ("content",), content)
+        if isinstance(content, dict):
+            for sub, subkind in (("videos", "video"), ("captions", "caption"), ("trickPlayFiles", "trickPlayFile")):
+                for j, x in enumerate(content.get(sub) or [] if isinstance(content.get(sub), list) else []):
+                    check(subkind, parts + ("content", sub, j), x)
+        check("rating", parts + ("rating",), item.get("rating"))
+        for sub, subkind in (("credits", "credit"), ("externalIds", "externalId")):
+            if isinstance(item.get(sub), list):
+                for j, x in enumerate(item[sub]):
+                    check(subkind, parts + (sub, j), x)
+        if kind == "series" and isinstance(item.get("seasons"), list):
+            for s, season in enumerate(item["seasons"]):
+                check("season", parts + ("seasons", s), season)
+    for key, kind in (("categories", "category"), ("playlists", "playlist")):
+        if isinstance(feed.get(key), list):
+            for i, x in enumerate(feed[key]):
+                check(kind, (key, i), x)
+    return out
+
+
+# ---------------------------------------------------------------- rules beyond the schema
+
+_QUERY_SPLIT = re.compile(r"\s+\b(AND|OR)\b\s+")
+_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
+_ALNUM = re.compile(r"^[A-Za-z0-9]{1,50}$")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F1E6-\U0001F1FF\u2B50\u2B55\u231A\u231B\u23E9-\u23FA\uFE0F\u200D]")
+
+
+def _f(code, parts, message, feed, severity=None) -> Finding:
+    return Finding(severity or RULES[code][0], code, json_path(parts), message, _item_id_at(feed, list(parts)))
+
+
+def query_tags(query: str) -> tuple[list[str], set[str]]:
+    ops = set(re.findall(r"\b(AND|OR)\b", query))
+    tags = [t.strip().strip("\"'").lower() for t in _QUERY_SPLIT.split(query) if t not in ("AND", "OR")]
+    return [t for t in tags if t], ops
+
+
+def rule_findings(feed: dict) -> list[Finding]:
+    out: list[Finding] = []
+    ids: dict[str, tuple] = {}
+    kinds_by_id: dict[str, str] = {}
+    all_tags: set[str] = set()
+
+    if not any(isinstance(feed.get(k), list) and feed.get(k) for k in ITEM_ARRAYS):
+        out.append(_f("DP213", (), "the feed has no items: add movies, series, shortFormVideos, tvSpecials or liveFeeds", feed))
+
+    for kind, parts, item in walk_items(feed):
+        iid = item.get("id")
+        if isinstance(iid, str):
+            if iid in ids:
+                out.append(_f("DP201", parts + ("id",), f"id {iid!r} is also used at {json_path(ids[iid])}; ids must be unique across the feed", feed))
+            else:
+                ids[iid] = parts + ("id",)
+                kinds_by_id[iid] = kind
+            if not _ID_CHARS.match(iid):
+                out.append(_f("DP216", parts + ("id",), f"id {iid!r} has characters outside A-Z a-z 0-9 _ -; some players and deep links break on them", feed))
+        tags = item.get("tags")
+        if isinstance(tags, list):
+            all_tags.update(t.lower() for t in tags if isinstance(t, str))
+        short, long = item.get("shortDescription"), item.get("longDescription")
+        if isinstance(long, str) and long == short:
+            out.append(_f("DP208", parts + ("longDescription",), "is the same as shortDescription; remove it or write a longer text", feed))
+        content = item.get("content")
+        if isinstance(content, dict):
+            out += _content_rules(feed, kind, parts, content)
+        if kind == "series":
+            out += _numbering_rules(feed, parts, item)
+
+    playlists = feed.get("playlists") if isinstance(feed.get("playlists"), list) else []
+    playlist_names = set()
+    for i, pl in enumerate(playlists):
+        if not isinstance(pl, dict):
+            continue
+        if isinstance(pl.get("name"), str):
+            playlist_names.add(pl["name"])
+        for j, ref in enumerate(pl.get("itemIds") or [] if isinstance(pl.get("itemIds"), list) else []):
+            if not isinstance(ref, str):
+                continue
+            if ref not in kinds_by_id:
+                out.append(_f("DP202", ("playlists", i, "itemIds", j), f"{ref!r} matches no item id in the feed", feed))
+            elif kinds_by_id[ref] == "episode":
+                out.append(_f("DP203", ("playlists", i, "itemIds", j), f"{ref!r} is an episode; playlists may hold movies, series, shortFormVideos and tvSpecials only", feed))
+
+    categories = feed.get("categories") if isinstance(feed.get("categories"), list) else []
+    for i, cat in enumerate(categories):
+        if not isinstance(cat, dict):
+            continue
+        has_pl, has_q = "playlistName" in cat, "query" in cat
+        if has_pl == has_q:
+            out.append(_f("DP204", ("categories", i), "needs exactly one of playlistName or query", feed))
+        if cat.get("order") == "manual" and not has_pl:
+            out.append(_f("DP205", ("categories", i, "order"), "'manual' order needs a playlistName; use most_recent or chronological for a query", feed))
+        if has_pl and isinstance(cat["playlistName"], str) and cat["playlistName"] not in playlist_names:
+            out.append(_f("DP215", ("categories", i, "playlistName"), f"{cat['playlistName']!r} matches no playlist name", feed))
+        if has_q and isinstance(cat["query"], str):
+            tags, ops = query_tags(cat["query"])
+            if len(ops) > 1:
+                out.append(_f("DP206", ("categories", i, "query"), f"{cat['query']!r} mixes AND and OR; Roku supports only one operator per query", feed))
+            for t in tags:
+                if t not in all_tags:
+                    out.append(_f("DP207", ("categories", i, "query"), f"tag {t!r} is on no item, so this row may be empty", feed))
+    return out
+
+
+def _content_rules(feed, kind, parts, content) -> list[Finding]:
+    out = []
+    cparts = parts + ("content",)
+    videos = content.get("videos")
+    if isinstance(videos, list):
+        for j, v in enumerate(videos):
+            if isinstance(v, dict) and v.get("videoType") in BITRATE_REQUIRED and "bitrate" not in v:
+                out.append(_f("DP210", cparts + ("videos", j, "bitrate"), f"{v['videoType']} files need a bitrate in kbps", feed))
+    duration = content.get("duration")
+    if kind == "shortFormVideo" and isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > SHORT_FORM_MAX_SECONDS:
+        out.append(_f("DP211", cparts + ("duration",), f"{duration} s is longer than 15 minutes; make it a tvSpecial or movie", feed))
+    start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
+    if isinstance(start, str) and isinstance(end, str):
+        from datetime import datetime
+        try:
+            s = datetime.fromisoformat(start.replace("Z", "+00:00"))
+            e = datetime.fromisoformat(end.replace("Z", "+00:00"))
+            if e <= s:
+                out.append(_f("DP214", cparts + ("validityPeriodEnd",), "must be after validityPeriodStart", feed))
+        except (ValueError, TypeError):
+            pass  # format errors are reported by the schema
+    return out
+
+
+def _numbering_rules(feed, parts, series) -> list[Finding]:
+    out = []
+
+    def dupes(entries, key, prefix):
+        seen = {}
+        for j, x in enumerate(entries):
+            if isinstance(x, dict) and isinstance(x.get(key), int) and not isinstance(x.get(key), bool):
+                if x[key] in seen:
+                    out.append(_f("DP209", prefix + (j, key), f"{key} {x[key]} is used twice here (also at index {seen[x[key]]})", feed))
+                else:
+                    seen[x[key]] = j
+
+    seasons = series.get("seasons")
+    if isinstance(seasons, list):
+        dupes(seasons, "seasonNumber", parts + ("seasons",))
+        for s, season in enumerate(seasons):
+            if isinstance(season, dict) and isinstance(season.get("episodes"), list):
+                dupes(season["episodes"], "episodeNumber", parts + ("seasons", s, "episodes"))
+    if isinstance(series.get("episodes"), list):
+        dupes(series["episodes"], "episodeNumber", parts + ("episodes",))
+    return out
+
+
+# ---------------------------------------------------------------- profiles
+
+def template_findings(feed: dict, reported: set[str]) -> list[Finding]:
+    """What Roku's conversion template and the course loader read without checking."""
+    out = []
+    for kind, parts, item in walk_items(feed):
+        if kind != "episode":
+            g = item.get("genres")
+            if not (isinstance(g, list) and g):
+                out.append(_f("DP301", parts + ("genres",), "is missing or empty; Roku's template reads genres[0], add e.g. [\"news\"]", feed))
+        if kind != "series":
+            content = item.get("content")
+            videos = content.get("videos") if isinstance(content, dict) else None
+            first = videos[0] if isinstance(videos, list) and videos else None
+            if not (isinstance(first, dict) and isinstance(first.get("url"), str) and first["url"]):
+                out.append(_f("DP302", parts + ("content", "videos", 0, "url"), "is missing; Roku's template plays content.videos[0].url", feed))
+        if not (isinstance(item.get("thumbnail"), str) and item["thumbnail"]):
+            out.append(_f("DP303", parts + ("thumbnail",), "is missing; every tile needs a 16:9 thumbnail URL", feed))
+    # The schema's "required" already names these paths: say each problem once.
+    return [f for f in out if f.path not in reported]
+
+
+def strict_findings(feed: dict) -> list[Finding]:
+    """The Roku Channel (TRC) rules."""
+    out = []
+    for kind, parts, item in walk_items(feed):
+        iid = item.get("id")
+        if isinstance(iid, str) and not _ALNUM.match(iid):
+            out.append(_f("DP401", parts + ("id",), f"{iid!r}: The Roku Channel wants ids of letters and digits only, at most 50", feed))
+        short = item.get("shortDescription")
+        if kind in ("movie", "episode", "shortFormVideo", "tvSpecial") and isinstance(short, str) and len(short) > 110:
+            out.append(_f("DP402", parts + ("shortDescription",), f"is {len(short)} characters; The Roku Channel allows 110", feed))
+        for key in ("title", "shortDescription", "longDescription"):
+            v = item.get(key)
+            if isinstance(v, str) and _EMOJI.search(v):
+                out.append(_f("DP403", parts + (key,), "contains emoji; The Roku Channel refuses them in titles and descriptions", feed))
+    return out
+
+
+# ---------------------------------------------------------------- artwork on disk
+
+def common_base_url(urls: list[str]) -> str:
+    if not urls:
+        return ""
+    prefix = urls[0]
+    for u in urls[1:]:
+        while not u.startswith(prefix):
+            prefix = prefix[:-1]
+    return prefix[: prefix.rfind("/") + 1]
+
+
+def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str) -> list[Finding]:
+    from PIL import Image, UnidentifiedImageError
+
+    thumbs = [(parts, item["thumbnail"]) for _, parts, item in walk_items(feed)
+              if isinstance(item.get("thumbnail"), str)]
+    base = base_url or common_base_url([u for _, u in thumbs])
+    root = assets.resolve()
+    out = []
+    checked: dict[str, list[tuple[str, str]]] = {}
+    for parts, url in thumbs:
+        p = parts + ("thumbnail",)
+        if not url.startswith(base):
+            out.append(_f("DP506", p, f"{url} is not under the base URL {base}; pass --base-url", feed))
+            continue
+        rel = unquote(url[len(base):].split("?", 1)[0].split("#", 1)[0])
+        path = (root / rel).resolve()
+        if not path.is_relative_to(root):
+            out.append(_f("DP506", p, f"{url} maps outside {assets}", feed))
+            continue
+        if rel not in checked:
+            problems = []
+            try:
+                with Image.open(path) as im:
+                    fmt, (w, h), mode = im.format, im.size, im.mode
+                if fmt not in ("JPEG", "PNG"):
+                    problems.append(("DP502", f"{rel} is {fmt}; use JPEG or PNG"))
+                if w < 800 or h < 450:
+                    problems.append(("DP503", f"{rel} is {w}x{h}; the minimum is 800x450"))
+                if abs((w / h) / (16 / 9) - 1) > 0.01:
+                    problems.append(("DP504", f"{rel} is {w}x{h}, not 16:9"))
+                if mode not in ("RGB", "RGBA", "P") or (mode == "P" and fmt != "PNG"):
+                    problems.append(("DP505", f"{rel} is in {mode} colour; convert it to RGB"))
+                if profile == "strict" and (fmt != "JPEG" or (w, h) != (1920, 1080)):
+                    problems.append(("DP404", f"{rel} is a {w}x{h} {fmt}; The Roku Channel wants 1920x1080 JPEG"))
+            except FileNotFoundError:
+                problems.append(("DP501", f"{rel} not found under {assets}"))
+            except (UnidentifiedImageError, OSError) as e:
+                problems.append(("DP502", f"{rel} can't be read as an image ({e.__class__.__name__})"))
+            checked[rel] = problems
+        for code, msg in checked[rel]:
+            out.append(_f(code, p, msg, feed))
+    return out
+
+
+# ---------------------------------------------------------------- entry points
+
+def body_findings(body: bytes, profile: str) -> list[Finding]:
+    soft = "warning" if profile == "spec" else "error"
+    out = []
+    if body.startswith(b"\xef\xbb\xbf"):
+        out.append(Finding(soft, "DP001", "$", "the body starts with a byte order mark; save as UTF-8 without BOM"))
+    elif not body.startswith(b"{"):
+        out.append(Finding(soft, "DP002", "$", "the body must start with '{' (no whitespace or BOM before it); Roku's template sniffs the first bytes"))
+    if len(body) >= TEMPLATE_MAX_BODY:
+        out.append(Finding(soft, "DP004", "$", f"the body is {len(body):,} bytes; Roku's conversion template refuses {TEMPLATE_MAX_BODY:,} or more: drop old items"))
+    return out
+
+
+def parse_body(body: bytes, source: str = "feed") -> tuple[dict, list[Finding]]:
+    """Bytes -> JSON, or FeedReadError saying where it breaks."""
+    extra = []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        extra.append(Finding("error", "DP003", "$", f"byte {e.start} is not valid UTF-8; save the feed as UTF-8"))
+        text = body.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff")
+    try:
+        feed = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FeedReadError(f"{source}: not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError:
+        raise FeedReadError(f"{source}: not JSON a reader can handle: nested too deeply") from None
+    if not isinstance(feed, dict):
+        raise FeedReadError(f"{source}: the feed must be a JSON object {{...}}, not {_describe_type(feed)}")
+    return feed, extra
+
+
+def validate_feed(feed: dict, body: bytes | None = None, profile: str = DEFAULT_PROFILE,
+                  assets: Path | None = None, base_url: str | None = None, source: str = "feed") -> Report:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
+    report = Report(profile=profile, source=source)
+    if body is not None:
+        report.findings += body_findings(body, profile)
+    schema = schema_findings(feed)
+    report.findings += schema
+    report.findings += unknown_key_findings(feed, profile)
+    report.findings += rule_findings(feed)
+    if profile in ("roku-template", "strict"):
+        reported = {f.path for f in schema if f.code == "DP101"}
+        report.findings += template_findings(feed, reported)
+    if profile == "strict":
+        report.findings += strict_findings(feed)
+    if assets is not None:
+        report.findings += asset_findings(feed, assets, base_url, profile)
+    return report
+
+
+def validate_bytes(body: bytes, profile: str = DEFAULT_PROFILE, assets: Path | None = None,
+                   base_url: str | None = None, source: str = "feed") -> Report:
+    feed, extra = parse_body(body, source)
+    report = validate_feed(feed, body, profile, assets, base_url, source)
+    report.findings[:0] = extra
+    return report
+
+
+def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
+    """A path, '-' for stdin, or an http(s) URL -> (bytes, name for messages)."""
+    import sys
+    if spec == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    if re.match(r"^https?://", spec):
+        import urllib.error
+        import urllib.request
+        req = urllib.request.Request(spec, headers={"User-Agent": "roku-packager validate"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                return resp.read(), spec
+        except urllib.error.HTTPError as e:
+            raise FeedReadError(f"{spec}: the server answered HTTP {e.code} {e.reason}") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as e:
+            reason = getattr(e, "reason", None) or e
+            raise FeedReadError(f"{spec}: can't fetch: {reason} (timeout {timeout:g} s)") from None
+    try:
+        return Path(spec).read_bytes(), spec
+    except FileNotFoundError:
+        raise FeedReadError(f"{spec}: no such file") from None
+    except IsADirectoryError:
+        raise FeedReadError(f"{spec}: is a folder; give the feed file, e.g. {spec.rstrip('/')}/feed.json") from None
+    except OSError as e:
+        raise FeedReadError(f"{spec}: can't be read: {e.strerror or e}") from None
+
+
+# ---------------------------------------------------------------- output
+
+def format_text(report: Report) -> str:
+    lines = []
+    groups: dict[str | None, list[Finding]] = {}
+    for f in report.findings:
+        groups.setdefault(f.item_id, []).append(f)
+    for item_id, findings in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
+        lines.append(f"item {item_id}:" if item_id is not None else "feed:")
+        for f in findings:
+            lines.append(f"  {f.severity:<7} {f.code} {f.path}: {f.message}")
+    n_e, n_w = len(report.errors), len(report.warnings)
+    verdict = "valid" if report.valid else "INVALID"
+    lines.append(f"{report.source}: {verdict} ({report.profile} profile): {n_e} error{'s' * (n_e != 1)}, {n_w} warning{'s' * (n_w != 1)}")
+    return "\n".join(lines)
