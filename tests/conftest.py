@@ -1,0 +1,125 @@
+"""Shared fixtures: copies of the example channel, small channels built from text, the CLI
+run in-process, and a real S3 server (moto) on 127.0.0.1 over HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from packager.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "channel"
+
+
+@pytest.fixture
+def example_channel(tmp_path) -> Path:
+    dest = tmp_path / "channel"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("dist", "public"))
+    return dest
+
+
+class CliResult:
+    def __init__(self, code, out, err):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self):
+        return f"<exit {self.code}\nstdout:\n{self.out}\nstderr:\n{self.err}>"
+
+
+def run_cli(*args) -> CliResult:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:
+            code = e.code
+    result = CliResult(code, out.getvalue(), err.getvalue())
+    assert "Traceback" not in result.err, result
+    return result
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+def photo(path: Path, size=(1600, 900), mode="RGB", color=(120, 80, 40), fmt=None, **save) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im = Image.new(mode, size, color)
+    im.save(path, fmt, **save)
+    return path
+
+
+CHANNEL_TOML = """\
+[channel]
+provider_name = "Test News"
+language = "en"
+base_url = "https://cdn.test/tv/"
+"""
+
+
+def article_text(title="A story", date="2026-01-02T10:00:00+00:00", photo="../photos/a.jpg",
+                 video="url: https://cdn.test/v/a.m3u8\n  duration: 60", extra="", body="Body text of the story.") -> str:
+    return textwrap.dedent(f"""\
+        ---
+        title: "{title}"
+        date: {date}
+        photo: {photo}
+        """) + (f"video:\n  {video}\n" if video else "") + extra + "---\n" + body + "\n"
+
+
+@pytest.fixture
+def make_channel(tmp_path):
+    """make_channel({"a.md": text, ...}, toml_extra="") -> channel folder with photos/a.jpg."""
+
+    def make(articles: dict[str, str], toml_extra: str = "", name: str = "ch") -> Path:
+        root = tmp_path / name
+        (root / "articles").mkdir(parents=True)
+        (root / "channel.toml").write_text(CHANNEL_TOML + toml_extra)
+        photo(root / "photos" / "a.jpg")
+        for fname, text in articles.items():
+            (root / "articles" / fname).write_text(text)
+        return root
+
+    return make
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 server (moto) speaking HTTP on 127.0.0.1; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ[k] = v
+    os.environ.pop("AWS_PROFILE", None)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server, request):
+    import boto3
+
+    name = "b-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
+    client.create_bucket(Bucket=name)
+    return client, name
