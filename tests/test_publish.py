@@ -1,0 +1,89 @@
+"""Publishing to a folder and to a real S3 server (moto) over HTTP."""
+
+import json
+
+from packager.build import build
+from packager.publish import publish_tree
+from packager.stores import open_store
+
+
+def test_publish_to_folder(example_channel, cli, tmp_path):
+    target = tmp_path / "site"
+    r = cli("publish", example_channel, "--to", target.as_uri())
+    assert r.code == 0, r
+    assert f"feed: {target / 'feed.json'}" in r.out
+    built = example_channel / "dist"
+    assert (target / "feed.json").read_bytes() == (built / "feed.json").read_bytes()
+    feed = json.loads((target / "feed.json").read_bytes())
+    for item in feed["shortFormVideos"] + feed["tvSpecials"]:
+        rel = item["thumbnail"].removeprefix("https://cdn.example.com/riverside/")
+        assert (target / rel).read_bytes() == (built / rel).read_bytes()
+    history = list((target / "feeds").glob("feed-*.json"))
+    assert len(history) == 1 and history[0].read_bytes() == (target / "feed.json").read_bytes()
+    assert "uploaded 11 objects" in r.out  # 9 artwork + history copy + feed
+    # Nothing changed: nothing uploaded.
+    again = cli("publish", example_channel, "--to", target.as_uri())
+    assert again.code == 0 and "uploaded 0 objects" in again.out and "unchanged 10" in again.out, again
+
+
+def test_publish_default_target_is_channel_public(example_channel, cli):
+    r = cli("publish", example_channel)
+    assert r.code == 0, r
+    assert (example_channel / "public" / "feed.json").is_file()
+
+
+def test_publish_dry_run_changes_nothing(example_channel, cli, tmp_path):
+    target = tmp_path / "site"
+    r = cli("publish", example_channel, "--to", target.as_uri(), "--dry-run")
+    assert r.code == 0 and "would upload 11 objects" in r.out, r
+    assert not target.exists()
+
+
+def test_publish_to_s3_over_http(example_channel, s3_server, bucket):
+    client, name = bucket
+    result = build(example_channel)
+    store = open_store(f"s3://{name}/tv/riverside", endpoint_url=s3_server)
+    puts = []
+    store.client.meta.events.register("before-call.s3.PutObject", lambda params, **kw: puts.append(params["url_path"]))
+    summary = publish_tree(result.out, store, jobs=4)
+    assert summary.uploaded == 11
+
+    listed = {o["Key"]: o for o in client.list_objects_v2(Bucket=name)["Contents"]}
+    artwork = sorted(k for k in listed if k.startswith("tv/riverside/artwork/"))
+    assert len(artwork) == 9
+    for key in artwork:
+        head = client.head_object(Bucket=name, Key=key)
+        assert head["ContentType"] == "image/jpeg"
+        assert head["CacheControl"] == "public, max-age=31536000, immutable"
+        rel = key.removeprefix("tv/riverside/")
+        assert client.get_object(Bucket=name, Key=key)["Body"].read() == (result.out / rel).read_bytes()
+    head = client.head_object(Bucket=name, Key="tv/riverside/feed.json")
+    assert head["ContentType"] == "application/json; charset=utf-8"
+    assert head["CacheControl"] == "public, max-age=300"
+    live = client.get_object(Bucket=name, Key="tv/riverside/feed.json")["Body"].read()
+    assert live == (result.out / "feed.json").read_bytes()
+
+    # feed.json is the very last PUT, after every artwork object and the history copy.
+    assert puts[-1].endswith("/tv/riverside/feed.json")
+    assert "/feeds/feed-" in puts[-2]
+    assert sum("/artwork/" in p for p in puts[:-2]) == 9
+
+    # A second publish with nothing changed makes no PUT at all.
+    puts.clear()
+    summary = publish_tree(result.out, store, jobs=4)
+    assert puts == [] and summary.uploaded == 0 and summary.unchanged == 10
+
+
+def test_publish_cli_to_s3_with_endpoint(example_channel, s3_server, bucket, cli):
+    client, name = bucket
+    r = cli("publish", example_channel, "--to", f"s3://{name}/p", "--endpoint-url", s3_server)
+    assert r.code == 0, r
+    assert f"feed: s3://{name}/p/feed.json" in r.out
+    assert client.get_object(Bucket=name, Key="p/feed.json")["Body"].read().startswith(b"{")
+
+
+def test_publish_to_missing_bucket_is_one_clear_line(example_channel, s3_server, cli):
+    r = cli("publish", example_channel, "--to", "s3://no-such-bucket-here/p", "--endpoint-url", s3_server)
+    assert r.code == 1
+    assert r.err.strip().splitlines()[-1] == "roku-packager: publish failed: no such bucket: no-such-bucket-here"
+    assert "testing-secret" not in r.err + r.out
