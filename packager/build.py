@@ -65,7 +65,7 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     result = BuildResult(channel=channel, out=out)
     DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
 
-    articles, errors = read_articles(channel)
+    articles, errors = read_articles(channel, short_max=110 if profile == "strict" else 200)
     result.articles = articles
     result.skipped.extend(errors)
     cache_dir = out if out.is_dir() else None

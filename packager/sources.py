@@ -41,12 +41,13 @@ def article_files(channel: Channel) -> list[Path]:
     return found
 
 
-def read_articles(channel: Channel) -> tuple[list[Article], list[ArticleError]]:
+def read_articles(channel: Channel, short_max: int = 200) -> tuple[list[Article], list[ArticleError]]:
+    """Every article of the channel; short_max is 110 for The Roku Channel's strict rules."""
     articles, errors = [], []
     seen: dict[str, str] = {}
     for path in article_files(channel):
         try:
-            article = read_article(channel, path)
+            article = read_article(channel, path, short_max)
         except ArticleError as e:
             errors.append(e)
             continue
@@ -65,7 +66,7 @@ def _source_name(channel: Channel, path: Path) -> str:
         return str(path)
 
 
-def read_article(channel: Channel, path: Path) -> Article:
+def read_article(channel: Channel, path: Path, short_max: int = 200) -> Article:
     source = _source_name(channel, path)
     if not is_inside(channel.root, path):
         raise ArticleError(source, None, "is a link that leads outside the channel folder; copy the file in instead")
@@ -79,7 +80,7 @@ def read_article(channel: Channel, path: Path) -> Article:
         fields, body = _parse_json(source, raw)
     else:
         fields, body = _parse_markdown(source, raw)
-    return build_article(channel, source, path, fields, body)
+    return build_article(channel, source, path, fields, body, short_max)
 
 
 def _parse_json(source: str, raw: str) -> tuple[dict, str]:
@@ -237,7 +238,8 @@ def _video(fields: dict, source: str) -> Video:
                  quality=quality.strip().upper(), bitrate=bitrate)
 
 
-def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str) -> Article:
+def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
+                  short_max: int = 200) -> Article:
     raw_id = fields.get("id", path.stem)
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
         raise ArticleError(source, "id", f"{raw_id!r} must be a short text id, e.g. us-troops-iraq")
@@ -253,7 +255,8 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
         raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
     video = _video(fields, source)
     body_text = markdown_to_text(body) if body.strip() else ""
-    texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields)
+    texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
+                         short_max=short_max)
     if not texts["title"]:
         raise ArticleError(source, "title", "is empty once markup is removed")
     if not texts["short_description"]:

@@ -28,14 +28,15 @@ def _render(name: str, context: dict) -> str:
     return collapse(_environment().get_template(name).render(context))
 
 
-def compose_text(channel, *, title: str, summary: str | None, body_text: str, fields: dict) -> dict:
+def compose_text(channel, *, title: str, summary: str | None, body_text: str, fields: dict,
+                 short_max: int = SHORT_MAX) -> dict:
     context = {
         "title": html_to_text(title),
         "summary": html_to_text(summary) if summary else "",
         "body": body_text,
         "provider_name": channel.provider_name,
     }
-    short = cut(_render("short_description.j2", context), SHORT_MAX)
+    short = cut(_render("short_description.j2", context), short_max)
     long = cut(_render("long_description.j2", context), LONG_MAX)
     return {
         "title": _render("title.j2", context),

@@ -168,15 +168,42 @@ def _validator() -> Draft202012Validator:
 
 
 @cache
+def _fast_validator():
+    """The same schema compiled to Python by fastjsonschema (about 15x faster), with
+    jsonschema's own format checks, so both engines accept exactly the same feeds. A valid
+    feed is checked by this alone; jsonschema then lists every error of an invalid one."""
+    try:
+        import fastjsonschema
+    except ImportError:  # optional speed-up: the full validator still runs
+        return None
+    checker = Draft202012Validator.FORMAT_CHECKER
+    formats = {name: (lambda value, name=name: checker.conforms(value, name)) for name in ("date", "date-time", "uri")}
+    return fastjsonschema.compile(feed_schema(), formats=formats)
+
+
+def _schema_is_valid(feed) -> bool | None:
+    fast = _fast_validator()
+    if fast is None:
+        return None
+    import fastjsonschema
+    try:
+        fast(feed)
+        return True
+    except fastjsonschema.JsonSchemaException:
+        return False
+
+
+@cache
 def _allowed_keys() -> dict[str, frozenset]:
     """Known keys of every object type, read from the schema."""
     defs = feed_schema()["$defs"]
     out = {}
     for name, node in defs.items():
         props = set(node.get("properties", {}))
-        ref = node.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            props |= set(defs[ref[len("#/$defs/"):]].get("properties", {}))
+        refs = [node.get("$ref", "")] + [sub.get("$ref", "") for sub in node.get("allOf", [])]
+        for ref in refs:
+            if ref.startswith("#/$defs/"):
+                props |= set(defs[ref[len("#/$defs/"):]].get("properties", {}))
         if props:
             out[name] = frozenset(props)
     out["root"] = frozenset(feed_schema()["properties"])
@@ -248,6 +275,8 @@ def _schema_finding(err, feed) -> Finding | None:
 
 
 def schema_findings(feed) -> list[Finding]:
+    if _schema_is_valid(feed):
+        return []
     findings = []
     seen_format = set()
     errors = sorted(_validator().iter_errors(feed), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
@@ -484,13 +513,24 @@ def common_base_url(urls: list[str]) -> str:
     return prefix[: prefix.rfind("/") + 1]
 
 
+def assets_base_url(urls: list[str], root: Path) -> str:
+    """The common prefix of the thumbnail URLs, moved up while its last folder is a folder
+    of `root`: with --assets dist, .../tv/artwork/x.jpg maps to dist/artwork/x.jpg."""
+    base = common_base_url(urls)
+    while True:
+        head, _, last = base.rstrip("/").rpartition("/")
+        if not last or "://" not in head or not (root / last).is_dir() or head.endswith(":/"):
+            return base
+        base = head + "/"
+
+
 def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str) -> list[Finding]:
     from PIL import Image, UnidentifiedImageError
 
     thumbs = [(parts, item["thumbnail"]) for _, parts, item in walk_items(feed)
               if isinstance(item.get("thumbnail"), str)]
-    base = base_url or common_base_url([u for _, u in thumbs])
     root = assets.resolve()
+    base = base_url or assets_base_url([u for _, u in thumbs], root)
     out = []
     checked: dict[str, list[tuple[str, str]]] = {}
     for parts, url in thumbs:
@@ -514,7 +554,7 @@ def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str)
                     problems.append(("DP503", f"{rel} is {w}x{h}; the minimum is 800x450"))
                 if abs((w / h) / (16 / 9) - 1) > 0.01:
                     problems.append(("DP504", f"{rel} is {w}x{h}, not 16:9"))
-                if mode not in ("RGB", "RGBA", "P") or (mode == "P" and fmt != "PNG"):
+                if fmt in ("JPEG", "PNG") and mode not in ("RGB", "RGBA", "P"):
                     problems.append(("DP505", f"{rel} is in {mode} colour; convert it to RGB"))
                 if profile == "strict" and (fmt != "JPEG" or (w, h) != (1920, 1080)):
                     problems.append(("DP404", f"{rel} is a {w}x{h} {fmt}; The Roku Channel wants 1920x1080 JPEG"))
