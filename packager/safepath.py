@@ -21,3 +21,12 @@ def resolve_inside(root: Path, base: Path, relative: str) -> Path:
 
 def is_inside(root: Path, path: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
+
+
+def relative_key(key: str) -> str | None:
+    """A normalised relative POSIX path (an output file, an object key), or None when it
+    is absolute, empty or climbs out with `..`."""
+    p = PurePosixPath(key)
+    if p.is_absolute() or ".." in p.parts or not p.parts:
+        return None
+    return p.as_posix()

@@ -7,10 +7,11 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from packager.errors import PublishError
+from packager.safepath import relative_key
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,10 @@ def md5_hex(data: bytes) -> str:
 
 
 def _safe_key(key: str) -> str:
-    p = PurePosixPath(key)
-    if p.is_absolute() or ".." in p.parts or not p.parts:
+    safe = relative_key(key)
+    if safe is None:
         raise PublishError(f"refusing object key {key!r}: it would leave the target prefix")
-    return p.as_posix()
+    return safe
 
 
 class FileStore:

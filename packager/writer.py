@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from packager.errors import PackagerError
+from packager.safepath import relative_key
 
 FEED_NAME = "feed.json"
 
@@ -18,10 +19,10 @@ class OutputError(PackagerError):
 
 
 def _check_relpath(relpath: str) -> str:
-    p = PurePosixPath(relpath)
-    if p.is_absolute() or ".." in p.parts or not p.parts:
+    key = relative_key(relpath)
+    if key is None:
         raise OutputError(f"refusing to write {relpath!r}: outside the output folder")
-    return p.as_posix()
+    return key
 
 
 class DistWriter:
