@@ -1,6 +1,7 @@
-"""Photos -> 16:9 JPEG renditions. One fixed pipeline: open (pixel limit first) -> orient ->
-colour (to sRGB RGB) -> crop -> scale -> encode. File names are a hash of the source bytes
-and the render settings, so a re-run finds its earlier output and renders nothing."""
+"""Photos -> 16:9 renditions. One fixed pipeline: open (pixel limit first) -> orient ->
+colour (to sRGB RGB) -> fit (cover crop or contain) -> scale -> encode. File names are a
+hash of the source bytes and every setting that changes the output, so a re-run finds its
+earlier files and renders nothing."""
 
 from __future__ import annotations
 
@@ -9,20 +10,22 @@ import io
 import json
 import math
 import os
+import struct
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
 
 from packager.config import MIN_HEIGHT, MIN_WIDTH, ArtworkSettings
 from packager.errors import ArticleError
 from packager.model import Article, Rendition
 
 # Bump when the pipeline's output for the same input changes, so names change with it.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 ARTWORK_DIR = "artwork"
+SUPPORTED = "JPEG, PNG, WebP, GIF or TIFF"
 _FORMATS_BY_SUFFIX = {
     ".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".png": "PNG", ".webp": "WEBP",
     ".gif": "GIF", ".tif": "TIFF", ".tiff": "TIFF",
@@ -31,6 +34,7 @@ _FORMATS_BY_SUFFIX = {
 # on every photo before any pixel is decoded (open_photo).
 Image.MAX_IMAGE_PIXELS = None
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+_ASPECT = 16 / 9
 
 
 class PhotoError(Exception):
@@ -39,70 +43,132 @@ class PhotoError(Exception):
 
 @dataclass(frozen=True)
 class RenderSpec:
-    width: int
-    height: int
-    quality: int
-    background: tuple[int, int, int]
+    """Everything that changes the output bytes for one source image."""
+    renditions: tuple[tuple[int, int], ...]
+    quality: int = 85
+    background: tuple[int, int, int] = (255, 255, 255)
+    fit: str = "auto"
+    fit_tolerance: float = 0.25
+    contain_fill: str | tuple[int, int, int] = "blur"
+    small: str = "refuse"
+    format: str = "jpeg"
+    tv_safe: bool = False
+    focus: tuple[float, float] | None = None
 
     @classmethod
-    def from_settings(cls, s: ArtworkSettings) -> "RenderSpec":
-        return cls(s.width, s.height, s.quality, tuple(s.background))
+    def from_settings(cls, s: ArtworkSettings, focus=None) -> "RenderSpec":
+        return cls(renditions=tuple(s.renditions), quality=s.quality, background=tuple(s.background),
+                   fit=s.fit, fit_tolerance=s.fit_tolerance,
+                   contain_fill=s.contain_fill if isinstance(s.contain_fill, str) else tuple(s.contain_fill),
+                   small=s.small, format=s.format, tv_safe=s.tv_safe, focus=focus)
+
+    @property
+    def suffix(self) -> str:
+        return ".png" if self.format == "png" else ".jpg"
+
+    def key(self) -> bytes:
+        return json.dumps([PIPELINE_VERSION, self.__dict__], sort_keys=True, default=list).encode()
 
 
-def rendition_name(source: bytes, spec: RenderSpec) -> str:
-    h = hashlib.sha256()
-    h.update(f"roku-packager-artwork/{PIPELINE_VERSION}\0".encode())
-    h.update(json.dumps(asdict(spec), sort_keys=True).encode())
-    h.update(b"\0")
-    h.update(source)
-    return f"{ARTWORK_DIR}/{h.hexdigest()[:24]}.jpg"
+def source_digest(source: bytes) -> str:
+    return hashlib.sha256(source).hexdigest()
 
+
+def rendition_names(digest: str, spec: RenderSpec) -> list[str]:
+    """artwork/<hash>.jpg for each requested size; the hash covers source and settings."""
+    names = []
+    for w, h in spec.renditions:
+        hsh = hashlib.sha256(spec.key() + f"\0{w}x{h}\0{digest}".encode()).hexdigest()[:24]
+        names.append(f"{ARTWORK_DIR}/{hsh}{spec.suffix}")
+    return names
+
+
+# ---------------------------------------------------------------- geometry (pure)
 
 def largest_16x9(width: float, height: float) -> tuple[int, int]:
     """The largest exact 16:9 size (multiples of 16x9) that fits in width x height."""
-    k = int(min(width / 16, height / 9))
+    k = int(min(width / 16, height / 9) + 1e-9)
     return 16 * k, 9 * k
-
-
-def output_size(src_w: int, src_h: int, spec: RenderSpec) -> tuple[int, int]:
-    """Never upscale: the target size, or the photo's own largest 16:9 size if smaller."""
-    w, h = largest_16x9(src_w, src_h)
-    if w >= spec.width:
-        return spec.width, spec.height
-    if w < MIN_WIDTH or h < MIN_HEIGHT:
-        raise PhotoError(
-            f"{src_w}x{src_h} is too small: its 16:9 crop is {w}x{h}, Roku needs at least "
-            f"{MIN_WIDTH}x{MIN_HEIGHT}; use a larger photo")
-    return w, h
 
 
 def cover_box(w: int, h: int, focus: tuple[float, float] = (0.5, 0.5)) -> tuple[float, float, float, float]:
     """The 16:9 crop of a w x h image centred on `focus`, kept inside the image."""
     if w * 9 > h * 16:
-        cw, ch = h * 16 / 9, float(h)
+        cw, ch = h * _ASPECT, float(h)
     else:
-        cw, ch = float(w), w * 9 / 16
+        cw, ch = float(w), w / _ASPECT
     left = min(max(focus[0] * w - cw / 2, 0.0), w - cw)
     top = min(max(focus[1] * h - ch / 2, 0.0), h - ch)
     return (left, top, left + cw, top + ch)
 
 
+def choose_fit(w: int, h: int, spec: RenderSpec) -> str:
+    if spec.fit != "auto":
+        return spec.fit
+    ratio = (w / h) / _ASPECT
+    return "cover" if min(ratio, 1 / ratio) >= 1 - spec.fit_tolerance - 1e-9 else "contain"
+
+
+def default_focus(w: int, h: int) -> tuple[float, float]:
+    # Portraits keep their upper part: that is where heads are.
+    return (0.5, 0.33) if h > w else (0.5, 0.5)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the photo lands on the largest rendition's canvas."""
+    fit: str  # cover | contain | pad
+    canvas: tuple[int, int]
+    photo_size: tuple[int, int]  # the photo's size on the canvas (cover: == canvas)
+    box: tuple[float, float, float, float]  # the part of the oriented source that is used
+
+
+def plan_layout(w: int, h: int, spec: RenderSpec) -> Layout:
+    """Never upscale: a photo smaller than the target gives a smaller (still 16:9) canvas;
+    below 800x450 it is refused, or padded onto an 800x450 canvas with small = "pad"."""
+    tw, th = spec.renditions[0]
+    fit = choose_fit(w, h, spec)
+    if fit == "cover":
+        box = cover_box(w, h, spec.focus or default_focus(w, h))
+        cw, ch = box[2] - box[0], box[3] - box[1]
+        size = (tw, th) if cw >= tw else largest_16x9(cw, ch)
+        if size[0] >= MIN_WIDTH:
+            return Layout("cover", size, size, box)
+        usable = f"its 16:9 crop is {size[0]}x{size[1]}"
+    else:
+        scale = min(tw / w, th / h, 1.0)
+        pw, ph = max(1, round(w * scale)), max(1, round(h * scale))
+        k = min(math.ceil(max(pw / 16, ph / 9) - 1e-9), tw // 16)
+        canvas = (16 * k, 9 * k)
+        if canvas[0] >= MIN_WIDTH:
+            return Layout("contain", canvas, (pw, ph), (0.0, 0.0, float(w), float(h)))
+        usable = f"it fills only {canvas[0]}x{canvas[1]}"
+    if spec.small != "pad":
+        raise PhotoError(f"{w}x{h} is too small: {usable}, Roku needs at least {MIN_WIDTH}x{MIN_HEIGHT}; "
+                         "use a larger photo, or set [artwork] small = \"pad\"")
+    scale = min(MIN_WIDTH / w, MIN_HEIGHT / h, 1.0)
+    return Layout("pad", (MIN_WIDTH, MIN_HEIGHT), (max(1, round(w * scale)), max(1, round(h * scale))),
+                  (0.0, 0.0, float(w), float(h)))
+
+
+# ---------------------------------------------------------------- decoding
+
 def _orientation(im: Image.Image) -> int:
     try:
-        return int(im.getexif().get(0x0112, 1) or 1)
+        value = int(im.getexif().get(0x0112, 1) or 1)
     except Exception:  # a broken EXIF block must not sink a good photo
         return 1
+    return value if 1 <= value <= 8 else 1
 
 
 def open_photo(data: bytes, suffix: str, max_pixels: int) -> Image.Image:
     """Open without decoding pixels, refusing bombs and files that aren't what they say."""
     try:
         with warnings.catch_warnings():
-            # Our own limit below replaces Pillow's global one; Image.open reads headers only.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise PhotoError("is not an image (expected JPEG, PNG, WebP, GIF or TIFF)") from None
+        raise PhotoError(f"is not an image (expected {SUPPORTED})") from None
     except Exception as e:
         raise PhotoError(f"can't be opened as an image: {e}") from None
     w, h = im.size
@@ -110,9 +176,9 @@ def open_photo(data: bytes, suffix: str, max_pixels: int) -> Image.Image:
         raise PhotoError(f"is {w}x{h} = {w * h:,} pixels, over the limit of {max_pixels:,} "
                          "([artwork] max_pixels); it may be a decompression bomb")
     fmt = "JPEG" if im.format == "MPO" else im.format
-    expected = _FORMATS_BY_SUFFIX.get(suffix.lower())
     if fmt not in set(_FORMATS_BY_SUFFIX.values()):
-        raise PhotoError(f"is a {im.format} image; use JPEG, PNG, WebP, GIF or TIFF")
+        raise PhotoError(f"is a {im.format} image; use {SUPPORTED}")
+    expected = _FORMATS_BY_SUFFIX.get(suffix.lower())
     if expected and expected != fmt:
         raise PhotoError(f"is a {fmt} file but its name ends in {suffix}; rename it or re-export it")
     return im
@@ -124,9 +190,13 @@ def _to_rgb(im: Image.Image, background: tuple[int, int, int]) -> Image.Image:
     if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
         # 16-bit greyscale: scale to 8 bits instead of clipping.
         im = im.convert("I").point(lambda v: v / 256).convert("L")
+    elif im.mode == "F":
+        im = im.convert("L")
     if im.mode == "P":
         im = im.convert("RGBA" if "transparency" in im.info else "RGB")
     elif im.mode in ("PA", "LA", "La", "RGBa"):
+        im = im.convert("RGBA")
+    elif im.mode == "L" and "transparency" in im.info:
         im = im.convert("RGBA")
     if im.mode == "RGBA":
         canvas = Image.new("RGBA", im.size, background + (255,))
@@ -143,8 +213,9 @@ def _to_rgb(im: Image.Image, background: tuple[int, int, int]) -> Image.Image:
     return im
 
 
-def render_photo(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) -> tuple[int, int, bytes]:
-    """One photo -> (width, height, JPEG bytes)."""
+def decode(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) -> tuple[Image.Image, Layout, int]:
+    """Decode oriented sRGB pixels, no more of them than the layout needs. Returns the
+    image, the layout (in full-size oriented coordinates) and the full oriented width."""
     im = open_photo(data, suffix, max_pixels)
     try:
         if getattr(im, "n_frames", 1) > 1:
@@ -152,68 +223,266 @@ def render_photo(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) ->
         orientation = _orientation(im)
         w, h = im.size
         ow, oh = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
-        box = cover_box(ow, oh)
-        out_w, out_h = output_size(round(box[2] - box[0]), round(box[3] - box[1]), spec)
-        if im.format == "JPEG":
-            # Decode at the smallest DCT scale that still covers the output (fast path).
-            scale = out_w / (box[2] - box[0])
-            need = (math.ceil(w * scale), math.ceil(h * scale))
-            im.draft(None, need)
+        layout = plan_layout(ow, oh, spec)
+        if im.format in ("JPEG", "MPO"):
+            # DCT-domain scaling: decode at 1/2, 1/4 or 1/8 while that still covers the
+            # pixels the layout takes from the photo (photos only; PNG graphics never).
+            scale = layout.photo_size[0] / (layout.box[2] - layout.box[0])
+            im.draft(None, (math.ceil(w * scale), math.ceil(h * scale)))
         im.load()
-        im = ImageOps.exif_transpose(im)
-        im = _to_rgb(im, spec.background)
-        box = cover_box(*im.size)
-        im = im.resize((out_w, out_h), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=spec.quality, optimize=True, progressive=False)
-        return out_w, out_h, buf.getvalue()
+        im = ImageOps.exif_transpose(im) if orientation != 1 else im
+        return _to_rgb(im, spec.background), layout, ow
     except PhotoError:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         reason = str(e) or type(e).__name__
         raise PhotoError(f"is truncated or corrupt ({reason}); re-export it") from None
 
 
-def render_article_artwork(article: Article, spec: RenderSpec, max_pixels: int,
-                           cache_dir: Path | None) -> Rendition:
-    try:
-        data = article.photo.read_bytes()
-    except FileNotFoundError:
-        raise ArticleError(article.source, "photo", f"{article.photo.name} not found; check the path (relative to the article file)") from None
-    except IsADirectoryError:
-        raise ArticleError(article.source, "photo", f"{article.photo.name} is a folder, not a photo") from None
-    except OSError as e:
-        raise ArticleError(article.source, "photo", f"{article.photo.name} can't be read: {e.strerror or e}") from None
-    relpath = rendition_name(data, spec)
-    if cache_dir is not None:
-        cached = cache_dir / relpath
+# ---------------------------------------------------------------- composing
+
+def _scaled_box(box, src_layout_w: float, im_w: int) -> tuple[float, float, float, float]:
+    f = im_w / src_layout_w
+    return tuple(v * f for v in box)
+
+
+def _fill(canvas: tuple[int, int], im: Image.Image, spec: RenderSpec) -> Image.Image:
+    """The background behind a contained photo: a blurred, darkened enlargement of the
+    photo itself, or a solid colour."""
+    if spec.contain_fill != "blur":
+        return Image.new("RGB", canvas, spec.contain_fill)
+    small = (max(1, canvas[0] // 8), max(1, canvas[1] // 8))
+    back = im.resize(small, Image.Resampling.BILINEAR, box=cover_box(*im.size), reducing_gap=2.0)
+    back = back.filter(ImageFilter.GaussianBlur(max(2, small[0] // 40)))
+    back = ImageEnhance.Brightness(back).enhance(0.55)
+    return back.resize(canvas, Image.Resampling.BICUBIC)
+
+
+def compose(im: Image.Image, layout: Layout, oriented_w: int, spec: RenderSpec) -> Image.Image:
+    """The largest rendition: one resample of the used box straight to its final size."""
+    box = _scaled_box(layout.box, oriented_w, im.size[0])
+    if layout.fit == "cover":
+        return im.resize(layout.canvas, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    photo = im.resize(layout.photo_size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    canvas = _fill(layout.canvas, im, spec)
+    canvas.paste(photo, ((layout.canvas[0] - photo.size[0]) // 2, (layout.canvas[1] - photo.size[1]) // 2))
+    return canvas
+
+
+_TV_SAFE = [16 + round(v * 219 / 255) for v in range(256)] * 3
+
+
+def encode(im: Image.Image, spec: RenderSpec) -> bytes:
+    if spec.tv_safe:
+        im = im.point(_TV_SAFE)  # full range scaled into broadcast-legal 16-235
+    buf = io.BytesIO()
+    if spec.format == "png":
+        im.save(buf, "PNG", optimize=True)
+    else:
+        im.save(buf, "JPEG", quality=spec.quality, optimize=True, progressive=False)
+    return buf.getvalue()
+
+
+def render_sizes(largest: tuple[int, int], spec: RenderSpec) -> list[tuple[int, int]]:
+    """Each requested size, never larger than what the photo gave the first one."""
+    return [(w, h) if w <= largest[0] else largest for w, h in spec.renditions]
+
+
+def render_image(im: Image.Image, spec: RenderSpec) -> list[tuple[int, int, bytes]]:
+    """An already composed 16:9 image -> every rendition; smaller ones are derived from the
+    largest in memory."""
+    sizes = render_sizes(im.size, spec)
+    order = sorted(set(sizes), reverse=True)
+    done: dict[tuple[int, int], bytes] = {}
+    current = im
+    for size in order:
+        if current.size != size:
+            current = current.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        done[size] = encode(current, spec)
+    return [(w, h, done[(w, h)]) for w, h in sizes]
+
+
+def render_photo(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) -> list[tuple[int, int, bytes]]:
+    """One photo -> [(width, height, encoded bytes)] in the order of spec.renditions."""
+    im, layout, oriented_w = decode(data, suffix, spec, max_pixels)
+    # The layout was planned on the full-size photo; draft may have decoded it smaller.
+    return render_image(compose(im, layout, oriented_w, spec), spec)
+
+
+# ---------------------------------------------------------------- title cards
+
+TITLE_SAFE = (0.1, 0.1)  # margins: Roku's FHD title-safe area is 1534x866 at (192, 106)
+
+
+def _font(path: Path | None, size: int) -> ImageFont.FreeTypeFont:
+    if path is None:
+        return ImageFont.load_default(size=size)
+    return ImageFont.truetype(str(path), size=size)
+
+
+def wrap_lines(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if draw.textlength(trial, font=font) <= max_width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def render_title_card(title: str, settings: ArtworkSettings, spec: RenderSpec) -> list[tuple[int, int, bytes]]:
+    """A 16:9 card: the headline wrapped inside the TV title-safe area, a logo if set."""
+    card = settings.title_card
+    w, h = spec.renditions[0]
+    im = Image.new("RGB", (w, h), card.background)
+    draw = ImageDraw.Draw(im)
+    left, top = round(w * TITLE_SAFE[0]), round(h * TITLE_SAFE[1])
+    safe_w, safe_h = w - 2 * left, h - 2 * top
+    if card.logo is not None:
+        with Image.open(card.logo) as logo:
+            logo = _to_rgb_alpha(logo)
+            logo.thumbnail((safe_w // 4, h // 8), Image.Resampling.LANCZOS)
+            im.paste(logo, (left, top), logo)
+            top += logo.size[1] + h // 30
+            safe_h -= logo.size[1] + h // 30
+    size = h // 9
+    while True:
+        font = _font(card.font, size)
+        lines = wrap_lines(draw, title, font, safe_w)
+        line_h = round(size * 1.25)
+        if len(lines) * line_h <= safe_h and all(draw.textlength(x, font=font) <= safe_w for x in lines) or size <= 12:
+            break
+        size -= 2
+    y = top + (safe_h - len(lines) * line_h) // 2
+    for line in lines:
+        draw.text((left, y), line, font=font, fill=card.color)
+        y += line_h
+    return render_image(im, spec)
+
+
+def _to_rgb_alpha(im: Image.Image) -> Image.Image:
+    im.load()
+    return im.convert("RGBA")
+
+
+def title_card_digest(article: Article, settings: ArtworkSettings) -> str:
+    card = settings.title_card
+    h = hashlib.sha256(b"title-card\0" + article.title.encode())
+    for path in (card.font, card.logo):
+        h.update(b"\0" + (path.read_bytes() if path is not None else b""))
+    h.update(json.dumps([card.background, card.color]).encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- per article, in parallel
+
+class DigestMemo:
+    """Source hashes keyed by (path, size, mtime_ns, inode), kept beside the output so a
+    no-op rebuild doesn't read and hash every photo again."""
+
+    NAME = ".roku-packager-photos.json"
+
+    def __init__(self, entries: dict | None = None):
+        self.entries = entries or {}
+        self.used: dict[str, list] = {}
+
+    @classmethod
+    def load(cls, folder: Path | None) -> "DigestMemo":
         try:
-            with Image.open(cached) as im:  # reads the header only
-                w, h = im.size
-            return Rendition(relpath, w, h, origin=cached)
-        except (OSError, UnidentifiedImageError):
-            pass  # not rendered before, or damaged: render again
+            return cls(json.loads((folder / cls.NAME).read_text()))
+        except (OSError, ValueError, TypeError):
+            return cls()
+
+    def digest(self, path: Path) -> tuple[str, bytes | None]:
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        key = str(path)
+        hit = self.entries.get(key)
+        if hit and hit[:3] == stamp:
+            self.used[key] = hit
+            return hit[3], None
+        data = path.read_bytes()
+        digest = source_digest(data)
+        self.used[key] = stamp + [digest]
+        return digest, data
+
+    def dump(self) -> bytes:
+        return json.dumps(self.used, sort_keys=True).encode()
+
+
+def _read_photo(article: Article, memo: DigestMemo) -> tuple[str, bytes | None]:
+    name = article.photo.name
     try:
-        w, h, jpeg = render_photo(data, article.photo.suffix, spec, max_pixels)
+        return memo.digest(article.photo)
+    except FileNotFoundError:
+        raise ArticleError(article.source, "photo", f"{name} not found; check the path (relative to the article file)") from None
+    except IsADirectoryError:
+        raise ArticleError(article.source, "photo", f"{name} is a folder, not a photo") from None
+    except OSError as e:
+        if os.path.isdir(article.photo):
+            raise ArticleError(article.source, "photo", f"{name} is a folder, not a photo") from None
+        raise ArticleError(article.source, "photo", f"{name} can't be read: {e.strerror or e}") from None
+
+
+def _cached(names: list[str], cache_dir: Path | None) -> list[Rendition] | None:
+    if cache_dir is None:
+        return None
+    out = []
+    for name in names:
+        path = cache_dir / name
+        try:
+            with Image.open(path) as im:  # reads the header only
+                out.append(Rendition(name, im.size[0], im.size[1], origin=path))
+        except (OSError, UnidentifiedImageError):
+            return None  # not rendered before, or damaged: render again
+    return out
+
+
+def render_article_artwork(article: Article, settings: ArtworkSettings, cache_dir: Path | None,
+                           memo: DigestMemo) -> tuple[Rendition, ...]:
+    spec = RenderSpec.from_settings(settings, article.photo_focus)
+    if article.photo is None:
+        digest, data = title_card_digest(article, settings), None
+    else:
+        digest, data = _read_photo(article, memo)
+    names = rendition_names(digest, spec)
+    cached = _cached(names, cache_dir)
+    if cached is not None:
+        return tuple(cached)
+    try:
+        if article.photo is None:
+            rendered = render_title_card(article.title, settings, spec)
+        else:
+            if data is None:
+                data = article.photo.read_bytes()
+            rendered = render_photo(data, article.photo.suffix, spec, settings.max_pixels)
     except PhotoError as e:
         raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
-    return Rendition(relpath, w, h, jpeg)
+    except OSError as e:  # title-card font or logo unreadable
+        raise ArticleError(article.source, "photo", f"the title card can't be drawn: {e}") from None
+    return tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(names, rendered))
 
 
 def render_artwork(articles: list[Article], settings: ArtworkSettings, cache_dir: Path | None = None,
-                   jobs: int | None = None) -> tuple[dict[str, Rendition], list[ArticleError]]:
-    """Render every article's photo in parallel (Pillow releases the GIL while decoding,
+                   jobs: int | None = None, memo: DigestMemo | None = None
+                   ) -> tuple[dict[str, tuple[Rendition, ...]], list[ArticleError]]:
+    """Render every article's artwork in parallel (Pillow releases the GIL while decoding,
     resampling and encoding). Returns renditions by article id, and per-article errors."""
-    spec = RenderSpec.from_settings(settings)
+    memo = memo if memo is not None else DigestMemo.load(cache_dir)
 
     def one(article: Article):
         try:
-            return article.id, render_article_artwork(article, spec, settings.max_pixels, cache_dir)
+            return article.id, render_article_artwork(article, settings, cache_dir, memo)
         except ArticleError as e:
             return article.id, e
 
     renditions, errors = {}, []
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+    workers = max(1, jobs or os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         for article_id, result in pool.map(one, articles):
             if isinstance(result, ArticleError):
                 errors.append(result)

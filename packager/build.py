@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packager.artwork import render_artwork
+from packager.artwork import DigestMemo, render_artwork
 from packager.config import Channel, load_channel
 from packager.errors import ArticleError, PackagerError
 from packager.feed import build_feed, serialize
@@ -32,7 +32,7 @@ class BuildResult:
     body: bytes | None = None
     report: Report | None = None
     articles: list[Article] = field(default_factory=list)
-    renditions: dict[str, Rendition] = field(default_factory=dict)
+    renditions: dict[str, tuple[Rendition, ...]] = field(default_factory=dict)
     skipped: list[ArticleError] = field(default_factory=list)
 
     @property
@@ -69,7 +69,8 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     result.articles = articles
     result.skipped.extend(errors)
     cache_dir = out if out.is_dir() else None
-    renditions, art_errors = render_artwork(articles, channel.artwork, cache_dir=cache_dir, jobs=jobs)
+    memo = DigestMemo.load(cache_dir)
+    renditions, art_errors = render_artwork(articles, channel.artwork, cache_dir=cache_dir, jobs=jobs, memo=memo)
     result.renditions = renditions
     result.skipped.extend(art_errors)
 
@@ -86,8 +87,10 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
 
     if write:
         writer = DistWriter(out)
-        for rendition in {r.relpath: r for r in result.renditions.values()}.values():
-            writer.add(rendition.relpath, rendition.data or None, rendition.origin)
+        for renditions in result.renditions.values():
+            for r in renditions:
+                writer.add(r.relpath, r.data or None, r.origin)
         writer.add(FEED_NAME, body)
+        writer.add(DigestMemo.NAME, memo.dump())
         writer.commit()
     return result

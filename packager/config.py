@@ -15,7 +15,8 @@ MIN_WIDTH, MIN_HEIGHT = 800, 450
 
 _KNOWN = {
     "channel": {"provider_name", "language", "base_url", "articles", "genres"},
-    "artwork": {"width", "height", "quality", "background", "max_pixels"},
+    "artwork": {"width", "height", "quality", "background", "max_pixels", "renditions", "fit",
+                "fit_tolerance", "contain_fill", "small", "format", "tv_safe", "fallback", "title_card"},
     "publish": {"target", "endpoint_url", "region", "profile", "path_style", "acl",
                 "checksums", "jobs", "retries", "keep_history"},
 }
@@ -31,12 +32,30 @@ class Category:
 
 
 @dataclass(frozen=True)
+class TitleCardSettings:
+    font: Path | None = None  # a TrueType/OpenType file; None: Pillow's bundled font
+    background: tuple[int, int, int] = (20, 33, 61)
+    color: tuple[int, int, int] = (255, 255, 255)
+    logo: Path | None = None
+
+
+@dataclass(frozen=True)
 class ArtworkSettings:
     width: int = 1280
     height: int = 720
     quality: int = 85
     background: tuple[int, int, int] = (255, 255, 255)
     max_pixels: int = 100_000_000
+    # Sizes to render; the first is the feed's thumbnail. Default: (width, height).
+    renditions: tuple[tuple[int, int], ...] = ((1280, 720),)
+    fit: str = "auto"  # auto | cover | contain
+    fit_tolerance: float = 0.25  # auto: cover when the aspect is within this of 16:9
+    contain_fill: str | tuple[int, int, int] = "blur"
+    small: str = "refuse"  # refuse | pad
+    format: str = "jpeg"  # jpeg | png
+    tv_safe: bool = False
+    fallback: str | None = None  # "title-card": articles without a photo get a card
+    title_card: TitleCardSettings = field(default_factory=TitleCardSettings)
 
 
 @dataclass(frozen=True)
@@ -155,7 +174,52 @@ def _categories(raw) -> tuple[Category, ...]:
     return tuple(out)
 
 
-def _artwork(table: dict) -> ArtworkSettings:
+def _size(value, key: str) -> tuple[int, int]:
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*[xX×]\s*\d+\s*", value):
+        w, h = (int(v) for v in re.split(r"[xX×]", value))
+    elif isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        w, h = value
+    else:
+        raise _fail(key, f"{value!r} must be a size like \"1280x720\"")
+    if w * 9 != h * 16:
+        raise _fail(key, f"{w}x{h} is not 16:9; try 1280x720 or 1920x1080")
+    if w < MIN_WIDTH or h < MIN_HEIGHT or w > 7680:
+        raise _fail(key, f"{w}x{h} must be at least {MIN_WIDTH}x{MIN_HEIGHT} and at most 7680x4320")
+    return w, h
+
+
+def _choice(table: dict, key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = table.get(key, default)
+    if value not in choices:
+        raise _fail(f"[artwork] {key}", f"{value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def _title_card(table, root: Path) -> TitleCardSettings:
+    from packager.safepath import resolve_inside
+
+    if not isinstance(table, dict):
+        raise _fail("[artwork.title_card]", "must be a table")
+    paths = {}
+    for key in ("font", "logo"):
+        ref = _string(table, "artwork.title_card", key)
+        if ref is None:
+            paths[key] = None
+            continue
+        try:
+            path = resolve_inside(root, root, ref)
+        except ValueError as e:
+            raise _fail(f"[artwork.title_card] {key}", str(e)) from None
+        if not path.is_file():
+            raise _fail(f"[artwork.title_card] {key}", f"{ref} not found (paths are relative to channel.toml)")
+        paths[key] = path
+    return TitleCardSettings(
+        font=paths["font"], logo=paths["logo"],
+        background=parse_color(table.get("background", "#14213d"), "[artwork.title_card] background"),
+        color=parse_color(table.get("color", "#ffffff"), "[artwork.title_card] color"))
+
+
+def _artwork(table: dict, root: Path) -> ArtworkSettings:
     width = _int(table, "artwork", "width", 1280, MIN_WIDTH, 7680)
     height = _int(table, "artwork", "height", 720, MIN_HEIGHT, 4320)
     if width * 9 != height * 16:
@@ -163,7 +227,34 @@ def _artwork(table: dict) -> ArtworkSettings:
     quality = _int(table, "artwork", "quality", 85, 1, 95)
     background = parse_color(table.get("background", "#ffffff"), "[artwork] background")
     max_pixels = _int(table, "artwork", "max_pixels", 100_000_000, 1_000_000, 1_000_000_000)
-    return ArtworkSettings(width, height, quality, background, max_pixels)
+    raw = table.get("renditions")
+    if raw is None:
+        renditions = ((width, height),)
+    else:
+        if not isinstance(raw, list) or not raw:
+            raise _fail("[artwork] renditions", "must be a list of sizes, e.g. [\"1920x1080\", \"1280x720\"]")
+        renditions = tuple(dict.fromkeys(_size(v, "[artwork] renditions") for v in raw))
+    tolerance = table.get("fit_tolerance", 0.25)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
+        raise _fail("[artwork] fit_tolerance", f"{tolerance!r} must be a number from 0 to 0.99")
+    fill = table.get("contain_fill", "blur")
+    if fill != "blur":
+        fill = parse_color(fill, "[artwork] contain_fill")
+    tv_safe = table.get("tv_safe", False)
+    if not isinstance(tv_safe, bool):
+        raise _fail("[artwork] tv_safe", "must be true or false")
+    fallback = table.get("fallback")
+    if fallback not in (None, "title-card"):
+        raise _fail("[artwork] fallback", f"{fallback!r}: the only fallback is \"title-card\"")
+    return ArtworkSettings(
+        width=renditions[0][0], height=renditions[0][1], quality=quality, background=background,
+        max_pixels=max_pixels, renditions=renditions,
+        fit=_choice(table, "fit", "auto", ("auto", "cover", "contain")),
+        fit_tolerance=float(tolerance), contain_fill=fill,
+        small=_choice(table, "small", "refuse", ("refuse", "pad")),
+        format=_choice(table, "format", "jpeg", ("jpeg", "png")),
+        tv_safe=tv_safe, fallback=fallback,
+        title_card=_title_card(table.get("title_card", {}), root))
 
 
 def _publish(table: dict) -> PublishSettings:
@@ -228,7 +319,7 @@ def load_channel(channel_dir: Path | str) -> Channel:
     return Channel(
         root=root, provider_name=provider, language=language, base_url=base_url,
         articles_dir=articles_dir, genres=genres,
-        artwork=_artwork(data.get("artwork", {})),
+        artwork=_artwork(data.get("artwork", {}), root),
         categories=_categories(data.get("categories")),
         publish=_publish(data.get("publish", {})),
         warnings=tuple(warnings),

@@ -20,6 +20,7 @@ def item_kind(article: Article) -> str:
 
 
 def build_item(article: Article, rendition: Rendition, channel: Channel) -> dict:
+    """One feed item; `rendition` is the article's first (thumbnail) rendition."""
     video = {"url": article.video.url, "quality": article.video.quality, "videoType": article.video.video_type}
     if article.video.bitrate is not None or article.video.video_type in BITRATE_REQUIRED:
         video["bitrate"] = article.video.bitrate
@@ -52,7 +53,7 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: (-a.date.timestamp(), a.id))
 
 
-def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, Rendition]) -> dict:
+def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, tuple[Rendition, ...]]) -> dict:
     """The feed for every article that has a rendition. lastUpdated is the newest article's
     date, never the wall clock, so the same inputs give the same bytes."""
     ordered = [a for a in newest_first(articles) if a.id in renditions]
@@ -62,7 +63,7 @@ def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, 
         "lastUpdated": iso_datetime(ordered[0].date) if ordered else "1970-01-01T00:00:00+00:00",
     }
     for article in ordered:
-        feed.setdefault(item_kind(article), []).append(build_item(article, renditions[article.id], channel))
+        feed.setdefault(item_kind(article), []).append(build_item(article, renditions[article.id][0], channel))
     if channel.categories:
         feed["categories"] = [category_entry(c) for c in channel.categories]
     return feed

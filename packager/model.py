@@ -26,9 +26,10 @@ class Article:
     long_description: str | None
     tags: tuple[str, ...]
     genres: tuple[str, ...]
-    photo: Path
+    photo: Path | None  # None only with [artwork] fallback = "title-card"
     video: Video
     photo_caption: str | None = None
+    photo_focus: tuple[float, float] | None = None  # the point a cover crop keeps, 0-1
     body_text: str = ""
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 

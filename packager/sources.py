@@ -248,11 +248,14 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
     when = parse_date(fields.get("date"), source)
     summary = _text(fields, source, "summary")
     caption = _text(fields, source, "photo_caption")
-    photo_ref = _text(fields, source, "photo", required=True)
-    try:
-        photo = resolve_inside(channel.root, path.parent, photo_ref)
-    except ValueError as e:
-        raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
+    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None)
+    photo = None
+    if photo_ref is not None:
+        try:
+            photo = resolve_inside(channel.root, path.parent, photo_ref)
+        except ValueError as e:
+            raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
+    focus = _focus(fields, source)
     video = _video(fields, source)
     body_text = markdown_to_text(body) if body.strip() else ""
     texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
@@ -265,5 +268,15 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
         source=source, id=article_id, title=texts["title"], date=when,
         short_description=texts["short_description"], long_description=texts["long_description"],
         tags=_tags(fields, source), genres=_genres(fields, source, channel.genres),
-        photo=photo, photo_caption=caption, video=video, body_text=body_text,
+        photo=photo, photo_caption=caption, photo_focus=focus, video=video, body_text=body_text,
     )
+
+
+def _focus(fields: dict, source: str) -> tuple[float, float] | None:
+    raw = fields.get("photo_focus")
+    if raw is None:
+        return None
+    if (not isinstance(raw, list) or len(raw) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in raw)):
+        raise ArticleError(source, "photo_focus", f"{raw!r} must be [x, y] with both between 0 and 1, e.g. [0.5, 0.3]")
+    return (float(raw[0]), float(raw[1]))

@@ -9,7 +9,9 @@ from packager.validate import validate_bytes
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The output's files, without the hidden bookkeeping (the photo hash memo)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
 
 
 def test_example_builds_and_validates(example_channel, cli):
@@ -66,7 +68,8 @@ def test_artwork_is_16x9_baseline_rgb_without_metadata(example_channel, cli):
                 assert top[2] > top[1] and top[2] > bottom[2]
     assert sizes["council-budget"] == (1280, 720)
     assert sizes["archive-bridge"] == (992, 558)  # 1000x600 source: never upscaled
-    assert sizes["school-robotics"] == (896, 504)  # 900x1600 portrait: its largest 16:9 crop
+    # 900x1600 portrait: auto fit contains the whole photo on a blurred 16:9 canvas.
+    assert sizes["school-robotics"] == (1280, 720)
 
 
 def test_two_builds_are_byte_identical(example_channel, cli, tmp_path):
