@@ -103,6 +103,24 @@ def cmd_publish(args) -> int:
     return EXIT_OK
 
 
+def cmd_channel_art(args) -> int:
+    from packager.artwork import PhotoError
+    from packager.channelart import manifest_lines, render_channel_art
+    from packager.config import parse_color
+
+    background = parse_color(args.background, "--background")
+    try:
+        written = render_channel_art(args.image, args.out, background)
+    except FileNotFoundError:
+        raise ConfigError(f"{args.image}: no such file") from None
+    except PhotoError as e:
+        raise ConfigError(f"{args.image} {e}") from None
+    for piece, path in written:
+        print(f"wrote {path} ({piece.width}x{piece.height})", file=sys.stderr)
+    print("\n".join(manifest_lines(written, background, args.out.name or "images")))
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
@@ -155,6 +173,15 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--jobs", dest="publish_jobs", type=int, metavar="N", help="parallel uploads (default 8)")
     u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
     u.set_defaults(func=cmd_publish)
+
+    a = sub.add_parser("channel-art", help="render the SDK channel's icons, splash screens and logos from one image",
+                       description="Render mm_icon_focus_fhd/hd, splash_screen_fhd/hd/sd, the overhang logo and "
+                                   "the store poster from LOGO_OR_IMAGE, and print the manifest lines. A logo with "
+                                   "transparency is centred on --background; a picture fills each frame.")
+    a.add_argument("image", metavar="LOGO_OR_IMAGE", type=Path)
+    a.add_argument("--background", default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
+    a.add_argument("--out", type=Path, default=Path("images"), metavar="DIR", help="output folder (default ./images)")
+    a.set_defaults(func=cmd_channel_art)
     return p
 
 
