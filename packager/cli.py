@@ -77,10 +77,17 @@ def _target(args, channel) -> str:
     return (channel.root / "public").as_uri()
 
 
+def _store(args, channel):
+    from packager.stores import open_store
+
+    return open_store(_target(args, channel), channel.publish, endpoint_url=args.endpoint_url,
+                      region=args.region, profile=args.aws_profile, acl=args.acl, path_style=args.path_style,
+                      checksums=args.checksums, retries=args.retries)
+
+
 def cmd_publish(args) -> int:
     from packager.build import BuildFailed, build
     from packager.publish import publish_tree
-    from packager.stores import open_store
 
     try:
         result = build(args.channel_dir, out=args.out, jobs=args.jobs)
@@ -93,13 +100,42 @@ def cmd_publish(args) -> int:
         _err(f"--strict: {len(result.skipped)} article(s) were skipped; nothing was published")
         return EXIT_FAILED
     channel = result.channel
-    target = _target(args, channel)
-    store = open_store(target, channel.publish, endpoint_url=args.endpoint_url, region=args.region,
-                       profile=args.aws_profile, acl=args.acl)
-    summary = publish_tree(result.out, store, jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run)
+    store = _store(args, channel)
+    keep = args.keep_history if args.keep_history is not None else channel.publish.keep_history
+    summary = publish_tree(result.out, store, base_url=channel.base_url,
+                           jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run,
+                           prune=args.prune, keep_history=keep, lock_wait=args.lock_wait,
+                           log=lambda line: print(line, file=sys.stderr))
     print(summary.line())
     if not args.dry_run:
         print(f"feed: {store.describe('feed.json')}")
+    return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    from packager.config import load_channel
+    from packager.publish import list_versions
+
+    channel = load_channel(args.channel_dir)
+    store = _store(args, channel)
+    versions = list_versions(store)
+    if not versions:
+        print(f"no feed history at {store.describe()}")
+        return EXIT_OK
+    for v in reversed(versions):
+        mark = "  (live)" if v.live else ""
+        print(f"{v.name}  {v.time.strftime('%Y-%m-%d %H:%M:%S UTC')}  {v.items:>5} items  {v.size:>9,} bytes{mark}")
+    return EXIT_OK
+
+
+def cmd_rollback(args) -> int:
+    from packager.config import load_channel
+    from packager.publish import rollback
+
+    channel = load_channel(args.channel_dir)
+    store = _store(args, channel)
+    chosen = rollback(store, channel.base_url, args.version, log=lambda line: print(line, file=sys.stderr))
+    print(f"live feed is now {chosen.name} ({chosen.items} items, published {chosen.time.strftime('%Y-%m-%d %H:%M:%S UTC')})")
     return EXIT_OK
 
 
@@ -126,6 +162,18 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         _err(message)
         raise SystemExit(EXIT_USAGE)
+
+
+def _target_args(p) -> None:
+    p.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix or file:///abs/path (default: [publish] target, else CHANNEL_DIR/public)")
+    p.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, R2, B2, Spaces, Wasabi)")
+    p.add_argument("--region", help="S3 region")
+    p.add_argument("--profile", dest="aws_profile", metavar="NAME", help="AWS credentials profile")
+    p.add_argument("--path-style", action="store_true", default=None, help="path-style bucket addressing (MinIO and others)")
+    p.add_argument("--acl", choices=("public-read", "private"), help="object ACL (default: none; many buckets forbid ACLs)")
+    p.add_argument("--checksums", choices=("when_required", "when_supported"),
+                   help="when_required: for stores that reject boto3's newer checksum headers")
+    p.add_argument("--retries", type=int, metavar="N", help="attempts per request (default [publish] retries, 5)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -162,17 +210,30 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Build CHANNEL_DIR, then upload what changed to TARGET: artwork first, "
                                    "a history copy, feed.json last.")
     u.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
-    u.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix or file:///abs/path (default: [publish] target, else CHANNEL_DIR/public)")
-    u.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, R2, B2, Spaces, Wasabi)")
-    u.add_argument("--region", help="S3 region")
-    u.add_argument("--profile", dest="aws_profile", metavar="NAME", help="AWS credentials profile")
-    u.add_argument("--acl", choices=("public-read", "private"), help="object ACL (default: none; many buckets forbid ACLs)")
+    _target_args(u)
     u.add_argument("--out", metavar="DIR", type=Path, help="build folder (default: CHANNEL_DIR/dist)")
+    u.add_argument("--prune", action="store_true", help="after the new feed is live, delete artwork no kept feed version uses")
+    u.add_argument("--keep-history", type=int, metavar="K", help="feed versions kept for rollback (default [publish] keep_history, 5)")
+    u.add_argument("--lock-wait", type=float, default=60.0, metavar="S", help="seconds to wait for another publish to the same target (default 60)")
     u.add_argument("--dry-run", action="store_true", help="print what would be uploaded and change nothing")
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
     u.add_argument("--jobs", dest="publish_jobs", type=int, metavar="N", help="parallel uploads (default 8)")
     u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
     u.set_defaults(func=cmd_publish)
+
+    h = sub.add_parser("history", help="list the published feed versions",
+                       description="List the feed versions kept on the target: time, item count, size, which is live.")
+    h.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    _target_args(h)
+    h.set_defaults(func=cmd_history)
+
+    r = sub.add_parser("rollback", help="make an earlier feed version live again",
+                       description="Make a kept feed version live (default: the one before the live one), after "
+                                   "checking that all its artwork still exists.")
+    r.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    r.add_argument("--version", metavar="VERSION", help="a version name from `history`, or a unique part of it")
+    _target_args(r)
+    r.set_defaults(func=cmd_rollback)
 
     a = sub.add_parser("channel-art", help="render the SDK channel's icons, splash screens and logos from one image",
                        description="Render mm_icon_focus_fhd/hd, splash_screen_fhd/hd/sd, the overhang logo and "

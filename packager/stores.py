@@ -44,6 +44,7 @@ class FileStore:
         return str(self.root / key) if key else str(self.root)
 
     def list(self) -> dict[str, RemoteObject]:
+        """Every file under the folder except hidden ones (temporary files, the lock)."""
         out = {}
         if not self.root.is_dir():
             return out
@@ -80,6 +81,18 @@ class FileStore:
         except FileNotFoundError:
             return None
 
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        """Create `key` only if nothing is there (the publish lock)."""
+        dest = self.root / _safe_key(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return True
+
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             (self.root / _safe_key(key)).unlink(missing_ok=True)
@@ -98,7 +111,7 @@ class S3Store:
         self.acl = acl
         self.url = f"s3://{bucket}/{self.prefix}"
         config_args = dict(
-            retries={"mode": "standard", "max_attempts": retries},
+            retries={"mode": "standard", "total_max_attempts": retries},  # including the first
             max_pool_connections=max(pool, 10),
             s3={"addressing_style": "path" if path_style else "auto"},
             connect_timeout=10, read_timeout=60,
@@ -130,7 +143,7 @@ class S3Store:
                 return PublishError(f"access denied for {where}: check the credentials' permissions on bucket {self.bucket}")
             if code == "NoSuchBucket":
                 return PublishError(f"no such bucket: {self.bucket}")
-            if code in ("RequestTimeTooSkewed", "SignatureDoesNotMatch") and "skew" in str(e).lower() or code == "RequestTimeTooSkewed":
+            if code == "RequestTimeTooSkewed" or "skew" in str(e).lower():
                 return PublishError("the storage service refused the request because this machine's clock is wrong; sync it (NTP)")
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"):
                 return PublishError(f"the storage service refused the credentials ({code}) for {where}")
@@ -168,6 +181,20 @@ class S3Store:
             from botocore.exceptions import ClientError
             if isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
+            raise self._explain(e, key) from None
+
+    def put_if_absent(self, key: str, data: bytes) -> bool:
+        """A conditional PUT (If-None-Match: *): False when the key already exists."""
+        from botocore.exceptions import ClientError
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key), Body=data,
+                                   ContentType="application/json", IfNoneMatch="*")
+            return True
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                return False
+            raise self._explain(e, key) from None
+        except Exception as e:
             raise self._explain(e, key) from None
 
     def delete(self, keys: list[str]) -> None:

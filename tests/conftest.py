@@ -102,7 +102,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3 server (moto) speaking HTTP on 127.0.0.1; yields its endpoint URL."""
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():
