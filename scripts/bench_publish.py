@@ -1,0 +1,105 @@
+"""Publishing speed against a local S3 server (moto), in the same run:
+
+1. first publish of N objects (default 2,000) with roku-packager, next to a plain 8-thread
+   boto3 put_object loop over the same files (the ratio is the number to watch: goal within
+   10%);
+2. a no-op re-publish: wall time and requests by kind (goal: under 2 s, no PUT, one LIST
+   page per 1,000 objects).
+
+    python scripts/bench_publish.py [--objects N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BASE = "https://cdn.example.com/tv/"
+
+
+def make_tree(root: Path, n: int) -> None:
+    rnd = os.urandom
+    (root / "artwork").mkdir(parents=True)
+    items = []
+    for i in range(n - 1):
+        name = f"artwork/{i:024x}.jpg"
+        (root / name).write_bytes(rnd(30_000))  # typical 1280x720 JPEG size
+        items.append({"id": f"i{i}", "thumbnail": BASE + name})
+    (root / "feed.json").write_text(json.dumps({"providerName": "Bench", "shortFormVideos": items}))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--objects", type=int, default=2000)
+    p.add_argument("--jobs", type=int, default=8)
+    args = p.parse_args()
+
+    import logging
+
+    import boto3
+    from botocore.config import Config
+    from moto.server import ThreadedMotoServer
+
+    from packager.publish import publish_tree
+    from packager.stores import open_store
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    try:
+        tree = tmp / "dist"
+        make_tree(tree, args.objects)
+        client = boto3.client("s3", endpoint_url=endpoint,
+                              config=Config(max_pool_connections=args.jobs + 2, retries={"mode": "standard"}))
+        client.create_bucket(Bucket="bench")
+        files = sorted(p for p in tree.rglob("*") if p.is_file())
+
+        def plain_put(path: Path):
+            client.put_object(Bucket="bench", Key="plain/" + path.relative_to(tree).as_posix(), Body=path.read_bytes(),
+                              ContentType="image/jpeg")
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(plain_put, files))
+        plain = time.perf_counter() - t
+
+        store = open_store("s3://bench/ours", endpoint_url=endpoint)
+        requests = Counter()
+        store.client.meta.events.register("before-send.s3", lambda request, **kw: requests.update(
+            ["LIST" if request.method == "GET" and "list-type=2" in request.url else request.method]))
+        t = time.perf_counter()
+        first = publish_tree(tree, store, base_url=BASE, jobs=args.jobs, log=lambda *_: None)
+        ours = time.perf_counter() - t
+        n = len(files)
+        print(f"first publish of {n:,} objects: roku-packager {n / ours:,.0f} objects/s ({ours:.2f} s, "
+              f"{first.uploaded} PUTs incl. history copy); plain {args.jobs}-thread put_object loop "
+              f"{n / plain:,.0f} objects/s ({plain:.2f} s); ratio {plain / ours:.2f} (goal >= 0.90)")
+
+        requests.clear()
+        t = time.perf_counter()
+        again = publish_tree(tree, store, base_url=BASE, jobs=args.jobs, log=lambda *_: None)
+        noop = time.perf_counter() - t
+        print(f"no-op re-publish: {noop:.2f} s (goal < 2 s), requests {dict(requests)}, "
+              f"uploaded {again.uploaded}, unchanged {again.unchanged}; "
+              f"LIST pages {requests['LIST']} for {n + 1:,} objects (goal {-(-(n + 1) // 1000)})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
