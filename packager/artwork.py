@@ -375,7 +375,21 @@ def _to_rgb_alpha(im: Image.Image) -> Image.Image:
     return im.convert("RGBA")
 
 
-def title_card_digest(article: Article, settings: ArtworkSettings) -> str:
+@dataclass(frozen=True)
+class ArtworkJob:
+    """One picture to render: an article's photo (or title card), or a series' photo."""
+    key: str  # the article id, or "series:<id>"
+    source: str  # the file to name in messages
+    photo: Path | None
+    title: str
+    focus: tuple[float, float] | None = None
+
+    @classmethod
+    def for_article(cls, article: Article) -> "ArtworkJob":
+        return cls(article.id, article.source, article.photo, article.title, article.photo_focus)
+
+
+def title_card_digest(article: ArtworkJob, settings: ArtworkSettings) -> str:
     card = settings.title_card
     h = hashlib.sha256(b"title-card\0" + article.title.encode())
     for path in (card.font, card.logo):
@@ -420,7 +434,7 @@ class DigestMemo:
         return json.dumps(self.used, sort_keys=True).encode()
 
 
-def _read_photo(article: Article, memo: DigestMemo) -> tuple[str, bytes | None]:
+def _read_photo(article: ArtworkJob, memo: DigestMemo) -> tuple[str, bytes | None]:
     name = article.photo.name
     try:
         return memo.digest(article.photo)
@@ -448,14 +462,56 @@ def _cached(names: list[str], cache_dir: Path | None) -> list[Rendition] | None:
     return out
 
 
-def render_article_artwork(article: Article, settings: ArtworkSettings, cache_dir: Path | None,
-                           memo: DigestMemo) -> tuple[Rendition, ...]:
-    spec = RenderSpec.from_settings(settings, article.photo_focus)
+class _Once:
+    """Within one build, each distinct rendition set is rendered once, however many
+    articles share the photo."""
+
+    def __init__(self):
+        import threading
+        self.lock = threading.Lock()
+        self.results: dict[tuple, object] = {}
+        self.events: dict[tuple, object] = {}
+
+    def run(self, key: tuple, fn):
+        import threading
+        with self.lock:
+            if key in self.results:
+                return self.results[key]
+            event = self.events.get(key)
+            owner = event is None
+            if owner:
+                event = self.events[key] = threading.Event()
+        if not owner:
+            event.wait()
+            return self.results.get(key) or fn()
+        try:
+            result = fn()
+            self.results[key] = result
+            return result
+        finally:
+            event.set()
+
+
+def render_article_artwork(article: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None,
+                           memo: DigestMemo, once: _Once | None = None) -> tuple[Rendition, ...]:
+    spec = RenderSpec.from_settings(settings, article.focus)
     if article.photo is None:
         digest, data = title_card_digest(article, settings), None
     else:
         digest, data = _read_photo(article, memo)
     names = rendition_names(digest, spec)
+    if once is not None:
+        try:
+            return once.run(tuple(names), lambda: _render_job(article, settings, spec, names, data, cache_dir))
+        except PhotoError as e:
+            raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
+    try:
+        return _render_job(article, settings, spec, names, data, cache_dir)
+    except PhotoError as e:
+        raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
+
+
+def _render_job(article: ArtworkJob, settings, spec, names, data, cache_dir) -> tuple[Rendition, ...]:
     cached = _cached(names, cache_dir)
     if cached is not None:
         return tuple(cached)
@@ -466,25 +522,25 @@ def render_article_artwork(article: Article, settings: ArtworkSettings, cache_di
             if data is None:
                 data = article.photo.read_bytes()
             rendered = render_photo(data, article.photo.suffix, spec, settings.max_pixels)
-    except PhotoError as e:
-        raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
     except OSError as e:  # title-card font or logo unreadable
         raise ArticleError(article.source, "photo", f"the title card can't be drawn: {e}") from None
     return tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(names, rendered))
 
 
-def render_artwork(articles: list[Article], settings: ArtworkSettings, cache_dir: Path | None = None,
+def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | None = None,
                    jobs: int | None = None, memo: DigestMemo | None = None
                    ) -> tuple[dict[str, tuple[Rendition, ...]], list[ArticleError]]:
-    """Render every article's artwork in parallel (Pillow releases the GIL while decoding,
-    resampling and encoding). Returns renditions by article id, and per-article errors."""
+    """Render every article's (or job's) artwork in parallel (Pillow releases the GIL while
+    decoding, resampling and encoding). Returns renditions by key, and per-item errors."""
     memo = memo if memo is not None else DigestMemo.load(cache_dir)
+    once = _Once()
 
-    def one(article: Article):
+    def one(item):
+        job = item if isinstance(item, ArtworkJob) else ArtworkJob.for_article(item)
         try:
-            return article.id, render_article_artwork(article, settings, cache_dir, memo)
+            return job.key, render_article_artwork(job, settings, cache_dir, memo, once)
         except ArticleError as e:
-            return article.id, e
+            return job.key, e
 
     renditions, errors = {}, []
     workers = max(1, jobs or os.cpu_count() or 1)

@@ -26,6 +26,8 @@ def _print_build(result, quiet: bool = False) -> None:
         print(f"warning: {w}", file=sys.stderr)
     for e in result.skipped:
         print(f"skipped: {e}", file=sys.stderr)
+    for line in result.notes.lines():
+        print(f"note: {line}", file=sys.stderr)
     if result.report is not None:
         for f in result.report.warnings:
             where = f" (item {f.item_id})" if f.item_id else ""

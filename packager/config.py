@@ -17,6 +17,9 @@ _KNOWN = {
     "channel": {"provider_name", "language", "base_url", "articles", "genres"},
     "artwork": {"width", "height", "quality", "background", "max_pixels", "renditions", "fit",
                 "fit_tolerance", "contain_fill", "small", "format", "tv_safe", "fallback", "title_card"},
+    "rows": {"from_sections", "emit"},
+    "feed": {"max_bytes", "max_items", "max_age_days"},
+    "templates": {"title", "short_description", "long_description"},
     "publish": {"target", "endpoint_url", "region", "profile", "path_style", "acl",
                 "checksums", "jobs", "retries", "keep_history"},
 }
@@ -29,6 +32,38 @@ class Category:
     order: str
     query: str | None = None
     playlist: str | None = None
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """A [[series]] table: metadata for the series item its episodes are grouped into."""
+    id: str
+    title: str | None = None
+    description: str | None = None
+    photo: Path | None = None
+    genres: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Playlist:
+    name: str
+    items: tuple[str, ...] = ()
+    featured: bool = False  # collect articles with featured: true, newest first
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Rows:
+    from_sections: bool = False
+    emit: str = "categories"  # categories | none
+
+
+@dataclass(frozen=True)
+class FeedLimits:
+    # Roku's template refuses 500 KiB; 4 KiB of margin for proxies that add a few bytes.
+    max_bytes: int = 500 * 1024 - 4 * 1024
+    max_items: int | None = None
+    max_age_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +119,11 @@ class Channel:
     categories: tuple[Category, ...] = ()
     publish: PublishSettings = field(default_factory=PublishSettings)
     warnings: tuple[str, ...] = ()
+    series: tuple[SeriesInfo, ...] = ()
+    playlists: tuple[Playlist, ...] = ()
+    rows: Rows = field(default_factory=Rows)
+    feed: FeedLimits = field(default_factory=FeedLimits)
+    templates: tuple[tuple[str, str], ...] = ()  # (name, Jinja2 source) overriding templates/text/
 
 
 def _fail(key: str, message: str) -> ConfigError:
@@ -272,6 +312,109 @@ def _publish(table: dict) -> PublishSettings:
     )
 
 
+def _series_tables(raw, root: Path) -> tuple[SeriesInfo, ...]:
+    from packager.safepath import resolve_inside
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise _fail("[[series]]", "must be an array of tables ([[series]])")
+    out, seen = [], set()
+    for i, t in enumerate(raw, 1):
+        sid = t.get("id")
+        if isinstance(sid, bool) or not isinstance(sid, (str, int)) or not str(sid).strip():
+            raise _fail(f"[[series]] #{i}", "needs an id, e.g. id = \"evening-bulletin\"")
+        from packager.sources import normalize_id
+        sid = normalize_id(str(sid).strip())
+        key = f"[[series]] {sid!r}"
+        if sid in seen:
+            raise _fail(key, "is defined twice")
+        seen.add(sid)
+        photo = None
+        if t.get("photo") is not None:
+            try:
+                photo = resolve_inside(root, root, t["photo"])
+            except ValueError as e:
+                raise _fail(f"{key} photo", str(e)) from None
+        genres = check_genres(t["genres"], f"{key} genres") if t.get("genres") is not None else None
+        out.append(SeriesInfo(id=sid, title=_string(t, key, "title"), description=_string(t, key, "description"),
+                              photo=photo, genres=genres))
+    return tuple(out)
+
+
+def _playlists(raw) -> tuple[Playlist, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise _fail("[[playlists]]", "must be an array of tables ([[playlists]])")
+    out, names = [], set()
+    for i, t in enumerate(raw, 1):
+        name = _string(t, f"playlists #{i}", "name", required=True)
+        key = f"[[playlists]] {name!r}"
+        if len(name) > 20:
+            raise _fail(key, "playlist names are at most 20 characters")
+        if name in names:
+            raise _fail(key, "is defined twice")
+        names.add(name)
+        items, featured = t.get("items"), t.get("featured", False)
+        if not isinstance(featured, bool):
+            raise _fail(f"{key} featured", "must be true or false")
+        if (items is None) == (not featured):
+            raise _fail(key, "needs items = [\"id\", ...] or featured = true (one of them)")
+        if items is not None and (not isinstance(items, list) or not items
+                                  or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in items)):
+            raise _fail(f"{key} items", "must be a non-empty list of item ids")
+        limit = t.get("limit")
+        if limit is not None:
+            limit = _int(t, f"playlists {name!r}", "limit", 0, 1, 10_000)
+        out.append(Playlist(name=name, items=tuple(str(x) for x in items or ()), featured=featured, limit=limit))
+    return tuple(out)
+
+
+def _rows(t: dict) -> Rows:
+    from_sections = t.get("from_sections", False)
+    if not isinstance(from_sections, bool):
+        raise _fail("[rows] from_sections", "must be true or false")
+    emit = t.get("emit", "categories")
+    if emit not in ("categories", "none"):
+        raise _fail("[rows] emit", f"{emit!r} must be \"categories\" or \"none\"")
+    return Rows(from_sections=from_sections, emit=emit)
+
+
+def _feed_limits(t: dict) -> FeedLimits:
+    return FeedLimits(
+        max_bytes=_int(t, "feed", "max_bytes", 500 * 1024 - 4 * 1024, 10_000, 100_000_000),
+        max_items=_int(t, "feed", "max_items", 0, 1, 1_000_000) if t.get("max_items") is not None else None,
+        max_age_days=_int(t, "feed", "max_age_days", 0, 1, 100_000) if t.get("max_age_days") is not None else None)
+
+
+def _templates(t: dict, root: Path) -> tuple[tuple[str, str], ...]:
+    """[templates] values are Jinja2 text, or a .j2 file relative to channel.toml."""
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from packager.safepath import resolve_inside
+
+    out = []
+    for name in ("title", "short_description", "long_description"):
+        src = t.get(name)
+        if src is None:
+            continue
+        if not isinstance(src, str):
+            raise _fail(f"[templates] {name}", "must be Jinja2 text or a .j2 file name")
+        if src.strip().endswith(".j2") and "{" not in src:
+            try:
+                src = resolve_inside(root, root, src.strip()).read_text(encoding="utf-8")
+            except (ValueError, OSError) as e:
+                raise _fail(f"[templates] {name}", str(e)) from None
+        try:
+            ImmutableSandboxedEnvironment().parse(src)
+        except TemplateSyntaxError as e:
+            raise _fail(f"[templates] {name}", f"template error at line {e.lineno}: {e.message}") from None
+        out.append((name, src))
+    return tuple(out)
+
+
 def load_channel(channel_dir: Path | str) -> Channel:
     root = Path(channel_dir)
     path = root / CONFIG_NAME
@@ -288,6 +431,10 @@ def load_channel(channel_dir: Path | str) -> Channel:
     root = root.resolve()
 
     warnings = []
+    names = {p.get("name") for p in data.get("playlists", []) if isinstance(p, dict)} if isinstance(data.get("playlists"), list) else set()
+    for cat in data.get("categories", []) if isinstance(data.get("categories"), list) else []:
+        if isinstance(cat, dict) and isinstance(cat.get("playlist"), str) and cat["playlist"].strip() not in names:
+            raise _fail(f"[[categories]] {cat.get('name')!r}", f"playlist {cat['playlist']!r} is not defined; add a [[playlists]] table with that name")
     for section, known in _KNOWN.items():
         table = data.get(section, {})
         if not isinstance(table, dict):
@@ -323,4 +470,9 @@ def load_channel(channel_dir: Path | str) -> Channel:
         categories=_categories(data.get("categories")),
         publish=_publish(data.get("publish", {})),
         warnings=tuple(warnings),
+        series=_series_tables(data.get("series"), root),
+        playlists=(playlists := _playlists(data.get("playlists"))),
+        rows=_rows(data.get("rows", {})),
+        feed=_feed_limits(data.get("feed", {})),
+        templates=_templates(data.get("templates", {}), root),
     )

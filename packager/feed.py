@@ -1,13 +1,25 @@
-"""Articles + renditions -> the Direct Publisher feed (a dict), and its canonical bytes."""
+"""Articles + renditions -> the Direct Publisher feed (a dict), and its canonical bytes.
+
+Every content type, series grouped from episodes, rows (categories, playlists, one row per
+section), and a feed that always fits Roku's size limit: items are measured once and kept
+featured-first, then newest-first, until the budget is spent."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
-from packager.config import Channel
+from packager.config import Category, Channel
+from packager.errors import ArticleError
 from packager.model import Article, Rendition
-from packager.vocab import BITRATE_REQUIRED, SHORT_FORM_MAX_SECONDS
+from packager.sources import section_tag
+from packager.text import cut
+from packager.vocab import BITRATE_REQUIRED
+
+# Root arrays in the order they are written; the consumers enumerate keys sorted anyway.
+KIND_ARRAYS = {"movie": "movies", "series": "series", "shortFormVideo": "shortFormVideos",
+               "tvSpecial": "tvSpecials", "liveFeed": "liveFeeds"}
 
 
 def iso_datetime(dt: datetime) -> str:
@@ -15,36 +27,61 @@ def iso_datetime(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def item_kind(article: Article) -> str:
-    return "shortFormVideos" if article.video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecials"
+def dumps(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def build_item(article: Article, rendition: Rendition, channel: Channel) -> dict:
-    """One feed item; `rendition` is the article's first (thumbnail) rendition."""
+def serialize(feed: dict) -> bytes:
+    """Canonical bytes: UTF-8 without BOM, starts with '{', compact, key order as built."""
+    return dumps(feed) + b"\n"
+
+
+# ---------------------------------------------------------------- items
+
+def content_of(article: Article, channel: Channel) -> dict:
     video = {"url": article.video.url, "quality": article.video.quality, "videoType": article.video.video_type}
     if article.video.bitrate is not None or article.video.video_type in BITRATE_REQUIRED:
         video["bitrate"] = article.video.bitrate
-    item = {
-        "id": article.id,
-        "title": article.title,
-        "shortDescription": article.short_description,
-    }
-    if article.long_description:
-        item["longDescription"] = article.long_description
-    item.update({
-        "thumbnail": channel.base_url + rendition.relpath,
-        # The article's own calendar date, as the newsroom dated it.
-        "releaseDate": article.date.date().isoformat(),
-        "genres": list(article.genres),
-    })
-    if article.tags:
-        item["tags"] = list(article.tags)
-    item["content"] = {
+    content = {
         "dateAdded": iso_datetime(article.date),
         "duration": article.video.duration,
         "videos": [video],
         "language": channel.language,
     }
+    if article.captions:
+        content["captions"] = [dict(c) for c in article.captions]
+    if article.trickplay:
+        content["trickPlayFiles"] = [dict(t) for t in article.trickplay]
+    if article.ad_breaks:
+        content["adBreaks"] = list(article.ad_breaks)
+    if article.available_from:
+        content["validityPeriodStart"] = iso_datetime(article.available_from)
+    if article.available_until:
+        content["validityPeriodEnd"] = iso_datetime(article.available_until)
+    return content
+
+
+def build_item(article: Article, rendition: Rendition, channel: Channel) -> dict:
+    """One feed item (or episode); `rendition` is the article's first (thumbnail) rendition."""
+    item = {"id": article.id, "title": article.title, "shortDescription": article.short_description}
+    if article.long_description:
+        item["longDescription"] = article.long_description
+    item["thumbnail"] = channel.base_url + rendition.relpath
+    # The article's own calendar date, as the newsroom dated it.
+    item["releaseDate"] = article.date.date().isoformat()
+    if article.kind == "episode":
+        item["episodeNumber"] = article.series.episode
+    else:
+        item["genres"] = list(article.genres)
+    if article.tags:
+        item["tags"] = list(article.tags)
+    if article.rating and article.kind != "series":
+        item["rating"] = dict(article.rating)
+    if article.credits:
+        item["credits"] = [dict(c) for c in article.credits]
+    if article.external_ids:
+        item["externalIds"] = [dict(x) for x in article.external_ids]
+    item["content"] = content_of(article, channel)
     return item
 
 
@@ -53,23 +90,109 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=lambda a: (-a.date.timestamp(), a.id))
 
 
-def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, tuple[Rendition, ...]]) -> dict:
-    """The feed for every article that has a rendition. lastUpdated is the newest article's
-    date, never the wall clock, so the same inputs give the same bytes."""
-    ordered = [a for a in newest_first(articles) if a.id in renditions]
-    feed: dict = {
-        "providerName": channel.provider_name,
-        "language": channel.language,
-        "lastUpdated": iso_datetime(ordered[0].date) if ordered else "1970-01-01T00:00:00+00:00",
-    }
-    for article in ordered:
-        feed.setdefault(item_kind(article), []).append(build_item(article, renditions[article.id][0], channel))
-    if channel.categories:
-        feed["categories"] = [category_entry(c) for c in channel.categories]
-    return feed
+# ---------------------------------------------------------------- series
+
+def check_series(articles: list[Article]) -> tuple[list[Article], list[ArticleError]]:
+    """Episodes need a number, unique within their season (or series), and a series
+    either uses seasons for all its episodes or for none."""
+    errors, bad = [], set()
+    by_series: dict[str, list[Article]] = {}
+    for a in articles:
+        if a.kind == "episode":
+            by_series.setdefault(a.series.id, []).append(a)
+    for sid, eps in by_series.items():
+        with_season = [a for a in eps if a.series.season is not None]
+        if with_season and len(with_season) != len(eps):
+            odd = sorted(a.source for a in eps if a.series.season is None)
+            for a in eps:
+                if a.series.season is None:
+                    errors.append(ArticleError(a.source, "series.season", f"other episodes of {sid!r} have a season "
+                                               f"(e.g. {with_season[0].source}); give this one a season too"))
+                    bad.add(a.source)
+            del odd
+        seen: dict[tuple, Article] = {}
+        for a in sorted(eps, key=lambda a: a.source):
+            if a.source in bad:
+                continue
+            if a.series.episode is None:
+                errors.append(ArticleError(a.source, "series.episode", f"is required for episodes of {sid!r}: their number, e.g. episode: 3"))
+                bad.add(a.source)
+                continue
+            key = (a.series.season, a.series.episode)
+            if key in seen:
+                where = f"season {key[0]} episode {key[1]}" if key[0] is not None else f"episode {key[1]}"
+                errors.append(ArticleError(a.source, "series.episode", f"{where} of {sid!r} is also {seen[key].source}; renumber one of them"))
+                bad.add(a.source)
+                continue
+            seen[key] = a
+    return [a for a in articles if a.source not in bad], errors
 
 
-def category_entry(category) -> dict:
+def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: Channel,
+                 series_art: dict[str, Rendition]) -> dict:
+    info = next((s for s in channel.series if s.id == sid), None)
+    ordered = sorted(episodes, key=lambda p: (p[0].series.season or 0, p[0].series.episode))
+    newest = max((a for a, _ in episodes), key=lambda a: (a.date, a.id))
+    oldest = min(a.date for a, _ in episodes)
+    title = (info.title if info and info.title else None) or next(
+        (a.series.title for a, _ in sorted(episodes, key=lambda p: p[0].date, reverse=True) if a.series.title), sid)
+    short = cut(info.description, 200) if info and info.description else newest.short_description
+    thumb = series_art.get(sid) or next(r for a, r in episodes if a is newest)
+    item = {"id": sid, "title": title, "shortDescription": short}
+    if info and info.description and len(info.description) > 200:
+        item["longDescription"] = cut(info.description, 500)
+    item["thumbnail"] = channel.base_url + thumb.relpath
+    item["releaseDate"] = oldest.date().isoformat()
+    item["genres"] = list(info.genres if info and info.genres else channel.genres)
+    tags = sorted({t for a, _ in episodes for t in a.tags})[:20]
+    if tags:
+        item["tags"] = tags
+    eps = [build_item(a, r, channel) for a, r in ordered]
+    if any(a.series.season is not None for a, _ in ordered):
+        seasons: dict[int, list] = {}
+        for (a, _), ep in zip(ordered, eps):
+            seasons.setdefault(a.series.season, []).append(ep)
+        item["seasons"] = [{"seasonNumber": n, "episodes": seasons[n]} for n in sorted(seasons)]
+    else:
+        item["episodes"] = eps
+    return item
+
+
+# ---------------------------------------------------------------- units, rows, fitting
+
+@dataclass
+class Unit:
+    """One root-level item with what fitting needs to know about it."""
+    kind: str  # the root array
+    item: dict
+    date: datetime
+    featured: bool
+    size: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.item["id"]
+
+
+@dataclass
+class FeedNotes:
+    """What the build left out, for the report."""
+    expired: list[str] = field(default_factory=list)  # sources
+    left_out: int = 0
+    left_out_reasons: dict[str, int] = field(default_factory=dict)
+    oldest_kept: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"{src}: available.until has passed; left out of the feed" for src in self.expired]
+        if self.left_out:
+            why = ", ".join(f"{n} by {k}" for k, n in sorted(self.left_out_reasons.items()))
+            kept = f"; oldest kept {self.oldest_kept.date().isoformat()}" if self.oldest_kept else ""
+            out.append(f"{self.left_out} older items left out to fit the feed ({why}){kept}")
+        return out + self.warnings
+
+
+def category_entry(category: Category) -> dict:
     entry = {"name": category.name}
     if category.playlist is not None:
         entry["playlistName"] = category.playlist
@@ -79,6 +202,128 @@ def category_entry(category) -> dict:
     return entry
 
 
-def serialize(feed: dict) -> bytes:
-    """Canonical bytes: UTF-8 without BOM, starts with '{', compact, key order as built."""
-    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+def rows(channel: Channel, units: list[Unit], articles: list[Article], notes: FeedNotes) -> tuple[list, list]:
+    """Categories and playlists for the units kept."""
+    if channel.rows.emit == "none":
+        return [], []
+    kept_ids = {u.id for u in units}
+    playlists = []
+    for pl in channel.playlists:
+        if pl.featured:
+            ids = [u.id for u in sorted(units, key=lambda u: (-u.date.timestamp(), u.id)) if u.featured]
+        else:
+            ids = [i for i in pl.items if i in kept_ids]
+            gone = [i for i in pl.items if i not in kept_ids]
+            if gone:
+                notes.warnings.append(f"playlist {pl.name!r}: {len(gone)} item(s) not in the feed left out ({', '.join(gone[:3])})")
+        if pl.limit:
+            ids = ids[:pl.limit]
+        if ids:
+            playlists.append({"name": pl.name, "itemIds": ids})
+        else:
+            notes.warnings.append(f"playlist {pl.name!r} is empty; it and its row are left out")
+    names = {p["name"] for p in playlists}
+    categories = [category_entry(c) for c in channel.categories if c.playlist is None or c.playlist in names]
+    if channel.rows.from_sections:
+        taken = {c["name"] for c in categories}
+        for a in newest_first(articles):
+            if a.section and a.section not in taken and len(categories) < 100:
+                categories.append({"name": a.section, "query": section_tag(a.section), "order": "most_recent"})
+                taken.add(a.section)
+    return categories, playlists
+
+
+def fit(units: list[Unit], base: int, budget: int, limits, now: datetime, notes: FeedNotes) -> list[Unit]:
+    """Keep featured units, then the newest, within max_items, max_age_days and max_bytes.
+    Each unit is serialized once; the feed's size is the sum of the parts."""
+    order = sorted(units, key=lambda u: (not u.featured, -u.date.timestamp(), u.id))
+    cutoff = now - timedelta(days=limits.max_age_days) if limits.max_age_days else None
+    kept, used, arrays = [], base, set()
+    for u in order:
+        reason = None
+        if cutoff and not u.featured and u.date < cutoff:
+            reason = "max_age_days"
+        elif limits.max_items and len(kept) >= limits.max_items:
+            reason = "max_items"
+        else:
+            # the item, a comma, and for a new array its key: ,"shortFormVideos":[]
+            extra = u.size + 1 + (0 if u.kind in arrays else len(u.kind) + 6)
+            if used + extra > budget:
+                reason = "max_bytes"
+            else:
+                used += extra
+                arrays.add(u.kind)
+                kept.append(u)
+        if reason:
+            notes.left_out += 1
+            notes.left_out_reasons[reason] = notes.left_out_reasons.get(reason, 0) + 1
+    if notes.left_out and kept:
+        notes.oldest_kept = min(u.date for u in kept)
+    return kept
+
+
+def reference_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH for reproducible builds (it decides what has expired)."""
+    import os
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def assemble(channel: Channel, units: list[Unit], categories: list, playlists: list, last_updated: datetime | None) -> dict:
+    feed: dict = {
+        "providerName": channel.provider_name,
+        "language": channel.language,
+        "lastUpdated": iso_datetime(last_updated) if last_updated else "1970-01-01T00:00:00+00:00",
+    }
+    for kind in KIND_ARRAYS.values():
+        items = [u.item for u in sorted(units, key=lambda u: (-u.date.timestamp(), u.id)) if u.kind == kind]
+        if items:
+            feed[kind] = items
+    if categories:
+        feed["categories"] = categories
+    if playlists:
+        feed["playlists"] = playlists
+    return feed
+
+
+def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, tuple[Rendition, ...]],
+               now: datetime | None = None, notes: FeedNotes | None = None) -> dict:
+    """The feed for every article that has a rendition. lastUpdated is the newest included
+    article's date, never the wall clock, so the same inputs give the same bytes."""
+    now = now or reference_time()
+    notes = notes if notes is not None else FeedNotes()
+    live = []
+    for a in newest_first([a for a in articles if a.id in renditions]):
+        if a.available_until and a.available_until <= now:
+            notes.expired.append(a.source)
+        else:
+            live.append(a)
+
+    units: list[Unit] = []
+    episodes: dict[str, list] = {}
+    for a in live:
+        if a.kind == "episode":
+            episodes.setdefault(a.series.id, []).append((a, renditions[a.id][0]))
+        else:
+            units.append(Unit(KIND_ARRAYS[a.kind], build_item(a, renditions[a.id][0], channel), a.date, a.featured))
+    series_art = {k.removeprefix("series:"): v[0] for k, v in renditions.items() if k.startswith("series:")}
+    for sid, eps in episodes.items():
+        newest = max(a.date for a, _ in eps)
+        units.append(Unit("series", build_series(sid, eps, channel, series_art), newest, any(a.featured for a, _ in eps)))
+    for u in units:
+        u.size = len(dumps(u.item))
+
+    # Rows at their largest (every unit kept) bound the root's size from above.
+    categories, playlists = rows(channel, units, live, FeedNotes())
+    base = len(serialize(assemble(channel, [], categories, playlists, now)))
+    kept = fit(units, base, channel.feed.max_bytes, channel.feed, now, notes)
+    categories, playlists = rows(channel, kept, [a for a in live if _kept(a, kept)], notes)
+    newest = max((u.date for u in kept), default=None)
+    return assemble(channel, kept, categories, playlists, newest)
+
+
+def _kept(article: Article, kept: list[Unit]) -> bool:
+    ids = {u.id for u in kept}
+    return article.id in ids or (article.series is not None and article.series.id in ids)

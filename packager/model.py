@@ -17,6 +17,14 @@ class Video:
 
 
 @dataclass(frozen=True)
+class SeriesRef:
+    id: str
+    title: str | None = None
+    season: int | None = None
+    episode: int | None = None
+
+
+@dataclass(frozen=True)
 class Article:
     source: str  # path relative to the channel folder, for messages
     id: str
@@ -31,7 +39,19 @@ class Article:
     photo_caption: str | None = None
     photo_focus: tuple[float, float] | None = None  # the point a cover crop keeps, 0-1
     body_text: str = ""
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
+    kind: str = "shortFormVideo"  # shortFormVideo | tvSpecial | movie | episode | liveFeed
+    series: SeriesRef | None = None  # for episodes
+    section: str | None = None  # "News / Military": a row when [rows] from_sections
+    featured: bool = False
+    available_from: datetime | None = None
+    available_until: datetime | None = None
+    # Already in Direct Publisher shape (camelCase keys), checked when read.
+    rating: dict | None = None
+    credits: tuple[dict, ...] = ()
+    captions: tuple[dict, ...] = ()
+    external_ids: tuple[dict, ...] = ()
+    ad_breaks: tuple[str, ...] = ()
+    trickplay: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)

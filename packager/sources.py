@@ -15,11 +15,12 @@ import yaml
 
 from packager.config import Channel
 from packager.errors import ArticleError
-from packager.model import Article, Video
+from packager.model import Article, SeriesRef, Video
 from packager.safepath import is_inside, resolve_inside
 from packager.textfields import compose_text
 from packager.text import markdown_to_text, normalize_tag
-from packager.vocab import BITRATE_REQUIRED, GENRES, VIDEO_QUALITIES, VIDEO_TYPES
+from packager.vocab import (BITRATE_REQUIRED, CAPTION_TYPES, CREDIT_ROLES, GENRES, ID_TYPES, RATING_SOURCES, RATINGS,
+                            SHORT_FORM_MAX_SECONDS, VIDEO_QUALITIES, VIDEO_TYPES)
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".json")
 _ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
@@ -202,7 +203,10 @@ def _genres(fields: dict, source: str, default: tuple[str, ...]) -> tuple[str, .
     return tuple(out) or default
 
 
-def _video(fields: dict, source: str) -> Video:
+LIVE_DURATION = 24 * 3600  # a live stream has no length; Roku's content object wants one
+
+
+def _video(fields: dict, source: str, live: bool = False) -> Video:
     raw = fields.get("video")
     if raw is None:
         raise ArticleError(source, "video", "is required: give url and duration (seconds)")
@@ -213,6 +217,8 @@ def _video(fields: dict, source: str) -> Video:
         raise ArticleError(source, "video.url", f"{url!r} is not an http(s) URL")
     url = url.strip()
     duration = raw.get("duration")
+    if duration is None and live:
+        duration = LIVE_DURATION
     if duration is None:
         raise ArticleError(source, "video.duration", "is required: the video's length in seconds")
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
@@ -256,20 +262,196 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
         except ValueError as e:
             raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
     focus = _focus(fields, source)
-    video = _video(fields, source)
+    kind = _kind(fields, source)
+    video = _video(fields, source, live=kind == "liveFeed")
+    if kind == "auto":
+        kind = "shortFormVideo" if video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
+    series = _series(fields, source)
+    if series is not None and kind != "episode":
+        if fields.get("type") not in (None, "auto"):
+            raise ArticleError(source, "series", f"only episodes belong to a series; set type: episode (it says {kind})")
+        kind = "episode"
+    if kind == "episode" and series is None:
+        raise ArticleError(source, "series", "an episode needs series: {id: ..., episode: N}")
+    available_from, available_until = _available(fields, source)
+    section = _text(fields, source, "section")
+    featured = fields.get("featured", False)
+    if not isinstance(featured, bool):
+        raise ArticleError(source, "featured", f"{featured!r} must be true or false")
     body_text = markdown_to_text(body) if body.strip() else ""
-    texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
-                         short_max=short_max)
+    try:
+        texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
+                             short_max=short_max)
+    except ValueError as e:
+        raise ArticleError(source, "templates", str(e)) from None
     if not texts["title"]:
         raise ArticleError(source, "title", "is empty once markup is removed")
     if not texts["short_description"]:
         raise ArticleError(source, "summary", "the article has no summary and an empty body; add a summary")
+    tags = _tags(fields, source)
+    if section:
+        tag = section_tag(section)
+        tags = tags if tag in tags else tags + (tag,)
     return Article(
         source=source, id=article_id, title=texts["title"], date=when,
         short_description=texts["short_description"], long_description=texts["long_description"],
-        tags=_tags(fields, source), genres=_genres(fields, source, channel.genres),
+        tags=tags, genres=_genres(fields, source, channel.genres),
         photo=photo, photo_caption=caption, photo_focus=focus, video=video, body_text=body_text,
+        kind=kind, series=series, section=section, featured=featured,
+        available_from=available_from, available_until=available_until,
+        rating=_rating(fields, source), credits=_credits(fields, source), captions=_captions(fields, source),
+        external_ids=_external_ids(fields, source), ad_breaks=_ad_breaks(fields, source),
+        trickplay=_trickplay(fields, source),
     )
+
+
+KINDS = ("auto", "shortFormVideo", "tvSpecial", "movie", "episode", "liveFeed")
+
+
+def _kind(fields: dict, source: str) -> str:
+    raw = fields.get("type", "auto")
+    for k in KINDS:
+        if isinstance(raw, str) and raw.strip().lower() == k.lower():
+            return k
+    raise ArticleError(source, "type", f"{raw!r} is not one of: {', '.join(KINDS)}")
+
+
+def section_tag(section: str) -> str:
+    """The tag that puts an article in its section's row: a slug of at most 20 characters."""
+    slug = re.sub(r"[^\w]+", "-", section.lower(), flags=re.UNICODE).strip("-") or "section"
+    if len(slug) <= 20:
+        return slug
+    return slug[:15].rstrip("-") + "-" + hashlib.sha256(section.encode()).hexdigest()[:4]
+
+
+def _whole(value, source: str, key: str, lo: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ArticleError(source, key, f"{value!r} must be a whole number of at least {lo}")
+    return value
+
+
+def _series(fields: dict, source: str) -> SeriesRef | None:
+    raw = fields.get("series")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"id": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), (str, int)) or isinstance(raw.get("id"), bool):
+        raise ArticleError(source, "series", "must be {id: daily-bulletin, season: 1, episode: 3} (id required)")
+    season = raw.get("season")
+    episode = raw.get("episode")
+    title = raw.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ArticleError(source, "series.title", "must be text")
+    return SeriesRef(
+        id=normalize_id(str(raw["id"]).strip()), title=title.strip() if title else None,
+        season=_whole(season, source, "series.season") if season is not None else None,
+        episode=_whole(episode, source, "series.episode") if episode is not None else None)
+
+
+def _available(fields: dict, source: str):
+    raw = fields.get("available")
+    if raw is None:
+        return None, None
+    if not isinstance(raw, dict):
+        raise ArticleError(source, "available", "must be {from: 2026-01-01T00:00:00Z, until: 2026-02-01T00:00:00Z}")
+    start = parse_date(raw["from"], source, "available.from") if raw.get("from") is not None else None
+    end = parse_date(raw["until"], source, "available.until") if raw.get("until") is not None else None
+    if start and end and end <= start:
+        raise ArticleError(source, "available.until", "must be after available.from")
+    return start, end
+
+
+def _records(fields: dict, source: str, key: str, wrap_single: bool = True) -> list[dict]:
+    raw = fields.get(key)
+    if raw is None:
+        return []
+    if isinstance(raw, dict) and wrap_single:
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+        raise ArticleError(source, key, "must be a list of entries, e.g. [{...}, {...}]")
+    return raw
+
+
+def _pick(value, source: str, key: str, allowed: tuple[str, ...], upper: bool = True) -> str:
+    if isinstance(value, str):
+        wanted = value.strip()
+        for a in allowed:
+            if wanted == a or (upper and wanted.upper() == a.upper()):
+                return a
+    raise ArticleError(source, key, f"{value!r} is not one of: {', '.join(allowed)}")
+
+
+def _url(value, source: str, key: str) -> str:
+    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\S*$", value.strip()):
+        raise ArticleError(source, key, f"{value!r} is not an http(s) URL")
+    return value.strip()
+
+
+def _rating(fields: dict, source: str) -> dict | None:
+    raw = fields.get("rating")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ArticleError(source, "rating", "must be {rating: TVPG, source: USA_PR}, not text")
+    return {"rating": _pick(str(raw.get("rating")) if raw.get("rating") is not None else None, source, "rating.rating", RATINGS),
+            "ratingSource": _pick(raw.get("source"), source, "rating.source", RATING_SOURCES)}
+
+
+def _credits(fields: dict, source: str) -> tuple[dict, ...]:
+    out = []
+    for i, c in enumerate(_records(fields, source, "credits")):
+        name = c.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ArticleError(source, f"credits[{i}].name", "is required")
+        entry = {"name": name.strip(), "role": _pick(c.get("role"), source, f"credits[{i}].role", CREDIT_ROLES, upper=True)}
+        if c.get("birth_date") is not None:
+            entry["birthDate"] = parse_date(c["birth_date"], source, f"credits[{i}].birth_date").date().isoformat()
+        out.append(entry)
+    return tuple(out)
+
+
+def _captions(fields: dict, source: str) -> tuple[dict, ...]:
+    out = []
+    for i, c in enumerate(_records(fields, source, "captions")):
+        language = c.get("language")
+        if not isinstance(language, str) or not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", language):
+            raise ArticleError(source, f"captions[{i}].language", f"{language!r} must be a language code like en")
+        out.append({"url": _url(c.get("url"), source, f"captions[{i}].url"), "language": language,
+                    "captionType": _pick(c.get("type", "CLOSED_CAPTION"), source, f"captions[{i}].type", CAPTION_TYPES)})
+    return tuple(out)
+
+
+def _external_ids(fields: dict, source: str) -> tuple[dict, ...]:
+    out = []
+    for i, x in enumerate(_records(fields, source, "external_ids")):
+        value = x.get("id")
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+            raise ArticleError(source, f"external_ids[{i}].id", "is required")
+        out.append({"id": str(value).strip(), "idType": _pick(x.get("type"), source, f"external_ids[{i}].type", ID_TYPES)})
+    return tuple(out)
+
+
+def _ad_breaks(fields: dict, source: str) -> tuple[str, ...]:
+    raw = fields.get("ad_breaks")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ArticleError(source, "ad_breaks", "must be a list of times, e.g. [\"00:05:00\", \"00:12:30\"]")
+    out = []
+    for i, t in enumerate(raw):
+        if isinstance(t, int) and not isinstance(t, bool) and t >= 0:  # YAML reads 00:05:00 as 300 seconds
+            t = f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"
+        if not isinstance(t, str) or not re.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d", t.strip()):
+            raise ArticleError(source, f"ad_breaks[{i}]", f"{t!r} must be a time hh:mm:ss")
+        out.append(t.strip())
+    return tuple(out)
+
+
+def _trickplay(fields: dict, source: str) -> tuple[dict, ...]:
+    return tuple({"url": _url(x.get("url"), source, f"trickplay[{i}].url"),
+                  "quality": _pick(x.get("quality", "HD"), source, f"trickplay[{i}].quality", ("HD", "FHD"))}
+                 for i, x in enumerate(_records(fields, source, "trickplay")))
 
 
 def _focus(fields: dict, source: str) -> tuple[float, float] | None:

@@ -24,8 +24,19 @@ def _environment() -> ImmutableSandboxedEnvironment:
     )
 
 
-def _render(name: str, context: dict) -> str:
-    return collapse(_environment().get_template(name).render(context))
+@cache
+def _from_string(source: str):
+    return _environment().from_string(source)
+
+
+def _render(name: str, context: dict, overrides: dict) -> str:
+    """A channel's [templates] entry, else the bundled templates/text/<name>.j2."""
+    key = name.removesuffix(".j2")
+    template = _from_string(overrides[key]) if key in overrides else _environment().get_template(name)
+    try:
+        return collapse(template.render(context))
+    except Exception as e:  # undefined names, sandbox refusals: the template's author must fix it
+        raise ValueError(f"[templates] {key}: {e}") from None
 
 
 def compose_text(channel, *, title: str, summary: str | None, body_text: str, fields: dict,
@@ -35,11 +46,13 @@ def compose_text(channel, *, title: str, summary: str | None, body_text: str, fi
         "summary": html_to_text(summary) if summary else "",
         "body": body_text,
         "provider_name": channel.provider_name,
+        "fields": fields,  # the article's own front matter, read-only in the sandbox
     }
-    short = cut(_render("short_description.j2", context), short_max)
-    long = cut(_render("long_description.j2", context), LONG_MAX)
+    overrides = dict(channel.templates)
+    short = cut(_render("short_description.j2", context, overrides), short_max)
+    long = cut(_render("long_description.j2", context, overrides), LONG_MAX)
     return {
-        "title": _render("title.j2", context),
+        "title": cut(_render("title.j2", context, overrides), 200),
         "short_description": short,
         # Roku requires longDescription to differ from shortDescription.
         "long_description": long if long and long != short else None,

@@ -22,6 +22,11 @@ GENRES = _enum("genre")
 VIDEO_TYPES = _enum("video", "videoType")
 VIDEO_QUALITIES = _enum("video", "quality")
 CATEGORY_ORDERS = _enum("category", "order")
+RATINGS = _enum("rating", "rating")
+RATING_SOURCES = _enum("rating", "ratingSource")
+CREDIT_ROLES = _enum("credit", "role")
+ID_TYPES = _enum("externalId", "idType")
+CAPTION_TYPES = _enum("caption", "captionType")
 # Non-adaptive files must declare a bitrate (DP spec, video object).
 BITRATE_REQUIRED = ("MP4", "MOV", "M4V")
 # Longest shortFormVideo in seconds (DP spec: 15 minutes).
