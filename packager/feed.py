@@ -319,11 +319,8 @@ def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, 
     categories, playlists = rows(channel, units, live, FeedNotes())
     base = len(serialize(assemble(channel, [], categories, playlists, now)))
     kept = fit(units, base, channel.feed.max_bytes, channel.feed, now, notes)
-    categories, playlists = rows(channel, kept, [a for a in live if _kept(a, kept)], notes)
+    ids = {u.id for u in kept}
+    kept_articles = [a for a in live if a.id in ids or (a.series is not None and a.series.id in ids)]
+    categories, playlists = rows(channel, kept, kept_articles, notes)
     newest = max((u.date for u in kept), default=None)
     return assemble(channel, kept, categories, playlists, newest)
-
-
-def _kept(article: Article, kept: list[Unit]) -> bool:
-    ids = {u.id for u in kept}
-    return article.id in ids or (article.series is not None and article.series.id in ids)

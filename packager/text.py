@@ -59,11 +59,25 @@ def _markdown():
     return MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
+_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template|iframe|svg|figcaption)\b.*?</\1\s*>", re.I | re.S)
+# Markdown inside raw HTML blocks is not rendered (CommonMark): clear what is left of it.
+_LEFTOVER = [
+    (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),
+]
+
+
 def markdown_to_text(source: str) -> str:
-    # Images are dropped: their alt text is a caption, not a description.
+    # Scripts and styles go before parsing: an HTML block would swallow the Markdown after it.
+    source = _DROP_BLOCKS.sub(" ", source)
     rendered = _markdown().render(source)
+    # Images are dropped: their alt text is a caption, not a description.
     rendered = re.sub(r"<img\b[^>]*>", " ", rendered)
-    return html_to_text(rendered)
+    text = html_to_text(rendered)
+    for pattern, repl in _LEFTOVER:
+        text = pattern.sub(repl, text)
+    return text
 
 
 def collapse(text: str) -> str:
