@@ -54,6 +54,7 @@ class RenderSpec:
     format: str = "jpeg"
     tv_safe: bool = False
     focus: tuple[float, float] | None = None
+    min_size: tuple[int, int] = (MIN_WIDTH, MIN_HEIGHT)  # below this a photo is refused (or padded)
 
     @classmethod
     def from_settings(cls, s: ArtworkSettings, focus=None) -> "RenderSpec":
@@ -127,12 +128,13 @@ def plan_layout(w: int, h: int, spec: RenderSpec) -> Layout:
     """Never upscale: a photo smaller than the target gives a smaller (still 16:9) canvas;
     below 800x450 it is refused, or padded onto an 800x450 canvas with small = "pad"."""
     tw, th = spec.renditions[0]
+    min_w, min_h = spec.min_size
     fit = choose_fit(w, h, spec)
     if fit == "cover":
         box = cover_box(w, h, spec.focus or default_focus(w, h))
         cw, ch = box[2] - box[0], box[3] - box[1]
         size = (tw, th) if cw >= tw else largest_16x9(cw, ch)
-        if size[0] >= MIN_WIDTH:
+        if size[0] >= min_w:
             return Layout("cover", size, size, box)
         usable = f"its 16:9 crop is {size[0]}x{size[1]}"
     else:
@@ -140,14 +142,14 @@ def plan_layout(w: int, h: int, spec: RenderSpec) -> Layout:
         pw, ph = max(1, round(w * scale)), max(1, round(h * scale))
         k = min(math.ceil(max(pw / 16, ph / 9) - 1e-9), tw // 16)
         canvas = (16 * k, 9 * k)
-        if canvas[0] >= MIN_WIDTH:
+        if canvas[0] >= min_w:
             return Layout("contain", canvas, (pw, ph), (0.0, 0.0, float(w), float(h)))
         usable = f"it fills only {canvas[0]}x{canvas[1]}"
     if spec.small != "pad":
-        raise PhotoError(f"{w}x{h} is too small: {usable}, Roku needs at least {MIN_WIDTH}x{MIN_HEIGHT}; "
+        raise PhotoError(f"{w}x{h} is too small: {usable}, and at least {min_w}x{min_h} is needed; "
                          "use a larger photo, or set [artwork] small = \"pad\"")
-    scale = min(MIN_WIDTH / w, MIN_HEIGHT / h, 1.0)
-    return Layout("pad", (MIN_WIDTH, MIN_HEIGHT), (max(1, round(w * scale)), max(1, round(h * scale))),
+    scale = min(min_w / w, min_h / h, 1.0)
+    return Layout("pad", (min_w, min_h), (max(1, round(w * scale)), max(1, round(h * scale))),
                   (0.0, 0.0, float(w), float(h)))
 
 
@@ -340,10 +342,9 @@ def wrap_lines(draw: ImageDraw.ImageDraw, text: str, font, max_width: int) -> li
     return lines
 
 
-def render_title_card(title: str, settings: ArtworkSettings, spec: RenderSpec) -> list[tuple[int, int, bytes]]:
+def title_card_image(title: str, card, size: tuple[int, int], font: Path | None = None) -> Image.Image:
     """A 16:9 card: the headline wrapped inside the TV title-safe area, a logo if set."""
-    card = settings.title_card
-    w, h = spec.renditions[0]
+    w, h = size
     im = Image.new("RGB", (w, h), card.background)
     draw = ImageDraw.Draw(im)
     left, top = round(w * TITLE_SAFE[0]), round(h * TITLE_SAFE[1])
@@ -355,19 +356,44 @@ def render_title_card(title: str, settings: ArtworkSettings, spec: RenderSpec) -
             im.paste(logo, (left, top), logo)
             top += logo.size[1] + h // 30
             safe_h -= logo.size[1] + h // 30
-    size = h // 9
+    size_px = h // 9
+    font_path = font or card.font
+    if not drawable(title, _font(font_path, size_px)):
+        return im  # a script the font can't draw: no boxes of missing glyphs, just the card
     while True:
-        font = _font(card.font, size)
-        lines = wrap_lines(draw, title, font, safe_w)
-        line_h = round(size * 1.25)
-        if len(lines) * line_h <= safe_h and all(draw.textlength(x, font=font) <= safe_w for x in lines) or size <= 12:
+        face = _font(font_path, size_px)
+        lines = wrap_lines(draw, title, face, safe_w)
+        line_h = round(size_px * 1.25)
+        if len(lines) * line_h <= safe_h and all(draw.textlength(x, font=face) <= safe_w for x in lines) or size_px <= 12:
             break
-        size -= 2
+        size_px -= 2
     y = top + (safe_h - len(lines) * line_h) // 2
     for line in lines:
-        draw.text((left, y), line, font=font, fill=card.color)
+        draw.text((left, y), line, font=face, fill=card.color)
         y += line_h
-    return render_image(im, spec)
+    return im
+
+
+def render_title_card(title: str, settings: ArtworkSettings, spec: RenderSpec) -> list[tuple[int, int, bytes]]:
+    return render_image(title_card_image(title, settings.title_card, spec.renditions[0]), spec)
+
+
+def _glyph(ch: str, face) -> bytes:
+    size = int(getattr(face, "size", 20)) * 2
+    im = Image.new("L", (size, size))
+    ImageDraw.Draw(im).text((0, 0), ch, font=face, fill=255)
+    return im.tobytes()
+
+
+def missing_glyphs(text: str, face) -> list[str]:
+    """Characters the font would draw as the empty-box .notdef glyph (compared with the
+    glyph of a private-use code point no font maps)."""
+    box = _glyph("\U0010fffd", face)
+    return [ch for ch in dict.fromkeys(text) if not ch.isspace() and _glyph(ch, face) == box]
+
+
+def drawable(text: str, face) -> bool:
+    return not missing_glyphs(text, face)
 
 
 def _to_rgb_alpha(im: Image.Image) -> Image.Image:

@@ -89,9 +89,89 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
             result.skipped.append(ArticleError(a.source, "id", f"{a.id!r} is also a series id; give the article or the series another id"))
             renditions.pop(a.id, None)
 
+    staging = None
+    if any(a.video is None for a in articles):
+        import tempfile
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-", dir=out.absolute().parent))
+    try:
+        return _finish(result, channel, articles, out, cache_dir, staging, profile, jobs, memo, write)
+    finally:
+        if staging is not None:
+            import shutil
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
+               jobs: int | None, result: BuildResult) -> tuple[list[Article], dict[str, Path]]:
+    """Render (or reuse) a clip for every article that needs one; returns the articles with
+    their clip as video, and the clip files to write."""
+    import dataclasses
+    import math
+
+    from packager.clips import ClipError, ClipInfo, clip_name, probe, render_clip
+    from packager.model import Video
+
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(a: Article):
+        name = clip_name(a, channel.clips, channel.artwork.title_card)
+        trick_name = name.removesuffix(".mp4") + "-hd.bif"
+        earlier = cache_dir / name if cache_dir is not None else None
+        files = {}
+        try:
+            if earlier is not None and earlier.is_file() and (not channel.clips.trickplay or (cache_dir / trick_name).is_file()):
+                info = probe(earlier, name)  # rendered by an earlier build: measured, not rendered
+                info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
+                                trick_name if channel.clips.trickplay else None)
+                files[name] = earlier
+                if info.trickplay:
+                    files[trick_name] = cache_dir / trick_name
+            else:
+                info = render_clip(a, channel.clips, channel.artwork.title_card, staging, name,
+                                   channel.artwork.max_pixels, frame_jobs)
+                files[name] = staging / name
+                if info.trickplay:
+                    files[info.trickplay] = staging / info.trickplay
+        except ClipError as e:
+            return ArticleError(a.source, e.field, str(e)), None, {}
+        video = Video(url=channel.base_url + name, duration=math.ceil(info.duration), video_type="MP4",
+                      quality=info.quality, bitrate=info.bitrate_kbps)
+        trick = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
+        return info, dataclasses.replace(a, video=video, trickplay=trick), files
+
+    wanted = [a for a in articles if a.video is None and a.id in result.renditions]
+    # Each clip draws its frames on two threads and x264 threads itself: a clip per two cores.
+    cores = jobs or os.cpu_count() or 1
+    frame_jobs = min(2, cores)
+    with ThreadPoolExecutor(max_workers=max(1, cores // 2)) as pool:
+        done = dict(zip((a.id for a in wanted), pool.map(one, wanted)))
+    out_articles, files = [], {}
+    for a in articles:
+        if a.id not in done:
+            out_articles.append(a)  # has its own video (or no artwork: skipped anyway)
+            continue
+        info, clipped, clip_files = done[a.id]
+        if clipped is None:
+            result.skipped.append(info)
+            continue
+        for w in info.warnings:
+            result.notes.warnings.append(f"{a.source}: {w}")
+        out_articles.append(clipped)
+        files.update(clip_files)
+    return out_articles, files
+
+
+def _finish(result: BuildResult, channel: Channel, articles: list[Article], out: Path, cache_dir, staging,
+            profile: str, jobs, memo, write: bool) -> BuildResult:
+    clip_notes = FeedNotes()
+    result.notes = clip_notes
+    articles, clip_files = make_clips(channel, articles, cache_dir, staging, jobs, result)
+    result.articles = articles
     now = reference_time()
     for _ in range(3):
-        result.notes = FeedNotes()
+        result.notes = FeedNotes(warnings=list(clip_notes.warnings))
         feed = build_feed(channel, articles, result.renditions, now=now, notes=result.notes)
         body = serialize(feed)
         report = validate_feed(feed, body, profile=profile, source=str(out / FEED_NAME))
@@ -111,6 +191,10 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
             if key.removeprefix("series:") in in_feed:
                 for r in renditions:
                     writer.add(r.relpath, r.data or None, r.origin)
+        body_text = body.decode("utf-8")
+        for relpath, path in clip_files.items():
+            if channel.base_url + relpath in body_text:
+                writer.add(relpath, origin=path)
         writer.add(FEED_NAME, body)
         writer.add(DigestMemo.NAME, memo.dump())
         writer.commit()

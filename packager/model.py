@@ -17,6 +17,13 @@ class Video:
 
 
 @dataclass(frozen=True)
+class ClipPhoto:
+    path: Path
+    caption: str | None = None
+    focus: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
 class SeriesRef:
     id: str
     title: str | None = None
@@ -35,7 +42,7 @@ class Article:
     tags: tuple[str, ...]
     genres: tuple[str, ...]
     photo: Path | None  # None only with [artwork] fallback = "title-card"
-    video: Video
+    video: Video | None  # None only until a clip is rendered ([clips] render)
     photo_caption: str | None = None
     photo_focus: tuple[float, float] | None = None  # the point a cover crop keeps, 0-1
     body_text: str = ""
@@ -52,6 +59,8 @@ class Article:
     external_ids: tuple[dict, ...] = ()
     ad_breaks: tuple[str, ...] = ()
     trickplay: tuple[dict, ...] = ()
+    photos: tuple[ClipPhoto, ...] = ()  # the clip's pictures; default: the photo
+    audio: Path | None = None  # the clip's sound
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import yaml
 
 from packager.config import Channel
 from packager.errors import ArticleError
-from packager.model import Article, SeriesRef, Video
+from packager.model import Article, ClipPhoto, SeriesRef, Video
 from packager.safepath import is_inside, resolve_inside
 from packager.textfields import compose_text
 from packager.text import markdown_to_text, normalize_tag
@@ -254,7 +254,8 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
     when = parse_date(fields.get("date"), source)
     summary = _text(fields, source, "summary")
     caption = _text(fields, source, "photo_caption")
-    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None)
+    photos = _photos(channel, fields, source, path)
+    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None and not photos)
     photo = None
     if photo_ref is not None:
         try:
@@ -262,10 +263,24 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
         except ValueError as e:
             raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
     focus = _focus(fields, source)
+    if photo is None and photos:
+        photo, focus = photos[0].path, focus or photos[0].focus
+    if not photos and photo is not None:
+        photos = (ClipPhoto(photo, caption, focus),)
+    audio = None
+    if fields.get("audio") is not None:
+        try:
+            audio = resolve_inside(channel.root, path.parent, _text(fields, source, "audio") or "")
+        except ValueError as e:
+            raise ArticleError(source, "audio", f"{e}; put the audio file inside the channel folder") from None
     kind = _kind(fields, source)
-    video = _video(fields, source, live=kind == "liveFeed")
+    clip_wanted = channel.clips.render == "always" or (channel.clips.render == "missing" and fields.get("video") is None)
+    if clip_wanted and kind == "liveFeed":
+        raise ArticleError(source, "video", "a liveFeed needs its stream URL; clips are for articles")
+    video = None if clip_wanted else _video(fields, source, live=kind == "liveFeed")
     if kind == "auto":
-        kind = "shortFormVideo" if video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
+        # A rendered clip is a few photos long: short-form.
+        kind = "shortFormVideo" if video is None or video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
     series = _series(fields, source)
     if series is not None and kind != "episode":
         if fields.get("type") not in (None, "auto"):
@@ -301,8 +316,26 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
         available_from=available_from, available_until=available_until,
         rating=_rating(fields, source), credits=_credits(fields, source), captions=_captions(fields, source),
         external_ids=_external_ids(fields, source), ad_breaks=_ad_breaks(fields, source),
-        trickplay=_trickplay(fields, source),
+        trickplay=_trickplay(fields, source), photos=photos, audio=audio,
     )
+
+
+def _photos(channel: Channel, fields: dict, source: str, path: Path) -> tuple[ClipPhoto, ...]:
+    out = []
+    for i, p in enumerate(_records(fields, source, "photos", wrap_single=False)):
+        ref = p.get("path")
+        if not isinstance(ref, str) or not ref.strip():
+            raise ArticleError(source, f"photos[{i}].path", "is required: a photo file relative to the article")
+        try:
+            resolved = resolve_inside(channel.root, path.parent, ref)
+        except ValueError as e:
+            raise ArticleError(source, f"photos[{i}].path", f"{e}; put the photo inside the channel folder") from None
+        caption = p.get("caption")
+        if caption is not None and not isinstance(caption, str):
+            raise ArticleError(source, f"photos[{i}].caption", "must be text")
+        focus = _focus({"photo_focus": p.get("focus")}, source) if p.get("focus") is not None else None
+        out.append(ClipPhoto(resolved, caption.strip() if caption else None, focus))
+    return tuple(out)
 
 
 KINDS = ("auto", "shortFormVideo", "tvSpecial", "movie", "episode", "liveFeed")

@@ -85,7 +85,7 @@ def test_bad_article_is_skipped_with_one_clear_line(make_channel, cli, case):
 @pytest.mark.parametrize("kind,expected", [
     ("corrupt", "is not an image"),
     ("truncated", "is truncated or corrupt"),
-    ("too small", "640x360 is too small: its 16:9 crop is 640x360, Roku needs at least 800x450"),
+    ("too small", "640x360 is too small: its 16:9 crop is 640x360, and at least 800x450 is needed"),
     ("wrong extension", "is a PNG file but its name ends in .jpg"),
     ("bomb", "is 40000x40000 = 1,600,000,000 pixels, over the limit of 100,000,000"),
     ("folder", "is a folder"),

@@ -1,0 +1,519 @@
+"""Text articles become watchable: a short H.264/AAC MP4 from the article's photos.
+
+The clip opens on the title card, then shows each photo with a slow, deterministic
+pan/zoom towards its focus point, crossfading between them, with a lower third (headline
+and caption) inside the TV title-safe area. Frames are drawn with Pillow on all cores and
+encoded in-process by FFmpeg's libx264 and AAC encoders through PyAV (its wheels bundle
+FFmpeg, so no system FFmpeg is needed). Clips are named by a hash of every input and
+setting, so an unchanged article is never rendered twice."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from packager.artwork import (PhotoError, RenderSpec, _font, compose, decode, missing_glyphs, title_card_image,
+                              wrap_lines)
+from packager.config import ClipSettings, TitleCardSettings
+from packager.model import Article, ClipPhoto
+
+CLIP_PIPELINE = "clip-1"
+CLIPS_DIR = "clips"
+CROSSFADE = 0.6  # seconds two segments overlap
+ZOOM = 1.12  # the most a photo is zoomed during its segment
+AUDIO_RATE = 48000
+AUDIO_FRAME = 1024
+
+
+class ClipError(Exception):
+    """Why a clip can't be made; the caller names the article and field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    relpath: str  # clips/<hash>.mp4
+    duration: float  # seconds, measured from the file
+    bitrate_kbps: int  # measured: file size over duration
+    width: int
+    height: int
+    trickplay: str | None = None  # clips/<hash>-hd.bif
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def quality(self) -> str:
+        return "FHD" if self.height >= 1080 else "HD" if self.height >= 720 else "SD"
+
+
+@dataclass
+class Segment:
+    kind: str  # intro | photo
+    seconds: float
+    photo: ClipPhoto | None = None
+    caption: str | None = None
+    index: int = 0
+
+
+# ---------------------------------------------------------------- planning (pure)
+
+def reading_seconds(text: str, lo: float, hi: float) -> float:
+    """Time to read a lower third: 2 s plus 3 words a second, within [lo, hi]."""
+    return min(hi, max(lo, 2.0 + len(text.split()) / 3.0))
+
+
+def plan_segments(article: Article, settings: ClipSettings) -> list[Segment]:
+    if not article.photos:
+        raise ClipError("photos", "a clip needs at least one photo: add photo: or photos: [{path: ...}]")
+    lo, hi = settings.seconds_per_photo
+    segments = []
+    if settings.intro_seconds > 0:
+        segments.append(Segment("intro", settings.intro_seconds))
+    for i, p in enumerate(article.photos):
+        caption = p.caption
+        text = (article.title + " " if i == 0 else "") + (caption or "")
+        segments.append(Segment("photo", reading_seconds(text, lo, hi), p, caption, i))
+    return segments
+
+
+def timeline(segments: list[Segment]) -> list[tuple[float, float]]:
+    """(start, end) of each segment; neighbours overlap by CROSSFADE."""
+    out, t = [], 0.0
+    for i, seg in enumerate(segments):
+        out.append((t, t + seg.seconds))
+        t += seg.seconds - (CROSSFADE if i < len(segments) - 1 else 0)
+    return out
+
+
+def total_seconds(segments: list[Segment]) -> float:
+    return timeline(segments)[-1][1]
+
+
+def _ease(p: float) -> float:
+    return p * p * (3 - 2 * p)  # smoothstep: no jolt at either end
+
+
+def motion_box(index: int, p: float, base: tuple[int, int], focus: tuple[float, float],
+               zoom_max: float) -> tuple[float, float, float, float]:
+    """The part of the (prescaled, 16:9) photo shown at progress p of its segment. Even
+    photos zoom in towards the focus, odd ones zoom out from it, drifting sideways in
+    alternating directions; the box never leaves the photo."""
+    bw, bh = base
+    e = _ease(min(1.0, max(0.0, p)))
+    z = 1 + (zoom_max - 1) * (e if index % 2 == 0 else 1 - e)
+    cw, ch = bw / z, bh / z
+    drift = (1 if index % 4 < 2 else -1) * (e - 0.5) * (bw - cw) * 0.5
+    cx = bw / 2 + (focus[0] * bw - bw / 2) * (z - 1) / max(zoom_max - 1, 1e-9) + drift
+    cy = bh / 2 + (focus[1] * bh - bh / 2) * (z - 1) / max(zoom_max - 1, 1e-9)
+    left = min(max(cx - cw / 2, 0.0), bw - cw)
+    top = min(max(cy - ch / 2, 0.0), bh - ch)
+    return (left, top, left + cw, top + ch)
+
+
+# ---------------------------------------------------------------- text
+
+def lower_third(headline: str, caption: str | None, size: tuple[int, int], font: Path | None,
+                warnings: list[str]) -> tuple[Image.Image, tuple[int, int]] | None:
+    """A translucent band in the title-safe area's lower part, with the headline (and the
+    photo's caption). Text the font can't draw is left out rather than shown as boxes."""
+    w, h = size
+    big, small = _font(font, max(14, h // 22)), _font(font, max(12, h // 32))
+    lines: list[tuple[str, object]] = []
+    for text, face, what in ((headline, big, "headline"), (caption, small, "caption")):
+        if not text:
+            continue
+        gone = missing_glyphs(text, face)
+        if gone:
+            warnings.append(f"the clip font has no glyphs for the {what} ({''.join(gone[:5])}…); it is left out of the clip")
+            continue
+        probe = ImageDraw.Draw(Image.new("L", (1, 1)))
+        wrapped = wrap_lines(probe, text, face, int(w * 0.76))[:2]
+        lines += [(line, face) for line in wrapped]
+    if not lines:
+        return None
+    pad = h // 40
+    heights = [round(f.size * 1.3) for _, f in lines]
+    band_w, band_h = int(w * 0.8), sum(heights) + 2 * pad
+    band = Image.new("RGBA", (band_w, band_h), (0, 0, 0, 170))
+    draw = ImageDraw.Draw(band)
+    y = pad
+    for (line, face), lh in zip(lines, heights):
+        draw.text((pad * 2, y), line, font=face, fill=(255, 255, 255, 255))
+        y += lh
+    # Bottom edge on the title-safe line (10% up from the bottom).
+    return band, (int(w * 0.1), int(h * 0.9) - band_h)
+
+
+# ---------------------------------------------------------------- pictures
+
+# RGB -> BT.709 limited-range Y'CbCr as a 3x4 matrix for Image.convert: frames are drawn
+# straight in the encoder's format (luma at full size, chroma at half), so no per-frame
+# colour conversion is needed, and the stream is tagged BT.709 as HD players assume.
+_BT709 = (0.18259, 0.61423, 0.06201, 16.0,
+          -0.10064, -0.33857, 0.43922, 128.0,
+          0.43922, -0.39894, -0.04027, 128.0)
+
+
+@dataclass
+class Planes:
+    y: Image.Image  # L, full size
+    cb: Image.Image  # L, half size
+    cr: Image.Image
+
+
+def planes_of(rgb: Image.Image) -> Planes:
+    y, cb, cr = rgb.convert("RGB", _BT709).split()
+    half = (max(1, rgb.size[0] // 2), max(1, rgb.size[1] // 2))
+    return Planes(y, cb.resize(half, Image.Resampling.BOX), cr.resize(half, Image.Resampling.BOX))
+
+
+@dataclass
+class Overlay:
+    rgb: Image.Image  # RGBA band
+    at: tuple[int, int]  # even coordinates, so chroma lines up
+    planes: Planes
+    mask: Image.Image
+    mask_half: Image.Image
+
+    @classmethod
+    def of(cls, band: Image.Image, at: tuple[int, int]) -> "Overlay":
+        at = (at[0] - at[0] % 2, at[1] - at[1] % 2)
+        alpha = band.getchannel("A")
+        half = (band.size[0] // 2, band.size[1] // 2)
+        return cls(band, at, planes_of(band.convert("RGB")), alpha, alpha.resize(half, Image.Resampling.BOX))
+
+    def apply(self, frame: Planes) -> None:
+        x, y = self.at
+        frame.y.paste(self.planes.y, (x, y), self.mask)
+        frame.cb.paste(self.planes.cb, (x // 2, y // 2), self.mask_half)
+        frame.cr.paste(self.planes.cr, (x // 2, y // 2), self.mask_half)
+
+
+@dataclass
+class PreparedPhoto:
+    base: Image.Image  # RGB cover crop, at most ZOOM x the frame
+    planes: Planes
+    zoom_max: float
+    focus: tuple[float, float]
+    overlay: Overlay | None = None
+
+
+def prepare_photo(photo: ClipPhoto, size: tuple[int, int], max_pixels: int) -> PreparedPhoto:
+    w, h = size
+    try:
+        data = photo.path.read_bytes()
+    except FileNotFoundError:
+        raise ClipError("photos", f"{photo.path.name} not found") from None
+    except OSError as e:
+        raise ClipError("photos", f"{photo.path.name} can't be read: {e.strerror or e}") from None
+    target = (16 * math.ceil(w * ZOOM / 16), 9 * math.ceil(w * ZOOM / 16))
+    # A photo must cover the frame or 800x450, whichever is smaller; below the frame it is
+    # shown still, never zoomed.
+    spec = RenderSpec(renditions=(target,), fit="cover", focus=photo.focus, min_size=(min(800, w), min(450, h)))
+    try:
+        im, layout, ow = decode(data, photo.path.suffix, spec, max_pixels)
+    except PhotoError as e:
+        raise ClipError("photos", f"{photo.path.name} {str(e).split('; use a larger')[0]}; use a larger photo") from None
+    base = compose(im, layout, ow, spec)
+    zoom = min(ZOOM, base.size[0] / w)
+    if base.size[0] < w:
+        # Smaller than the frame: shown still at frame size, never zoomed further.
+        base, zoom = base.resize(size, Image.Resampling.LANCZOS), 1.0
+    return PreparedPhoto(base, planes_of(base), zoom, photo.focus or (0.5, 0.5))
+
+
+def photo_planes(pp: PreparedPhoto, index: int, p: float, size: tuple[int, int]) -> Planes:
+    box = motion_box(index, p, pp.base.size, pp.focus, pp.zoom_max)
+    fx, fy = pp.planes.cb.size[0] / pp.base.size[0], pp.planes.cb.size[1] / pp.base.size[1]
+    half_box = (box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy)
+    half = (size[0] // 2, size[1] // 2)
+    # One resample of a sub-pixel box per plane: the scale stays within 1-1.12, where
+    # bilinear is sharp.
+    frame = Planes(pp.planes.y.resize(size, Image.Resampling.BILINEAR, box=box),
+                   pp.planes.cb.resize(half, Image.Resampling.BILINEAR, box=half_box),
+                   pp.planes.cr.resize(half, Image.Resampling.BILINEAR, box=half_box))
+    if pp.overlay is not None:
+        pp.overlay.apply(frame)
+    return frame
+
+
+def photo_rgb(pp: PreparedPhoto, index: int, p: float, size: tuple[int, int]) -> Image.Image:
+    """The same frame in RGB (trick-play thumbnails, tests)."""
+    box = motion_box(index, p, pp.base.size, pp.focus, pp.zoom_max)
+    frame = pp.base.resize(size, Image.Resampling.BILINEAR, box=box)
+    if pp.overlay is not None:
+        frame.paste(pp.overlay.rgb, pp.overlay.at, pp.overlay.rgb)
+    return frame
+
+
+class Renderer:
+    """Draws frame k of a planned clip, as encoder planes or as RGB."""
+
+    def __init__(self, article: Article, settings: ClipSettings, card: TitleCardSettings, max_pixels: int):
+        self.size = (settings.width, settings.height)
+        self.fps = settings.fps
+        self.segments = plan_segments(article, settings)
+        self.warnings: list[str] = []
+        self.title = title_card_image(article.title, card, self.size, settings.font)
+        gone = missing_glyphs(article.title, _font(settings.font or card.font, 24))
+        if gone:
+            self.warnings.append(f"the clip font has no glyphs for the headline ({''.join(gone[:5])}…); "
+                                 "it is left out of the clip")
+        self.title_planes = planes_of(self.title)
+        self.photos: dict[int, PreparedPhoto] = {}
+        for seg in self.segments:
+            if seg.kind == "photo":
+                pp = prepare_photo(seg.photo, self.size, max_pixels)
+                band = lower_third(article.title if seg.index == 0 else "", seg.caption, self.size,
+                                   settings.font, self.warnings)
+                pp.overlay = Overlay.of(*band) if band else None
+                self.photos[seg.index] = pp
+        self.warnings = list(dict.fromkeys(self.warnings))
+        self.spans = timeline(self.segments)
+
+    def stretch_to(self, seconds: float) -> None:
+        """Lengthen the photo segments so the pictures last as long as the narration."""
+        now = total_seconds(self.segments)
+        if seconds > now:
+            photos = [s for s in self.segments if s.kind == "photo"]
+            for s in photos:
+                s.seconds += (seconds - now) / len(photos)
+            self.spans = timeline(self.segments)
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, round(total_seconds(self.segments) * self.fps))
+
+    def _active(self, k: int) -> tuple[float, list[int]]:
+        t = k / self.fps
+        return t, [i for i, (s, e) in enumerate(self.spans) if s <= t < e] or [len(self.spans) - 1]
+
+    def _segment(self, i: int, t: float, rgb: bool):
+        seg = self.segments[i]
+        if seg.kind == "intro":
+            return self.title.copy() if rgb else self.title_planes
+        start, end = self.spans[i]
+        draw = photo_rgb if rgb else photo_planes
+        return draw(self.photos[seg.index], seg.index, (t - start) / (end - start), self.size)
+
+    def _alpha(self, t: float, nxt: int) -> float:
+        return min(1.0, max(0.0, (t - self.spans[nxt][0]) / CROSSFADE))
+
+    def frame(self, k: int) -> Planes:
+        t, active = self._active(k)
+        first = self._segment(active[0], t, False)
+        if len(active) == 1:
+            return first
+        second, a = self._segment(active[1], t, False), self._alpha(t, active[1])
+        return Planes(*(Image.blend(p, q, a) for p, q in zip((first.y, first.cb, first.cr), (second.y, second.cb, second.cr))))
+
+    def frame_rgb(self, k: int) -> Image.Image:
+        t, active = self._active(k)
+        first = self._segment(active[0], t, True)
+        if len(active) == 1:
+            return first
+        return Image.blend(first, self._segment(active[1], t, True), self._alpha(t, active[1]))
+
+
+def video_frame(planes: Planes, k: int):
+    import av
+
+    frame = av.VideoFrame(planes.y.size[0], planes.y.size[1], "yuv420p")
+    for plane, img in zip(frame.planes, (planes.y, planes.cb, planes.cr)):
+        data = img.tobytes()
+        if plane.line_size != img.size[0]:  # the encoder's rows may be padded
+            pad = b"\0" * (plane.line_size - img.size[0])
+            data = b"".join(data[r * img.size[0]:(r + 1) * img.size[0]] + pad for r in range(img.size[1]))
+        plane.update(data)
+    frame.pts = k
+    return frame
+
+
+# ---------------------------------------------------------------- audio
+
+def _decode_audio(path: Path, what: str):
+    import av
+    import numpy as np
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise ClipError(what, f"{path.name} has no audio track")
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+            chunks = []
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray())
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+    except ClipError:
+        raise
+    except FileNotFoundError:
+        raise ClipError(what, f"{path.name} not found") from None
+    except Exception as e:  # PyAV's InvalidDataError and friends
+        raise ClipError(what, f"{path.name} can't be decoded as audio ({type(e).__name__}); use M4A, MP3 or WAV") from None
+    if not chunks:
+        raise ClipError(what, f"{path.name} holds no audio samples")
+    return np.concatenate(chunks, axis=1).astype(np.float32)
+
+
+def soundtrack(article: Article, settings: ClipSettings, seconds: float, narration=None):
+    """Stereo float samples for the whole clip: the narration, else the music looped and
+    faded under it at a lower level, else silence."""
+    import numpy as np
+
+    n = int(round(seconds * AUDIO_RATE))
+    out = np.zeros((2, n), dtype=np.float32)
+    if narration is not None:
+        take = min(n, narration.shape[1])
+        out[:, :take] = narration[:, :take]
+    elif settings.music is not None:
+        music = _decode_audio(settings.music, "[clips] music")
+        reps = math.ceil(n / music.shape[1])
+        looped = np.tile(music, (1, reps))[:, :n] * 0.35
+        fade_in, fade_out = min(n, AUDIO_RATE), min(n, 2 * AUDIO_RATE)
+        looped[:, :fade_in] *= np.linspace(0, 1, fade_in, dtype=np.float32)
+        looped[:, n - fade_out:] *= np.linspace(1, 0, fade_out, dtype=np.float32)
+        out = looped
+    return np.clip(out, -1, 1)
+
+
+# ---------------------------------------------------------------- encoding
+
+def clip_name(article: Article, settings: ClipSettings, card: TitleCardSettings) -> str:
+    h = hashlib.sha256(CLIP_PIPELINE.encode())
+    spec = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.__dict__.items()}
+    h.update(json.dumps([spec, article.title, [card.background, card.color]], sort_keys=True, default=str).encode())
+    for p in article.photos:
+        h.update(json.dumps([p.caption, p.focus]).encode())
+        h.update(_digest(p.path))
+    for path in (article.audio, settings.music, settings.font or card.font, card.logo):
+        h.update(b"\0" + (_digest(path) if path is not None else b"-"))
+    return f"{CLIPS_DIR}/{h.hexdigest()[:24]}.mp4"
+
+
+def _digest(path: Path) -> bytes:
+    try:
+        return hashlib.sha256(path.read_bytes()).digest()
+    except OSError:
+        return b"unreadable:" + str(path).encode()  # the render will say what is wrong
+
+
+def write_bif(frames: list[Image.Image], interval_s: int, path: Path) -> None:
+    """Roku BIF trick-play file: magic, version 0, count, interval (ms), index, JPEGs."""
+    import io
+
+    images = []
+    for im in frames:
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=70)
+        images.append(buf.getvalue())
+    header = b"\x89BIF\r\n\x1a\n" + struct.pack("<III", 0, len(images), interval_s * 1000) + b"\0" * 44
+    offset = len(header) + 8 * (len(images) + 1)
+    index = b""
+    for i, data in enumerate(images):
+        index += struct.pack("<II", i, offset)
+        offset += len(data)
+    index += struct.pack("<II", 0xFFFFFFFF, offset)
+    path.write_bytes(header + index + b"".join(images))
+
+
+def render_clip(article: Article, settings: ClipSettings, card: TitleCardSettings, out_dir: Path,
+                relpath: str, max_pixels: int = 100_000_000, jobs: int | None = None) -> ClipInfo:
+    import av
+
+    renderer = Renderer(article, settings, card, max_pixels)
+    narration = _decode_audio(article.audio, "audio") if article.audio is not None else None
+    if narration is not None:
+        renderer.stretch_to(narration.shape[1] / AUDIO_RATE)
+    frames_total = renderer.frame_count
+    seconds = frames_total / settings.fps
+    samples = soundtrack(article, settings, seconds, narration)
+
+    dest = out_dir / relpath
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    bif_frames, bif_every = [], settings.trickplay_interval * settings.fps
+    workers = max(1, jobs or os.cpu_count() or 1)
+    container = av.open(str(tmp), "w", format="mp4", options={"movflags": "+faststart"})
+    try:
+        video = container.add_stream("libx264", rate=settings.fps)
+        video.width, video.height, video.pix_fmt = settings.width, settings.height, "yuv420p"
+        kbps = settings.bitrate_kbps
+        video.bit_rate = kbps * 1000
+        video.options = {"preset": settings.preset, "profile": "high", "maxrate": f"{int(kbps * 1.5)}k",
+                         "bufsize": f"{kbps * 2}k", "g": str(settings.fps * 2),
+                         "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"}
+        audio = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+        audio.bit_rate = 128_000
+        # Frames are drawn ahead on worker threads (Pillow releases the GIL) while this
+        # thread feeds the encoder; at most `window` frames are in flight.
+        from collections import deque
+
+        window = workers * 3
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            pending: deque = deque()
+            submitted = 0
+            while submitted < frames_total or pending:
+                while submitted < frames_total and len(pending) < window:
+                    pending.append((submitted, pool.submit(lambda k: video_frame(renderer.frame(k), k), submitted)))
+                    submitted += 1
+                k, future = pending.popleft()
+                frame = future.result()
+                if settings.trickplay and k % bif_every == 0:
+                    bif_frames.append(renderer.frame_rgb(k).resize((320, 180), Image.Resampling.BILINEAR))
+                for packet in video.encode(frame):
+                    container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+        for pos in range(0, samples.shape[1], AUDIO_FRAME):
+            chunk = samples[:, pos:pos + AUDIO_FRAME]
+            af = av.AudioFrame.from_ndarray(chunk.copy(order="C"), format="fltp", layout="stereo")
+            af.sample_rate = AUDIO_RATE
+            af.pts = pos
+            for packet in audio.encode(af):
+                container.mux(packet)
+        for packet in audio.encode():
+            container.mux(packet)
+    except BaseException:
+        container.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    container.close()
+    os.replace(tmp, dest)
+
+    trick = None
+    if settings.trickplay:
+        trick = relpath.removesuffix(".mp4") + "-hd.bif"
+        write_bif(bif_frames, settings.trickplay_interval, out_dir / trick)
+    info = probe(dest, relpath)
+    return ClipInfo(info.relpath, info.duration, info.bitrate_kbps, info.width, info.height, trick,
+                    tuple(renderer.warnings))
+
+
+def probe(path: Path, relpath: str) -> ClipInfo:
+    """Duration, bitrate and size measured from the file itself."""
+    import av
+
+    with av.open(str(path)) as container:
+        v = container.streams.video[0]
+        duration = container.duration / 1_000_000 if container.duration else float(v.duration * v.time_base)
+        width, height = v.codec_context.width, v.codec_context.height
+    kbps = round(path.stat().st_size * 8 / duration / 1000)
+    return ClipInfo(relpath, duration, kbps, width, height)
+
+
+@dataclass
+class ClipResult:
+    info: ClipInfo
+    files: list[Path] = field(default_factory=list)  # rendered now, or reused from the last build

@@ -1,0 +1,201 @@
+"""Clips from text articles: decode what was written and check it."""
+
+import io
+import json
+import math
+import struct
+import wave
+
+import av
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+import photos
+from conftest import article_text
+from packager.artwork import title_card_image
+from packager.clips import Renderer
+from packager.config import load_channel
+from packager.publish import content_type_for
+from packager.sources import read_articles
+
+CLIPS = """
+[clips]
+render = "missing"
+width = 640
+height = 360
+fps = 25
+seconds_per_photo = [2, 2]
+intro_seconds = 1
+bitrate_kbps = 800
+trickplay = true
+trickplay_interval = 2
+"""
+
+
+def text_article(title="Bridge closes for repairs", extra="", photos_yaml=None):
+    photos_yaml = photos_yaml or ("photos:\n  - {path: ../photos/a.jpg, caption: \"The bridge at dawn.\"}\n"
+                                  "  - {path: ../photos/b.jpg, caption: \"Crews at work.\"}\n")
+    return f"---\ntitle: \"{title}\"\ndate: 2026-11-20T10:00:00Z\n{photos_yaml}{extra}---\nThe bridge is closed.\n"
+
+
+def psnr(a: Image.Image, b: Image.Image) -> float:
+    mse = sum(v * v for v in ImageStat.Stat(ImageChops.difference(a.convert("RGB"), b.convert("RGB"))).rms) / 3
+    return 10 * math.log10(255 ** 2 / max(mse, 1e-9))
+
+
+def top_level_boxes(data: bytes) -> list[str]:
+    boxes, pos = [], 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
+        boxes.append(kind.decode("latin-1"))
+        if size < 8:
+            break
+        pos += size
+    return boxes
+
+
+@pytest.fixture
+def clip_channel(make_channel):
+    root = make_channel({"story.md": text_article(), "video.md": article_text(title="Has its own video")}, CLIPS)
+    photos.scene(1600, 900, 21).save(root / "photos" / "a.jpg", quality=90)
+    photos.scene(1200, 800, 22).save(root / "photos" / "b.jpg", quality=90)
+    return root
+
+
+def test_clip_is_a_proper_h264_aac_mp4(clip_channel, cli):
+    r = cli("build", clip_channel)
+    assert r.code == 0 and "skipped" not in r.err, r
+    feed = json.loads((clip_channel / "dist" / "feed.json").read_bytes())
+    items = {i["id"]: i for i in feed["shortFormVideos"]}
+    assert items["video"]["content"]["videos"][0]["url"] == "https://cdn.test/v/a.m3u8"  # untouched
+    content = items["story"]["content"]
+    (video,) = content["videos"]
+    assert video["videoType"] == "MP4" and video["quality"] == "SD"
+    assert video["url"].startswith("https://cdn.test/tv/clips/") and video["url"].endswith(".mp4")
+    path = clip_channel / "dist" / video["url"].removeprefix("https://cdn.test/tv/")
+    data = path.read_bytes()
+    boxes = top_level_boxes(data)
+    assert boxes.index("moov") < boxes.index("mdat")  # faststart
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        assert v.codec_context.name == "h264" and v.codec_context.profile == "High"
+        assert v.codec_context.pix_fmt == "yuv420p"
+        assert (v.codec_context.width, v.codec_context.height) == (640, 360)
+        assert v.average_rate == 25
+        assert [s.codec_context.name for s in c.streams.audio] == ["aac"]
+        duration = c.duration / 1e6
+    # 1 s intro + 2 x 2 s photos - 2 crossfades of 0.6 s = 3.8 s
+    assert abs(duration - 3.8) < 0.1
+    assert content["duration"] == math.ceil(duration) and abs(content["duration"] - duration) < 1
+    measured = len(data) * 8 / duration / 1000
+    assert video["bitrate"] == round(measured)
+    assert abs(measured - 800) / 800 < 0.2, measured
+    # Published like artwork: immutable, as video/mp4.
+    assert content_type_for(path.relative_to(clip_channel / "dist").as_posix()) == "video/mp4"
+    # The trick-play file parses: magic, version, count, index, JPEG frames.
+    (trick,) = content["trickPlayFiles"]
+    bif = (clip_channel / "dist" / trick["url"].removeprefix("https://cdn.test/tv/")).read_bytes()
+    assert bif[:8] == b"\x89BIF\r\n\x1a\n"
+    version, count, interval = struct.unpack("<III", bif[8:20])
+    assert version == 0 and count == 2 and interval == 2000
+    index = [struct.unpack("<II", bif[64 + 8 * i:72 + 8 * i]) for i in range(count + 1)]
+    assert [t for t, _ in index[:-1]] == [0, 1] and index[-1][0] == 0xFFFFFFFF and index[-1][1] == len(bif)
+    for (_, start), (_, end) in zip(index, index[1:]):
+        assert bif[start:start + 2] == b"\xff\xd8" and Image.open(io.BytesIO(bif[start:end])).size == (320, 180)
+
+
+def test_frames_show_the_title_card_then_the_photos(clip_channel, cli):
+    assert cli("build", clip_channel).code == 0
+    channel = load_channel(clip_channel)
+    (article,) = [a for a in read_articles(channel)[0] if a.id == "story"]
+    renderer = Renderer(article, channel.clips, channel.artwork.title_card, 10 ** 8)
+    feed = json.loads((clip_channel / "dist" / "feed.json").read_bytes())
+    url = next(i for i in feed["shortFormVideos"] if i["id"] == "story")["content"]["videos"][0]["url"]
+    card = title_card_image(article.title, channel.artwork.title_card, (640, 360))
+    mid_photo = round((renderer.spans[1][0] + renderer.spans[1][1]) / 2 * 25)
+    with av.open(str(clip_channel / "dist" / url.removeprefix("https://cdn.test/tv/"))) as c:
+        for k, frame in enumerate(c.decode(video=0)):
+            if k in (0, 5):
+                assert psnr(frame.to_image(), card) >= 25, k
+            if k == mid_photo:
+                assert psnr(frame.to_image(), renderer.frame_rgb(k)) >= 25
+                # ...and it really is the photo, not the card.
+                assert psnr(frame.to_image(), card) < 20
+
+
+def test_unchanged_article_is_not_rendered_again(clip_channel, cli):
+    assert cli("build", clip_channel).code == 0
+    clips = clip_channel / "dist" / "clips"
+    before = {p.name: p.stat().st_ino for p in clips.iterdir()}
+    assert cli("build", clip_channel).code == 0
+    assert {p.name: p.stat().st_ino for p in clips.iterdir()} == before
+    # A new caption is a new clip.
+    story = clip_channel / "articles" / "story.md"
+    story.write_text(story.read_text().replace("Crews at work.", "Crews at work all night."))
+    assert cli("build", clip_channel).code == 0
+    assert set(p.name for p in clips.iterdir()) != set(before)
+
+
+def test_non_latin_headline_draws_no_missing_glyph_boxes(make_channel, cli):
+    root = make_channel({"fa.md": text_article(title="پل بندر بسته شد")}, CLIPS)
+    photos.scene(1600, 900, 21).save(root / "photos" / "a.jpg")
+    photos.scene(1600, 900, 22).save(root / "photos" / "b.jpg")
+    r = cli("build", root)
+    assert r.code == 0, r
+    assert "no glyphs for the headline" in r.err
+    channel = load_channel(root)
+    (article,) = read_articles(channel)[0]
+    renderer = Renderer(article, channel.clips, channel.artwork.title_card, 10 ** 8)
+    intro = renderer.frame_rgb(0)
+    assert intro.getcolors() == [(640 * 360, channel.artwork.title_card.background)]  # the card, no boxes
+
+
+def wav_bytes(seconds: float, rate: int = 22050) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        frames = bytearray()
+        for i in range(int(seconds * rate)):
+            frames += struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+        w.writeframes(bytes(frames))
+    return buf.getvalue()
+
+
+def test_narration_sets_the_length_and_is_the_sound(clip_channel, cli):
+    (clip_channel / "narration.wav").write_bytes(wav_bytes(6.0))
+    story = clip_channel / "articles" / "story.md"
+    story.write_text(story.read_text().replace("---\nThe bridge", "audio: ../narration.wav\n---\nThe bridge"))
+    assert cli("build", clip_channel).code == 0, "build failed"
+    feed = json.loads((clip_channel / "dist" / "feed.json").read_bytes())
+    url = next(i for i in feed["shortFormVideos"] if i["id"] == "story")["content"]["videos"][0]["url"]
+    with av.open(str(clip_channel / "dist" / url.removeprefix("https://cdn.test/tv/"))) as c:
+        assert abs(c.duration / 1e6 - 6.0) < 0.2
+        loud = max(abs(float(s)) for frame in c.decode(audio=0) for s in frame.to_ndarray()[0][::50])
+    assert loud > 0.1
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("bad audio", "skipped: articles/story.md: audio: narration.m4a can't be decoded as audio"),
+    ("small photo", "skipped: articles/story.md: photos: b.jpg 400x300 is too small"),
+    ("no photos", "skipped: articles/story.md: photos: a clip needs at least one photo"),
+])
+def test_bad_clip_inputs_are_per_article_errors(clip_channel, cli, case, expected):
+    story = clip_channel / "articles" / "story.md"
+    if case == "bad audio":
+        (clip_channel / "narration.m4a").write_bytes(b"not audio at all" * 100)
+        story.write_text(story.read_text().replace("---\nThe bridge", "audio: ../narration.m4a\n---\nThe bridge"))
+    elif case == "small photo":
+        photos.scene(400, 300, 1).save(clip_channel / "photos" / "b.jpg")
+    elif case == "no photos":
+        toml = clip_channel / "channel.toml"
+        toml.write_text(toml.read_text() + '\n[artwork]\nfallback = "title-card"\n')
+        story.write_text(text_article(photos_yaml="\n"))
+    r = cli("build", clip_channel)
+    assert r.code == 0 and expected in r.err, r
+    feed = json.loads((clip_channel / "dist" / "feed.json").read_bytes())
+    assert [i["id"] for i in feed["shortFormVideos"]] == ["video"]
+    assert not list((clip_channel / "dist").glob("clips/*"))
