@@ -14,7 +14,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from packager.errors import PublishError
@@ -140,6 +140,20 @@ def history_key(feed: LocalObject, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     digest = hashlib.sha256(feed.data).hexdigest()[:8]
     return f"{HISTORY_DIR}/feed-{now.strftime('%Y%m%dT%H%M%SZ')}-{digest}.json"
+
+
+def _after_newest(remote: dict[str, RemoteObject], now: datetime | None) -> datetime:
+    """History names sort by time; two publishes in one second still sort in order."""
+    now = now or datetime.now(timezone.utc)
+    keys = history_keys(remote)
+    if keys:
+        try:
+            newest = datetime.strptime(keys[-1].split("feed-", 1)[1][:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            return now
+        if newest >= now.replace(microsecond=0):
+            return newest + timedelta(seconds=1)
+    return now
 
 
 def history_keys(remote: dict[str, RemoteObject]) -> list[str]:
@@ -324,7 +338,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
 
         if plan.feed_changed:
             # 3. A history copy, then 4. the live feed, last.
-            summary.history_key = history_key(feed, now)
+            summary.history_key = history_key(feed, _after_newest(remote, now))
             store.put(summary.history_key, feed.data, feed.content_type, ARTWORK_CACHE_CONTROL)
             store.put(FEED_NAME, feed.data, feed.content_type, FEED_CACHE_CONTROL)
             summary.uploaded += 2
