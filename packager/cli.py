@@ -159,6 +159,53 @@ def cmd_channel_art(args) -> int:
     return EXIT_OK
 
 
+def cmd_preview(args) -> int:
+    from packager.build import build
+    from packager.preview import write_preview
+
+    result = build(args.channel_dir, out=args.out, jobs=args.jobs)
+    _print_build(result)
+    path = write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
+    print(f"preview: {path.resolve().as_uri()}")
+    return EXIT_OK
+
+
+def _preview_warnings(result) -> list[str]:
+    lines = [f"{f.code} {f.path}{f' (item {f.item_id})' if f.item_id else ''}: {f.message}" for f in result.report.warnings]
+    lines += [f"skipped: {e}" for e in result.skipped] + list(result.notes.lines())
+    return lines
+
+
+def cmd_serve(args) -> int:
+    import time
+
+    from packager.build import build
+    from packager.preview import write_preview
+    from packager.serve import start
+    from packager.validate import validate_bytes
+
+    result = build(args.channel_dir, out=args.out, jobs=args.jobs)
+    _print_build(result)
+    write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
+    try:
+        server, feed_url, body = start(result.out, result.body, result.channel.base_url, args.host, args.port)
+    except OSError as e:
+        raise ConfigError(f"can't listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    report = validate_bytes(body, profile="roku-template")
+    if not report.valid:
+        print(f"warning: this feed would fail Roku's template ({len(report.errors)} errors); "
+              f"run roku-packager validate on it", file=sys.stderr)
+    print(f"serving {result.out} at {feed_url.rsplit('/', 1)[0]}/")
+    print(f"FEED_URL={feed_url}   (put this in your channel's manifest to try it on a Roku on this network)")
+    print(f"preview: {feed_url.rsplit('/', 1)[0]}/preview.html   Ctrl-C stops.", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+        return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
@@ -236,6 +283,24 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--version", metavar="VERSION", help="a version name from `history`, or a unique part of it")
     _target_args(r)
     r.set_defaults(func=cmd_rollback)
+
+    pv = sub.add_parser("preview", help="build, then write DIR/preview.html: the channel as a Roku grid",
+                        description="Build CHANNEL_DIR and write preview.html into the output folder: rows, 16:9 "
+                                    "posters, a details panel and a banner of validation warnings. Open it from disk.")
+    pv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    pv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
+    pv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    pv.set_defaults(func=cmd_preview)
+
+    sv = sub.add_parser("serve", help="build, then serve the channel on this network to try it on a Roku",
+                        description="Build CHANNEL_DIR and serve it over HTTP with the right Content-Types; the feed's "
+                                    "URLs point at this server. Prints the FEED_URL for a channel's manifest.")
+    sv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    sv.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0: the whole network)")
+    sv.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    sv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
+    sv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    sv.set_defaults(func=cmd_serve)
 
     a = sub.add_parser("channel-art", help="render the SDK channel's icons, splash screens and logos from one image",
                        description="Render mm_icon_focus_fhd/hd, splash_screen_fhd/hd/sd, the overhang logo and "

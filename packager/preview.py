@@ -1,0 +1,106 @@
+"""A local preview of the channel: dist/preview.html, rows and 16:9 posters the way a Roku
+grid shows them, opened straight from disk (relative paths, no network)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from packager.resources import templates_dir
+from packager.validate import query_tags
+
+CONTENT_ROWS = ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds")
+PREVIEW_NAME = "preview.html"
+
+
+@cache
+def _environment() -> Environment:
+    # Article text goes into HTML: autoescape everything.
+    return Environment(loader=FileSystemLoader(str(templates_dir())), autoescape=select_autoescape(default=True))
+
+
+def _duration(seconds) -> str:
+    if not isinstance(seconds, int):
+        return ""
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _poster(url: str, base_url: str) -> str:
+    return url[len(base_url):] if base_url and url.startswith(base_url) else url
+
+
+def _card(item: dict, kind: str, base_url: str) -> dict:
+    episodes = ""
+    if kind == "series":
+        n = sum(len(s.get("episodes", [])) for s in item.get("seasons", [])) or len(item.get("episodes", []))
+        episodes = f"{n} episodes"
+    content = item.get("content") or {}
+    return {"id": item.get("id", ""), "title": item.get("title", ""), "poster": _poster(item.get("thumbnail", ""), base_url),
+            "short": item.get("shortDescription", ""), "long": item.get("longDescription", ""),
+            "release": item.get("releaseDate", ""), "duration": _duration(content.get("duration")),
+            "kind": kind, "episodes": episodes}
+
+
+def _sort(items: list[dict], order: str) -> list[dict]:
+    def when(x):
+        return (x.get("content") or {}).get("dateAdded") or x.get("releaseDate") or ""
+    if order == "most_recent":
+        return sorted(items, key=when, reverse=True)
+    if order == "chronological":
+        return sorted(items, key=when)
+    return items
+
+
+def rows_of(feed: dict, base_url: str) -> tuple[list[dict], dict[str, dict]]:
+    """Category rows (query or playlist) first, then one row per content type, as Roku's
+    template shows them."""
+    by_id, kinds = {}, {}
+    for key in CONTENT_ROWS:
+        for item in feed.get(key, []) or []:
+            by_id[item.get("id")] = item
+            kinds[item.get("id")] = key
+    playlists = {p.get("name"): p.get("itemIds", []) for p in feed.get("playlists", []) or []}
+    rows = []
+    for cat in feed.get("categories", []) or []:
+        if "playlistName" in cat:
+            items = [by_id[i] for i in playlists.get(cat["playlistName"], []) if i in by_id]
+            note = f"playlist {cat['playlistName']}"
+        else:
+            tags, ops = query_tags(cat.get("query", ""))
+            match = all if ops == {"AND"} else any
+
+            def hit(item):
+                have = {t.lower() for t in item.get("tags", []) or []}
+                return match(t in have for t in tags)
+            items = [x for x in by_id.values() if hit(x)]
+            note = f"query: {cat.get('query', '')}"
+        items = _sort(items, cat.get("order", "manual"))
+        rows.append({"title": cat.get("name", ""), "kind": "category", "note": note,
+                     "items": [_card(x, kinds[x["id"]], base_url) for x in items]})
+    for key in CONTENT_ROWS:
+        if feed.get(key):
+            rows.append({"title": key, "kind": "type", "note": "as Roku's template shows it",
+                         "items": [_card(x, key, base_url) for x in feed[key]]})
+    cards = {c["id"]: c for row in rows for c in row["items"]}
+    return rows, cards
+
+
+def render_preview(feed: dict, base_url: str, warnings: list[str]) -> str:
+    rows, cards = rows_of(feed, base_url)
+    # </script> can't end the JSON block early: escape '<' inside it.
+    cards_json = json.dumps(cards, ensure_ascii=False).replace("<", "\\u003c")
+    from markupsafe import Markup
+    return _environment().get_template("preview.html.j2").render(
+        provider=feed.get("providerName", ""), language=feed.get("language", "en"),
+        last_updated=feed.get("lastUpdated", ""), rows=rows, warnings=warnings,
+        item_count=len({c for c in cards}), cards_json=Markup(cards_json))
+
+
+def write_preview(out: Path, feed: dict, base_url: str, warnings: list[str]) -> Path:
+    path = out / PREVIEW_NAME
+    path.write_text(render_preview(feed, base_url, warnings), encoding="utf-8")
+    return path
