@@ -3,6 +3,7 @@ All of it is computed first and written once."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from packager.config import Channel, load_channel
 from packager.errors import ArticleError, PackagerError
 from packager.feed import FeedNotes, build_feed, check_series, reference_time, serialize
 from packager.model import Article, Rendition
-from packager.sources import read_articles
+from packager.sources import read_content
 from packager.validate import DEFAULT_PROFILE, Report, validate_feed
 from packager.writer import FEED_NAME, DistWriter
 
@@ -70,17 +71,21 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     result = BuildResult(channel=channel, out=out)
     DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
 
-    articles, errors = read_articles(channel, short_max=110 if profile == "strict" else 200)
+    channel, articles, errors = read_content(channel, short_max=110 if profile == "strict" else 200)
+    result.channel = channel
     articles, series_errors = check_series(articles)
     result.articles = articles
     result.skipped.extend(errors + series_errors)
     cache_dir = out if out.is_dir() else None
     memo = DigestMemo.load(cache_dir)
     series_ids = {a.series.id for a in articles if a.series is not None}
-    art_jobs = [ArtworkJob.for_article(a) for a in articles] + [
+    art_jobs = [ArtworkJob.for_article(a) for a in articles if a.thumbnail_url is None] + [
         ArtworkJob(f"series:{s.id}", f"channel.toml [[series]] {s.id}", s.photo, s.title or s.id)
         for s in channel.series if s.photo is not None and s.id in series_ids]
     renditions, art_errors = render_artwork(art_jobs, channel.artwork, cache_dir=cache_dir, jobs=jobs, memo=memo)
+    for a in articles:
+        if a.thumbnail_url is not None:  # imported, kept as a URL: nothing to render or write
+            renditions[a.id] = (Rendition("", 0, 0, url=a.thumbnail_url),)
     result.renditions = renditions
     result.skipped.extend(art_errors)
     clash = {a.id for a in articles} & series_ids
@@ -100,6 +105,23 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
         if staging is not None:
             import shutil
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def extra_outputs(channel: Channel, feed: dict) -> list[tuple[str, bytes]]:
+    """feed.xml (DP MRSS) and search-feed.json when [outputs] asks for them."""
+    from packager.outputs import MRSS_NAME, SEARCH_NAME, build_mrss, build_search_feed, search_feed_errors
+
+    out = []
+    if channel.outputs.mrss:
+        out.append((MRSS_NAME, build_mrss(feed, channel.base_url)))
+    if channel.outputs.search_feed:
+        doc = build_search_feed(feed, list(channel.outputs.countries), dict(channel.outputs.advisory_rating))
+        errors = search_feed_errors(doc)
+        if errors:
+            raise PackagerError(f"{SEARCH_NAME} would not validate ({len(errors)} errors; first: {errors[0]}); "
+                                "check [search_feed] in channel.toml")
+        out.append((SEARCH_NAME, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"))
+    return out
 
 
 def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
@@ -190,12 +212,15 @@ def _finish(result: BuildResult, channel: Channel, articles: list[Article], out:
         for key, renditions in result.renditions.items():
             if key.removeprefix("series:") in in_feed:
                 for r in renditions:
-                    writer.add(r.relpath, r.data or None, r.origin)
+                    if r.relpath:
+                        writer.add(r.relpath, r.data or None, r.origin)
         body_text = body.decode("utf-8")
         for relpath, path in clip_files.items():
             if channel.base_url + relpath in body_text:
                 writer.add(relpath, origin=path)
         writer.add(FEED_NAME, body)
+        for name, data in extra_outputs(channel, feed):
+            writer.add(name, data)
         writer.add(DigestMemo.NAME, memo.dump())
         writer.commit()
     return result

@@ -14,7 +14,9 @@ CONFIG_NAME = "channel.toml"
 MIN_WIDTH, MIN_HEIGHT = 800, 450
 
 _KNOWN = {
-    "channel": {"provider_name", "language", "base_url", "articles", "genres"},
+    "channel": {"provider_name", "language", "base_url", "articles", "genres", "allow_remote"},
+    "outputs": {"mrss", "search_feed"},
+    "search_feed": {"countries", "advisory_rating"},
     "artwork": {"width", "height", "quality", "background", "max_pixels", "renditions", "fit",
                 "fit_tolerance", "contain_fill", "small", "format", "tv_safe", "fallback", "title_card"},
     "rows": {"from_sections", "emit"},
@@ -66,6 +68,28 @@ class FeedLimits:
     max_bytes: int = 500 * 1024 - 4 * 1024
     max_items: int | None = None
     max_age_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Outputs:
+    mrss: bool = False
+    search_feed: bool = False
+    countries: tuple[str, ...] = ("us",)
+    advisory_rating: tuple[tuple[str, str], ...] = (("source", "USA_PR"), ("value", "TV-PG"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """A [[sources]] table: where articles come from."""
+    type: str  # markdown | json | rss | dp-feed
+    path: Path | None = None
+    url: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()  # our field name -> the export's (dotted) name
+    allow_remote: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.url or str(self.path)
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,9 @@ class Channel:
     feed: FeedLimits = field(default_factory=FeedLimits)
     templates: tuple[tuple[str, str], ...] = ()  # (name, Jinja2 source) overriding templates/text/
     clips: ClipSettings = field(default_factory=ClipSettings)
+    outputs: Outputs = field(default_factory=Outputs)
+    sources: tuple[Source, ...] = ()
+    allow_remote: bool = False
 
 
 def _fail(key: str, message: str) -> ConfigError:
@@ -487,6 +514,68 @@ def _preset(t: dict) -> str:
     return value
 
 
+SOURCE_TYPES = ("markdown", "json", "rss", "dp-feed")
+SEARCH_COUNTRIES = ("ar", "at", "au", "bo", "br", "ca", "cl", "co", "cr", "de", "ec", "es", "fr", "gb", "gt", "hn",
+                    "ie", "mx", "ni", "pa", "pe", "sv", "us")
+
+
+def _outputs(out: dict, search: dict) -> Outputs:
+    for table, key in ((out, "mrss"), (out, "search_feed")):
+        if not isinstance(table.get(key, False), bool):
+            raise _fail(f"[outputs] {key}", "must be true or false")
+    countries = search.get("countries", ["us"])
+    if not isinstance(countries, list) or not countries or any(c not in SEARCH_COUNTRIES for c in countries):
+        raise _fail("[search_feed] countries", f"{countries!r} must be a list of lowercase country codes Roku Search "
+                                               f"knows: {', '.join(SEARCH_COUNTRIES)}")
+    rating = search.get("advisory_rating", {"source": "USA_PR", "value": "TV-PG"})
+    if not isinstance(rating, dict) or not all(isinstance(rating.get(k), str) and rating.get(k) for k in ("source", "value")):
+        raise _fail("[search_feed] advisory_rating", "must be { source = \"USA_PR\", value = \"TV-PG\" }")
+    return Outputs(mrss=out.get("mrss", False), search_feed=out.get("search_feed", False), countries=tuple(countries),
+                   advisory_rating=(("source", rating["source"]), ("value", rating["value"])))
+
+
+def _sources(raw, root: Path, allow_all: bool) -> tuple[Source, ...]:
+    from packager.safepath import resolve_inside
+
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise _fail("[[sources]]", "must be an array of tables ([[sources]])")
+    out = []
+    for i, t in enumerate(raw, 1):
+        key = f"[[sources]] #{i}"
+        kind = t.get("type")
+        if kind not in SOURCE_TYPES:
+            raise _fail(f"{key} type", f"{kind!r} must be one of: {', '.join(SOURCE_TYPES)}")
+        path, url = t.get("path"), t.get("url")
+        if (path is None) == (url is None):
+            raise _fail(key, "needs exactly one of path = \"...\" (relative to channel.toml) or url = \"https://...\"")
+        allow = t.get("allow_remote", allow_all)
+        if not isinstance(allow, bool):
+            raise _fail(f"{key} allow_remote", "must be true or false")
+        resolved = None
+        if path is not None:
+            try:
+                resolved = resolve_inside(root, root, path)
+            except ValueError as e:
+                raise _fail(f"{key} path", str(e)) from None
+            if not resolved.exists():
+                raise _fail(f"{key} path", f"{path} not found")
+        else:
+            if kind == "markdown":
+                raise _fail(key, "markdown sources are folders: use path")
+            if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+", url):
+                raise _fail(f"{key} url", f"{url!r} must be an http(s) URL")
+            if not allow:
+                raise _fail(f"{key} url", "fetching over the network is off: set allow_remote = true "
+                                          "in this [[sources]] table (or in [channel])")
+        fields = t.get("fields", {})
+        if not isinstance(fields, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
+            raise _fail(f"{key} fields", "must map our field names to the export's, e.g. { title = \"headline\" }")
+        out.append(Source(type=kind, path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow))
+    return tuple(out)
+
+
 def load_channel(channel_dir: Path | str) -> Channel:
     root = Path(channel_dir)
     path = root / CONFIG_NAME
@@ -534,6 +623,9 @@ def load_channel(channel_dir: Path | str) -> Channel:
     except ValueError as e:
         raise _fail("[channel] articles", str(e)) from None
     genres = check_genres(ch.get("genres", ["news"]), "[channel] genres") or ("news",)
+    allow_remote = ch.get("allow_remote", False)
+    if not isinstance(allow_remote, bool):
+        raise _fail("[channel] allow_remote", "must be true or false")
 
     return Channel(
         root=root, provider_name=provider, language=language, base_url=base_url,
@@ -548,4 +640,7 @@ def load_channel(channel_dir: Path | str) -> Channel:
         feed=_feed_limits(data.get("feed", {})),
         templates=_templates(data.get("templates", {}), root),
         clips=_clips(data.get("clips", {}), root),
+        outputs=_outputs(data.get("outputs", {}), data.get("search_feed", {})),
+        sources=_sources(data.get("sources"), root, allow_remote),
+        allow_remote=allow_remote,
     )

@@ -66,7 +66,7 @@ def build_item(article: Article, rendition: Rendition, channel: Channel) -> dict
     item = {"id": article.id, "title": article.title, "shortDescription": article.short_description}
     if article.long_description:
         item["longDescription"] = article.long_description
-    item["thumbnail"] = channel.base_url + rendition.relpath
+    item["thumbnail"] = rendition.url or channel.base_url + rendition.relpath
     # The article's own calendar date, as the newsroom dated it.
     item["releaseDate"] = article.date.date().isoformat()
     if article.kind == "episode":
@@ -141,7 +141,7 @@ def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: C
     item = {"id": sid, "title": title, "shortDescription": short}
     if info and info.description and len(info.description) > 200:
         item["longDescription"] = cut(info.description, 500)
-    item["thumbnail"] = channel.base_url + thumb.relpath
+    item["thumbnail"] = thumb.url or channel.base_url + thumb.relpath
     item["releaseDate"] = oldest.date().isoformat()
     item["genres"] = list(info.genres if info and info.genres else channel.genres)
     tags = sorted({t for a, _ in episodes for t in a.tags})[:20]

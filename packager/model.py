@@ -61,6 +61,7 @@ class Article:
     trickplay: tuple[dict, ...] = ()
     photos: tuple[ClipPhoto, ...] = ()  # the clip's pictures; default: the photo
     audio: Path | None = None  # the clip's sound
+    thumbnail_url: str | None = None  # an imported feed's thumbnail, kept as a URL (not re-rendered)
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,4 @@ class Rendition:
     data: bytes = field(repr=False, compare=False, default=b"")
     # An identical file from an earlier build: linked instead of rendered and written again.
     origin: Path | None = None
+    url: str | None = None  # an imported thumbnail kept where it is (no file of ours)

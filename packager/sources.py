@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -44,20 +45,31 @@ def article_files(channel: Channel) -> list[Path]:
 
 def read_articles(channel: Channel, short_max: int = 200) -> tuple[list[Article], list[ArticleError]]:
     """Every article of the channel; short_max is 110 for The Roku Channel's strict rules."""
-    articles, errors = [], []
+    return read_content(channel, short_max)[1:]
+
+
+def read_content(channel: Channel, short_max: int = 200) -> tuple[Channel, list[Article], list[ArticleError]]:
+    """The channel's articles from [[sources]] (else the articles folder), duplicate ids
+    refused; returns the channel with any rows and series an imported feed brought."""
+    if channel.sources:
+        from packager.importers import read_sources
+        channel, found, errors = read_sources(channel, short_max)
+    else:
+        found, errors = [], []
+        for path in article_files(channel):
+            try:
+                found.append(read_article(channel, path, short_max))
+            except ArticleError as e:
+                errors.append(e)
+    articles = []
     seen: dict[str, str] = {}
-    for path in article_files(channel):
-        try:
-            article = read_article(channel, path, short_max)
-        except ArticleError as e:
-            errors.append(e)
-            continue
+    for article in found:
         if article.id in seen:
             errors.append(ArticleError(article.source, "id", f"{article.id!r} is also the id of {seen[article.id]}; give one of them another id"))
             continue
         seen[article.id] = article.source
         articles.append(article)
-    return articles, errors
+    return channel, articles, errors
 
 
 def _source_name(channel: Channel, path: Path) -> str:
@@ -245,7 +257,35 @@ def _video(fields: dict, source: str, live: bool = False) -> Video:
 
 
 def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
-                  short_max: int = 200) -> Article:
+                  short_max: int = 200, fetcher=None, keep_remote_thumbnail: bool = False) -> Article:
+    """One article from its fields (front matter, or an export's item mapped to our names).
+    Photo URLs are downloaded with a fetcher (allow_remote), kept as thumbnail URLs for an
+    imported DP feed, and otherwise refused."""
+    photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip()) else None
+    thumbnail_url = None
+    if photo_url:
+        fields = dict(fields)
+        if fetcher is not None:
+            from packager.remote import MAX_PHOTO_BYTES, RemoteError
+            try:
+                # The cache is inside the channel folder, so the usual path checks apply.
+                fields["photo"] = os.path.relpath(fetcher.fetch(photo_url.strip(), MAX_PHOTO_BYTES), path.parent)
+            except RemoteError as e:
+                raise ArticleError(source, "photo", str(e)) from None
+        elif keep_remote_thumbnail:
+            fields.pop("photo")
+            thumbnail_url = photo_url.strip()
+        else:
+            raise ArticleError(source, "photo", f"{photo_url} is a URL; set allow_remote = true for this source to download it")
+    article = _build_article(channel, source, path, fields, body, short_max, thumbnail_url is not None)
+    if thumbnail_url:
+        import dataclasses
+        article = dataclasses.replace(article, thumbnail_url=thumbnail_url)
+    return article
+
+
+def _build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
+                   short_max: int = 200, has_thumbnail: bool = False) -> Article:
     raw_id = fields.get("id", path.stem)
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
         raise ArticleError(source, "id", f"{raw_id!r} must be a short text id, e.g. us-troops-iraq")
@@ -255,7 +295,7 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
     summary = _text(fields, source, "summary")
     caption = _text(fields, source, "photo_caption")
     photos = _photos(channel, fields, source, path)
-    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None and not photos)
+    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None and not photos and not has_thumbnail)
     photo = None
     if photo_ref is not None:
         try:

@@ -142,3 +142,15 @@ def test_a_600_kb_feed_gets_the_too_large_tile(brs, tmp_path):
     assert len(body) > 600_000
     summary, _ = run(brs, "template_reader", body, tmp_path)
     assert summary["ok"] and summary.get("too_large") and summary["row_count"] == 0
+
+
+def test_template_reader_mrss_path(brs, example_channel, cli, tmp_path):
+    toml = example_channel / "channel.toml"
+    toml.write_text(toml.read_text() + "\n[outputs]\nmrss = true\n")
+    assert cli("build", example_channel).code == 0
+    feed = json.loads((example_channel / "dist" / "feed.json").read_bytes())
+    # The template sniffs the body: an MRSS feed served from FEED_URL takes its XML path.
+    summary, lines = run(brs, "template_reader", (example_channel / "dist" / "feed.xml").read_bytes(), tmp_path)
+    check(summary, {"rows": {"mrss": len(feed["shortFormVideos"])}, "row_count": 1,
+                    "first_poster": feed["shortFormVideos"][0]["thumbnail"]})
+    assert "MISSING_PLAIN_TITLE_OR_DESCRIPTION" not in lines

@@ -97,6 +97,10 @@ function EpisodeNode(episode as Object) as Object
 end function
 
 function ReadMrss(body as String) as Object
+    ' The off-device interpreter's roXMLElement has Parse, GetName, GetNamedElementsCi and
+    ' GetAttributes (no GetText), so this checks that the plain title and description the
+    ' template reads are there, and reads the attributes it takes: media:content's url and
+    ' the media:thumbnail nested inside it.
     xml = CreateObject("roXMLElement")
     rows = []
     if not xml.Parse(body) then
@@ -104,12 +108,13 @@ function ReadMrss(body as String) as Object
         return rows
     end if
     row = { title: "mrss", children: [] }
-    for each item in xml.GetNamedElements("channel")[0].GetNamedElements("item")
-        content = item.GetNamedElements("media:content")[0]
-        poster = content.GetNamedElements("media:thumbnail")[0]
+    for each item in xml.GetNamedElementsCi("channel")[0].GetNamedElementsCi("item")
+        content = item.GetNamedElementsCi("media:content")[0]
+        poster = content.GetNamedElementsCi("media:thumbnail")[0]
+        if item.GetNamedElementsCi("title").Count() = 0 or item.GetNamedElementsCi("description").Count() = 0 then
+            print "MISSING_PLAIN_TITLE_OR_DESCRIPTION"
+        end if
         row.children.Push({
-            title: item.GetNamedElements("title")[0].GetText()
-            description: item.GetNamedElements("description")[0].GetText()
             url: content.GetAttributes()["url"]
             hdPosterUrl: poster.GetAttributes()["url"]
         })
