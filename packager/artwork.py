@@ -5,6 +5,7 @@ earlier files and renders nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -205,11 +206,9 @@ def _to_rgb(im: Image.Image, background: tuple[int, int, int]) -> Image.Image:
         canvas.alpha_composite(im)
         im = canvas.convert("RGB")
     if icc and im.mode in ("RGB", "CMYK", "L"):
-        try:
-            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            im = ImageCms.profileToProfile(im, src, _SRGB, outputMode="RGB")
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            pass  # an unusable profile: fall back to the plain conversion below
+        # An unusable profile is ignored: the plain conversion below still gives RGB.
+        with contextlib.suppress(ImageCms.PyCMSError, OSError, ValueError):
+            im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
     if im.mode != "RGB":
         im = im.convert("RGB")
     return im

@@ -282,26 +282,28 @@ def _choice(table: dict, key: str, default: str, choices: tuple[str, ...]) -> st
     return value
 
 
-def _title_card(table, root: Path) -> TitleCardSettings:
+def _channel_file(table: dict, section: str, key: str, root: Path) -> Path | None:
+    """An optional file named in channel.toml, relative to it and inside the channel folder."""
     from packager.safepath import resolve_inside
 
+    ref = _string(table, section, key)
+    if ref is None:
+        return None
+    try:
+        path = resolve_inside(root, root, ref)
+    except ValueError as e:
+        raise _fail(f"[{section}] {key}", str(e)) from None
+    if not path.is_file():
+        raise _fail(f"[{section}] {key}", f"{ref} not found (paths are relative to channel.toml)")
+    return path
+
+
+def _title_card(table, root: Path) -> TitleCardSettings:
     if not isinstance(table, dict):
         raise _fail("[artwork.title_card]", "must be a table")
-    paths = {}
-    for key in ("font", "logo"):
-        ref = _string(table, "artwork.title_card", key)
-        if ref is None:
-            paths[key] = None
-            continue
-        try:
-            path = resolve_inside(root, root, ref)
-        except ValueError as e:
-            raise _fail(f"[artwork.title_card] {key}", str(e)) from None
-        if not path.is_file():
-            raise _fail(f"[artwork.title_card] {key}", f"{ref} not found (paths are relative to channel.toml)")
-        paths[key] = path
     return TitleCardSettings(
-        font=paths["font"], logo=paths["logo"],
+        font=_channel_file(table, "artwork.title_card", "font", root),
+        logo=_channel_file(table, "artwork.title_card", "logo", root),
         background=parse_color(table.get("background", "#14213d"), "[artwork.title_card] background"),
         color=parse_color(table.get("color", "#ffffff"), "[artwork.title_card] color"))
 
@@ -463,8 +465,6 @@ def _templates(t: dict, root: Path) -> tuple[tuple[str, str], ...]:
 
 
 def _clips(t: dict, root: Path) -> ClipSettings:
-    from packager.safepath import resolve_inside
-
     if not isinstance(t, dict):
         raise _fail("[clips]", "must be a table")
     render = t.get("render", "off")
@@ -483,18 +483,7 @@ def _clips(t: dict, root: Path) -> ClipSettings:
     intro = t.get("intro_seconds", 3)
     if isinstance(intro, bool) or not isinstance(intro, (int, float)) or not 0 <= intro <= 15:
         raise _fail("[clips] intro_seconds", f"{intro!r} must be 0 to 15 seconds")
-    paths = {}
-    for key in ("music", "font"):
-        ref = _string(t, "clips", key)
-        if ref is None:
-            paths[key] = None
-            continue
-        try:
-            paths[key] = resolve_inside(root, root, ref)
-        except ValueError as e:
-            raise _fail(f"[clips] {key}", str(e)) from None
-        if not paths[key].is_file():
-            raise _fail(f"[clips] {key}", f"{ref} not found (paths are relative to channel.toml)")
+    paths = {key: _channel_file(t, "clips", key, root) for key in ("music", "font")}
     trickplay = t.get("trickplay", False)
     if not isinstance(trickplay, bool):
         raise _fail("[clips] trickplay", "must be true or false")

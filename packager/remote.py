@@ -19,7 +19,7 @@ TIMEOUT = 15.0
 
 
 class RemoteError(Exception):
-    pass
+    """A fetch that failed or was refused; the message names the URL."""
 
 
 class Fetcher:

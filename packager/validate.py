@@ -427,16 +427,22 @@ def _content_rules(feed, kind, parts, content) -> list[Finding]:
     if kind == "shortFormVideo" and isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > SHORT_FORM_MAX_SECONDS:
         out.append(_f("DP211", cparts + ("duration",), f"{duration} s is longer than 15 minutes; make it a tvSpecial or movie", feed))
     start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
-    if isinstance(start, str) and isinstance(end, str):
-        from datetime import datetime
-        try:
-            s = datetime.fromisoformat(start.replace("Z", "+00:00"))
-            e = datetime.fromisoformat(end.replace("Z", "+00:00"))
-            if e <= s:
-                out.append(_f("DP214", cparts + ("validityPeriodEnd",), "must be after validityPeriodStart", feed))
-        except (ValueError, TypeError):
-            pass  # format errors are reported by the schema
+    s, e = _when(start), _when(end)
+    if s is not None and e is not None and e <= s:  # (bad formats are the schema's DP103)
+        out.append(_f("DP214", cparts + ("validityPeriodEnd",), "must be after validityPeriodStart", feed))
     return out
+
+
+def _when(value):
+    from datetime import datetime
+
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def _numbering_rules(feed, parts, series) -> list[Finding]:

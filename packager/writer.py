@@ -15,7 +15,7 @@ FEED_NAME = "feed.json"
 
 
 class OutputError(PackagerError):
-    pass
+    """The output folder can't be (re)placed safely."""
 
 
 def _check_relpath(relpath: str) -> str:
