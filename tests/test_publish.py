@@ -87,3 +87,27 @@ def test_publish_to_missing_bucket_is_one_clear_line(example_channel, s3_server,
     assert r.code == 1
     assert r.err.strip().splitlines()[-1] == "roku-packager: publish failed: no such bucket: no-such-bucket-here"
     assert "testing-secret" not in r.err + r.out
+
+
+def test_unreachable_endpoint_is_one_clear_line(example_channel, cli):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    r = cli("publish", example_channel, "--to", "s3://bucket/p", "--endpoint-url", f"http://127.0.0.1:{port}",
+            "--retries", "1")
+    assert r.code == 1
+    assert r.err.strip().splitlines()[-1].startswith("roku-packager: publish failed: can't reach the storage endpoint for s3://bucket/p/")
+
+
+def test_missing_credentials_are_explained(example_channel, s3_server, cli, monkeypatch, tmp_path):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    r = cli("publish", example_channel, "--to", "s3://bucket/p", "--endpoint-url", s3_server, "--retries", "1")
+    assert r.code == 1
+    assert r.err.strip().splitlines()[-1] == ("roku-packager: publish failed: no AWS credentials found: set "
+                                              "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / --profile")
