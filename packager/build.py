@@ -100,7 +100,7 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-", dir=out.absolute().parent))
     try:
-        return _finish(result, channel, articles, out, cache_dir, staging, profile, jobs, memo, write)
+        return _feed_and_write(result, channel, articles, out, cache_dir, staging, profile, jobs, memo, write)
     finally:
         if staging is not None:
             import shutil
@@ -185,8 +185,10 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
     return out_articles, files
 
 
-def _finish(result: BuildResult, channel: Channel, articles: list[Article], out: Path, cache_dir, staging,
+def _feed_and_write(result: BuildResult, channel: Channel, articles: list[Article], out: Path, cache_dir, staging,
             profile: str, jobs, memo, write: bool) -> BuildResult:
+    """Clips, then the feed (validated; items that fail are skipped and it is built again),
+    then the output folder, written once."""
     clip_notes = FeedNotes()
     result.notes = clip_notes
     articles, clip_files = make_clips(channel, articles, cache_dir, staging, jobs, result)

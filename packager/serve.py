@@ -30,6 +30,9 @@ class ChannelHandler(SimpleHTTPRequestHandler):
     feed_body: bytes = b""
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
+        if any(part.startswith(".") for part in self.path.split("?", 1)[0].split("/")):
+            self.send_error(404)  # build bookkeeping (and anything hidden) stays private
+            return
         if self.path.split("?", 1)[0] in ("/" + FEED_NAME, "/"):
             if self.path.split("?", 1)[0] == "/":
                 self.send_response(302)

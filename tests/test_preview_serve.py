@@ -107,6 +107,8 @@ def test_serve_over_http(example_channel, tmp_path):
         assert status == 200 and ctype.startswith("text/html") and b"Riverside Evening News" in page
         with pytest.raises(urllib.error.HTTPError):
             fetch(base + "../channel.toml")
+        with pytest.raises(urllib.error.HTTPError):
+            fetch(base + ".roku-packager-photos.json")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
