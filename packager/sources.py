@@ -24,6 +24,8 @@ from packager.vocab import (BITRATE_REQUIRED, CAPTION_TYPES, CREDIT_ROLES, GENRE
                             SHORT_FORM_MAX_SECONDS, VIDEO_QUALITIES, VIDEO_TYPES)
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".json")
+# libyaml's safe loader when PyYAML was built with it (its wheels are): same types, 5-10x faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
 _EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
 
@@ -119,7 +121,7 @@ def _parse_markdown(source: str, raw: str) -> tuple[dict, str]:
     else:
         raise ArticleError(source, "front matter", "no closing '---' line after the YAML fields")
     try:
-        data = yaml.safe_load("".join(lines[1:end]))
+        data = yaml.load("".join(lines[1:end]), Loader=_YAML_LOADER)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
