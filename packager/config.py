@@ -282,20 +282,22 @@ def _choice(table: dict, key: str, default: str, choices: tuple[str, ...]) -> st
     return value
 
 
-def _channel_file(table: dict, section: str, key: str, root: Path) -> Path | None:
-    """An optional file named in channel.toml, relative to it and inside the channel folder."""
+def _channel_path(ref: str, label: str, root: Path, folder_ok: bool = False) -> Path:
+    """A file (or folder) named in channel.toml: relative to it, inside the channel folder."""
     from packager.safepath import resolve_inside
 
-    ref = _string(table, section, key)
-    if ref is None:
-        return None
     try:
         path = resolve_inside(root, root, ref)
     except ValueError as e:
-        raise _fail(f"[{section}] {key}", str(e)) from None
-    if not path.is_file():
-        raise _fail(f"[{section}] {key}", f"{ref} not found (paths are relative to channel.toml)")
+        raise _fail(label, str(e)) from None
+    if not (path.exists() if folder_ok else path.is_file()):
+        raise _fail(label, f"{ref} not found (paths are relative to channel.toml)")
     return path
+
+
+def _channel_file(table: dict, section: str, key: str, root: Path) -> Path | None:
+    ref = _string(table, section, key)
+    return _channel_path(ref, f"[{section}] {key}", root) if ref is not None else None
 
 
 def _title_card(table, root: Path) -> TitleCardSettings:
@@ -524,8 +526,6 @@ def _outputs(out: dict, search: dict) -> Outputs:
 
 
 def _sources(raw, root: Path, allow_all: bool) -> tuple[Source, ...]:
-    from packager.safepath import resolve_inside
-
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
@@ -544,12 +544,9 @@ def _sources(raw, root: Path, allow_all: bool) -> tuple[Source, ...]:
             raise _fail(f"{key} allow_remote", "must be true or false")
         resolved = None
         if path is not None:
-            try:
-                resolved = resolve_inside(root, root, path)
-            except ValueError as e:
-                raise _fail(f"{key} path", str(e)) from None
-            if not resolved.exists():
-                raise _fail(f"{key} path", f"{path} not found")
+            if not isinstance(path, str):
+                raise _fail(f"{key} path", "must be a file or folder name")
+            resolved = _channel_path(path, f"{key} path", root, folder_ok=True)
         else:
             if kind == "markdown":
                 raise _fail(key, "markdown sources are folders: use path")
