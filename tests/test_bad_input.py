@@ -180,6 +180,11 @@ def test_refuses_to_replace_a_folder_it_did_not_make(make_channel, cli, tmp_path
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\nquery='x AND y OR z'\n", "mixes AND and OR"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\n", "needs exactly one of query"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\narticles='../../etc'\n", "[channel] articles: '../../etc' leads outside"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='atom'\npath='a'\n", "[[sources]] #1 type: 'atom' must be one of"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='json'\npath='../../etc/passwd'\n", "[[sources]] #1 path: '../../etc/passwd' leads outside"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[clips]\nrender='sometimes'\n", "[clips] render: 'sometimes' must be"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\nplaylist='top'\n", "playlist 'top' is not defined"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[search_feed]\ncountries=['US']\n", "[search_feed] countries: ['US'] must be a list of lowercase"),
 ])
 def test_bad_channel_toml_is_a_usage_error(tmp_path, cli, toml, expected):
     root = tmp_path / "c"
