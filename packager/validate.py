@@ -178,16 +178,19 @@ def _fast_validator():
         return None
     checker = Draft202012Validator.FORMAT_CHECKER
     formats = {name: (lambda value, name=name: checker.conforms(value, name)) for name in ("date", "date-time", "uri")}
-    return fastjsonschema.compile(feed_schema(), formats=formats)
+    import copy
+    return fastjsonschema.compile(copy.deepcopy(feed_schema()), formats=formats)  # it annotates what it is given
 
 
 def _schema_is_valid(feed) -> bool | None:
     fast = _fast_validator()
-    if fast is None:
-        return None
+    return None if fast is None else _passes(fast, feed)
+
+
+def _passes(fast, instance) -> bool:
     import fastjsonschema
     try:
-        fast(feed)
+        fast(instance)
         return True
     except fastjsonschema.JsonSchemaException:
         return False
@@ -222,8 +225,8 @@ def _describe_type(value) -> str:
             int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _schema_finding(err, feed) -> Finding | None:
-    parts = list(err.absolute_path)
+def _schema_finding(err, feed, prefix: tuple = ()) -> Finding | None:
+    parts = list(prefix) + list(err.absolute_path)
     kw = err.validator
     value = err.instance
     code, message = "DP109", err.message
@@ -274,16 +277,55 @@ def _schema_finding(err, feed) -> Finding | None:
     return Finding(sev, code, json_path(parts), message, _item_id_at(feed, parts))
 
 
+@cache
+def _part_validator(name: str) -> Draft202012Validator:
+    """The full validator for one $defs entry, or for the root without looking inside its
+    item arrays ("root"): an invalid feed is searched part by part, and only the parts that
+    fail go through this slower validator that lists every error."""
+    import copy
+
+    schema = feed_schema()
+    if name == "root":
+        part = copy.deepcopy(schema)
+        for key in ITEM_ARRAYS:
+            part["properties"][key] = {"type": "array", "minItems": 1}
+    else:
+        # Same $id as the whole schema, so every "#/$defs/..." resolves inside this document.
+        part = {"$schema": schema["$schema"], "$id": schema["$id"], "$ref": f"#/$defs/{name}",
+                "$defs": copy.deepcopy(schema["$defs"])}
+    return Draft202012Validator(part, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+# A valid root around one item lets the compiled whole-feed validator check items one by one.
+_WRAP = {"providerName": "x", "lastUpdated": "2000-01-01T00:00:00Z", "language": "en"}
+
+
+def _failing_parts(feed) -> list[tuple[tuple, object, Draft202012Validator]]:
+    """(path prefix, instance, full validator) for the root and for each item that fails."""
+    fast = _fast_validator()
+    out = [((), feed, _part_validator("root"))]
+    for key in ITEM_ARRAYS:
+        if not isinstance(feed.get(key), list):
+            continue
+        for i, item in enumerate(feed[key]):
+            if fast is None or not _passes(fast, _WRAP | {key: [item]}):
+                out.append(((key, i), item, _part_validator(_ITEM_KIND[key])))
+    return out
+
+
 def schema_findings(feed) -> list[Finding]:
     if _schema_is_valid(feed):
         return []
     findings = []
     seen_format = set()
-    errors = sorted(_validator().iter_errors(feed), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    for err in errors:
+    errors = []
+    for prefix, instance, full in _failing_parts(feed):
+        errors += [(prefix, e) for e in full.iter_errors(instance)]
+    errors.sort(key=lambda pe: (list(map(str, pe[0] + tuple(pe[1].absolute_path))), pe[1].validator))
+    for prefix, err in errors:
         if err.validator in ("$ref", "allOf"):
             continue
-        f = _schema_finding(err, feed)
+        f = _schema_finding(err, feed, prefix)
         # A bad date fails both its format and its pattern: say it once.
         if f.code == "DP103":
             if f.path in seen_format:
