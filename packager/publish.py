@@ -107,8 +107,15 @@ def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
         if rel.parts[0] == HISTORY_DIR or rel.suffix == ".html":
             continue  # history is written by publish itself; previews are local only
         key = rel.as_posix()
-        others.append(LocalObject(key, path.read_bytes(), content_type_for(key), ARTWORK_CACHE_CONTROL))
+        # Content-hashed files never change; other feeds (feed.xml, search-feed.json) do.
+        cache = ARTWORK_CACHE_CONTROL if is_asset(key) else FEED_CACHE_CONTROL
+        others.append(LocalObject(key, path.read_bytes(), content_type_for(key), cache))
     return feed, others
+
+
+def is_asset(key: str) -> bool:
+    """Artwork and clips: immutable, uploaded first. Anything else is a live document."""
+    return key.startswith(MANAGED_DIRS)
 
 
 def feed_references(feed_bytes: bytes, base_url: str) -> set[str]:
@@ -324,20 +331,24 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         summary.unchanged = len(plan.unchanged) + (0 if plan.feed_changed else 1)
         confirmed: dict[str, int] = {k: r.size for k, r in remote.items()}
 
-        # 1. Artwork (and every other object) first, in parallel on one client.
-        _upload(store, plan.upload, jobs, confirmed)
+        # 1. Artwork and clips first, in parallel on one client.
+        assets = [o for o in plan.upload if is_asset(o.key)]
+        documents = [o for o in plan.upload if not is_asset(o.key)]
+        _upload(store, assets, jobs, confirmed)
         summary.uploaded, summary.uploaded_bytes = len(plan.upload), sum(o.size for o in plan.upload)
 
         # 2. Every object the new feed needs is there, at the expected size.
-        expected = {o.key: o.size for o in objects}
+        expected = {o.key: o.size for o in objects if is_asset(o.key)}
         needed = feed_references(feed.data, base_url) | set(expected)
         missing = [k for k in sorted(needed) if k not in confirmed or (k in expected and confirmed[k] != expected[k])]
         if missing:
             raise PublishError(f"{len(missing)} objects the new feed needs are not on the target "
                                f"(first: {missing[0]}); the live feed was left as it was")
 
+        # 3. The other feeds (MRSS, search feed) refer to the same artwork: live now.
+        _upload(store, documents, jobs, confirmed)
         if plan.feed_changed:
-            # 3. A history copy, then 4. the live feed, last.
+            # 4. A history copy, then 5. the live feed, last.
             summary.history_key = history_key(feed, _after_newest(remote, now))
             store.put(summary.history_key, feed.data, feed.content_type, ARTWORK_CACHE_CONTROL)
             store.put(FEED_NAME, feed.data, feed.content_type, FEED_CACHE_CONTROL)
@@ -345,10 +356,10 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
             summary.uploaded_bytes += 2 * feed.size
             confirmed[summary.history_key] = feed.size
 
-        # 5. Only now, with the new feed live, anything nobody needs may go.
+        # 6. Only now, with the new feed live, anything nobody needs may go.
         if prune:
             after = {k: remote.get(k) or RemoteObject(k, size, None) for k, size in confirmed.items()}
-            keep = set(expected) | _history_references(store, after, keep_history, base_url)
+            keep = {o.key for o in objects} | _history_references(store, after, keep_history, base_url)
             plan.delete = prune_candidates(after, keep, keep_history, summary.history_key)
             if plan.delete:
                 store.delete(plan.delete)

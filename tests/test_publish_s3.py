@@ -267,3 +267,20 @@ def test_folder_target_has_the_same_semantics(versions, tmp_path, cli, example_c
     assert not (site / "feeds").exists() or not any((site / "feeds").iterdir())  # keep_history = 0
     r = cli("rollback", example_channel, "--to", site.as_uri())
     assert r.code == 1 and "no feed history to roll back to" in r.err, r
+
+
+def test_other_feeds_go_live_after_the_artwork_and_are_not_immutable(example_channel, s3_server, bucket):
+    client, name = bucket
+    toml = example_channel / "channel.toml"
+    toml.write_text(toml.read_text() + "\n[outputs]\nmrss = true\nsearch_feed = true\n")
+    out = build(example_channel).out
+    store = store_for(s3_server, name, "tv")
+    requests = Requests(store)
+    publish_tree(out, store, base_url=BASE)
+    puts = [p.rsplit("/tv/", 1)[1] for p in requests.puts() if "/tv/" in p and LOCK_KEY not in p]
+    last_art = max(i for i, k in enumerate(puts) if k.startswith("artwork/"))
+    assert min(puts.index("feed.xml"), puts.index("search-feed.json")) > last_art
+    assert puts[-1] == "feed.json"
+    for key, ctype in (("feed.xml", "application/rss+xml; charset=utf-8"), ("search-feed.json", "application/json; charset=utf-8")):
+        head = client.head_object(Bucket=name, Key=f"tv/{key}")
+        assert head["ContentType"] == ctype and head["CacheControl"] == "public, max-age=300"
