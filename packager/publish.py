@@ -14,6 +14,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -48,8 +49,8 @@ class LocalObject:
     def size(self) -> int:
         return len(self.data)
 
-    @property
-    def md5(self) -> str:
+    @cached_property
+    def md5(self) -> str:  # computed once: the plan is made twice (before and under the lock)
         return md5_hex(self.data)
 
 
