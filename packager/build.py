@@ -125,7 +125,7 @@ def extra_outputs(channel: Channel, feed: dict) -> list[tuple[str, bytes]]:
 
 
 def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
-               jobs: int | None, result: BuildResult) -> tuple[list[Article], dict[str, Path]]:
+               jobs: int | None, result: BuildResult, memo: DigestMemo | None = None) -> tuple[list[Article], dict[str, Path]]:
     """Render (or reuse) a clip for every article that needs one; returns the articles with
     their clip as video, and the clip files to write."""
     import dataclasses
@@ -138,7 +138,8 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
     from concurrent.futures import ThreadPoolExecutor
 
     def one(a: Article):
-        name = clip_name(a, channel.clips, channel.artwork.title_card)
+        name = clip_name(a, channel.clips, channel.artwork.title_card,
+                         (lambda path: memo.digest(path)[0]) if memo is not None else None)
         trick_name = name.removesuffix(".mp4") + "-hd.bif"
         earlier = cache_dir / name if cache_dir is not None else None
         files = {}
@@ -191,7 +192,7 @@ def _feed_and_write(result: BuildResult, channel: Channel, articles: list[Articl
     then the output folder, written once."""
     clip_notes = FeedNotes()
     result.notes = clip_notes
-    articles, clip_files = make_clips(channel, articles, cache_dir, staging, jobs, result)
+    articles, clip_files = make_clips(channel, articles, cache_dir, staging, jobs, result, memo)
     result.articles = articles
     now = reference_time()
     for _ in range(3):

@@ -390,13 +390,18 @@ def soundtrack(article: Article, settings: ClipSettings, seconds: float, narrati
 
 # ---------------------------------------------------------------- encoding
 
-def clip_name(article: Article, settings: ClipSettings, card: TitleCardSettings) -> str:
+def clip_name(article: Article, settings: ClipSettings, card: TitleCardSettings, photo_digest=None) -> str:
+    """clips/<hash>.mp4 over every input and setting. `photo_digest(path) -> hex` may come
+    from the artwork's size/mtime memo, so unchanged photos aren't read again."""
     h = hashlib.sha256(CLIP_PIPELINE.encode())
     spec = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.__dict__.items()}
     h.update(json.dumps([spec, article.title, [card.background, card.color]], sort_keys=True, default=str).encode())
     for p in article.photos:
         h.update(json.dumps([p.caption, p.focus]).encode())
-        h.update(_digest(p.path))
+        try:
+            h.update(bytes.fromhex(photo_digest(p.path)) if photo_digest else _digest(p.path))
+        except OSError:
+            h.update(_digest(p.path))  # unreadable: the render says what is wrong
     for path in (article.audio, settings.music, settings.font or card.font, card.logo):
         h.update(b"\0" + (_digest(path) if path is not None else b"-"))
     return f"{CLIPS_DIR}/{h.hexdigest()[:24]}.mp4"
