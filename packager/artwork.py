@@ -525,13 +525,9 @@ def render_article_artwork(article: ArtworkJob, settings: ArtworkSettings, cache
     else:
         digest, data = _read_photo(article, memo)
     names = rendition_names(digest, spec)
-    if once is not None:
-        try:
-            return once.run(tuple(names), lambda: _render_job(article, settings, spec, names, data, cache_dir))
-        except PhotoError as e:
-            raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
+    job = lambda: _render_job(article, settings, spec, names, data, cache_dir)  # noqa: E731
     try:
-        return _render_job(article, settings, spec, names, data, cache_dir)
+        return once.run(tuple(names), job) if once is not None else job()
     except PhotoError as e:
         raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
 

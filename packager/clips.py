@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from packager.artwork import (PhotoError, RenderSpec, _font, compose, decode, missing_glyphs, title_card_image,
                               wrap_lines)

@@ -621,7 +621,7 @@ def load_channel(channel_dir: Path | str) -> Channel:
         publish=_publish(data.get("publish", {})),
         warnings=tuple(warnings),
         series=_series_tables(data.get("series"), root),
-        playlists=(playlists := _playlists(data.get("playlists"))),
+        playlists=_playlists(data.get("playlists")),
         rows=_rows(data.get("rows", {})),
         feed=_feed_limits(data.get("feed", {})),
         templates=_templates(data.get("templates", {}), root),

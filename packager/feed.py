@@ -103,13 +103,11 @@ def check_series(articles: list[Article]) -> tuple[list[Article], list[ArticleEr
     for sid, eps in by_series.items():
         with_season = [a for a in eps if a.series.season is not None]
         if with_season and len(with_season) != len(eps):
-            odd = sorted(a.source for a in eps if a.series.season is None)
             for a in eps:
                 if a.series.season is None:
                     errors.append(ArticleError(a.source, "series.season", f"other episodes of {sid!r} have a season "
                                                f"(e.g. {with_season[0].source}); give this one a season too"))
                     bad.add(a.source)
-            del odd
         seen: dict[tuple, Article] = {}
         for a in sorted(eps, key=lambda a: a.source):
             if a.source in bad:

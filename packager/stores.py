@@ -39,6 +39,8 @@ class FileStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.url = self.root.as_uri() if self.root.is_absolute() else str(self.root)
+        # A publish lists twice (before and under the lock): hash each unchanged file once.
+        self._md5s: dict[str, tuple[int, int, str]] = {}
 
     def describe(self, key: str = "") -> str:
         return str(self.root / key) if key else str(self.root)
@@ -55,8 +57,12 @@ class FileStore:
                     continue
                 path = Path(dirpath) / name
                 key = path.relative_to(self.root).as_posix()
-                data = path.read_bytes()
-                out[key] = RemoteObject(key, len(data), md5_hex(data))
+                st = path.stat()
+                known = self._md5s.get(key)
+                if known is None or known[:2] != (st.st_size, st.st_mtime_ns):
+                    known = (st.st_size, st.st_mtime_ns, md5_hex(path.read_bytes()))
+                    self._md5s[key] = known
+                out[key] = RemoteObject(key, known[0], known[2])
         return out
 
     def put(self, key: str, data: bytes, content_type: str, cache_control: str) -> None:

@@ -4,7 +4,6 @@ rule code, a JSON path and a message that says what to change."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -128,9 +127,9 @@ def _item_id_at(feed, parts) -> str | None:
         except (KeyError, IndexError, TypeError):
             break
         parent = parts[i - 1] if i else None
-        if isinstance(p, int) and (parent in ITEM_ARRAYS or parent == "episodes") and isinstance(node, dict):
-            if isinstance(node.get("id"), str):
-                found = node["id"]
+        if (isinstance(p, int) and (parent in ITEM_ARRAYS or parent == "episodes")
+                and isinstance(node, dict) and isinstance(node.get("id"), str)):
+            found = node["id"]
     return found
 
 

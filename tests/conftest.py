@@ -106,6 +106,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def brs() -> Path:
+    """The off-device BrightScript interpreter (tests/roku, pinned by its lockfile)."""
+    path = ROOT / "tests" / "roku" / "node_modules" / ".bin" / "brs"
+    assert path.exists(), "the BrightScript interpreter is missing: run `npm ci` in tests/roku (the README's test command does)"
+    return path
+
+
+@pytest.fixture(scope="session")
 def s3_server():
     """A real S3 server (moto) speaking HTTP on 127.0.0.1; yields its endpoint URL."""
     import logging

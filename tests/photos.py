@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from make_example_photos import scene  # noqa: E402  (photo-like pictures, shared with the example)
+from make_example_photos import scene  # noqa: E402, F401  (photo-like pictures, shared with the example)
 
 # Inverse of what EXIF orientation n asks a viewer to do: stored = INVERSE[n](displayed).
 INVERSE = {

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import article_text
 from packager.build import build
-from packager.validate import PROFILES, validate_bytes
+from packager.validate import validate_bytes
 
 RICH = """\
 rating: {rating: TVPG, source: USA_PR}

@@ -5,7 +5,6 @@ object it references."""
 
 import json
 import random
-import shutil
 import threading
 
 import pytest

@@ -14,14 +14,7 @@ from conftest import ROOT
 from feeds import full_feed, item
 
 ROKU = ROOT / "tests" / "roku"
-BRS = ROKU / "node_modules" / ".bin" / "brs"
 CONTENT = ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds")
-
-
-@pytest.fixture(scope="session")
-def brs():
-    assert BRS.exists(), "the BrightScript interpreter is missing: run `npm ci` in tests/roku (the README's test command does)"
-    return BRS
 
 
 def run(brs, program: str, body: bytes, tmp_path: Path) -> tuple[dict, list[str]]:

@@ -7,7 +7,7 @@ import shutil
 from conftest import ROOT
 from packager.outputs import search_feed_errors
 from packager.validate import validate_bytes
-from test_roku_consumers import brs, check, expect_template, run  # noqa: F401 (brs is a fixture)
+from test_roku_consumers import check, expect_template, run
 
 
 def test_showcase_builds_and_loads(tmp_path, cli, brs):

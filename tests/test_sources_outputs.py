@@ -5,12 +5,13 @@ import http.server
 import json
 import shutil
 import threading
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
 
 import photos
-from conftest import CHANNEL_TOML, EXAMPLE
+from conftest import CHANNEL_TOML
 from feeds import full_feed
 from packager.outputs import search_feed_errors
 from packager.validate import validate_bytes
@@ -101,7 +102,7 @@ def web(tmp_path):
     server.shutdown()
 
 
-def channel_with(tmp_path, toml: str, name="src") -> "Path":
+def channel_with(tmp_path, toml: str, name="src") -> Path:
     root = tmp_path / name
     root.mkdir()
     (root / "channel.toml").write_text(CHANNEL_TOML + toml)

@@ -2,12 +2,11 @@
 each schema constraint family, broken alone, gives its code at its path."""
 
 import json
-import re
 
 import pytest
 
 from feeds import full_feed, item
-from packager.validate import PROFILES, _schema_is_valid, _validator, validate_bytes, validate_feed
+from packager.validate import PROFILES, _schema_is_valid, _validator, validate_bytes
 
 
 def body(feed) -> bytes:

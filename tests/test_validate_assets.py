@@ -1,7 +1,6 @@
 """--assets: thumbnails checked on disk; and build never writes a feed with errors."""
 
 import json
-import shutil
 
 import pytest
 from PIL import Image
