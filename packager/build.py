@@ -1,22 +1,32 @@
-"""The pipeline: channel.toml and articles -> model -> artwork -> feed -> validation -> dist/.
-All of it is computed first and written once."""
+"""The pipeline: channel.toml and sources -> articles -> artwork and clips -> items, each
+validated -> the feed, fitted once -> dist/. All of it is computed first and written once.
+
+Membership is explicit: an article is in the feed when it is in the FeedResult; every one
+left out has a reason (skipped with an ArticleError, expired, or fitted out, in notes)."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packager.artwork import ArtworkJob, DigestMemo, render_artwork
+from packager.artwork import ArtworkJob, render_artwork
+from packager.clips import make_clips
 from packager.config import Channel, load_channel
+from packager.digests import DigestMemo
+from packager.dp import count_items, serialize
 from packager.errors import ArticleError, PackagerError
-from packager.feed import FeedNotes, build_feed, check_series, reference_time, serialize
+from packager.feed import Catalog, FeedNotes, Unit, check_series, fit_feed, make_units, reference_time, split_expired
 from packager.model import Article, Rendition
-from packager.sources import read_content
+from packager.outputs import MRSS_NAME, SEARCH_NAME, build_mrss, build_search_feed, search_feed_errors
+from packager.readers import read_content
 from packager.validate import DEFAULT_PROFILE, Report, validate_feed
 from packager.writer import FEED_NAME, DistWriter
 
 DEFAULT_OUT = "dist"
+PUBLISH_DIR = "public"  # the default file:// publish target inside the channel folder
 
 
 class BuildFailed(PackagerError):
@@ -32,7 +42,7 @@ class BuildResult:
     feed: dict | None = None
     body: bytes | None = None
     report: Report | None = None
-    articles: list[Article] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)  # in the feed
     renditions: dict[str, tuple[Rendition, ...]] = field(default_factory=dict)
     skipped: list[ArticleError] = field(default_factory=list)
     notes: FeedNotes = field(default_factory=FeedNotes)
@@ -44,73 +54,105 @@ class BuildResult:
     @property
     def item_count(self) -> int:
         """Items in the written feed, episodes included."""
-        if not self.feed:
-            return 0
-        from packager.validate import walk_items
-        return sum(1 for kind, _, _ in walk_items(self.feed) if kind != "series")
-
-
-def _drop_items_with_errors(result: BuildResult, report: Report) -> bool:
-    """A finding inside an item skips that article (reported like any bad article)."""
-    by_id = {a.id: a for a in result.articles}
-    dropped = False
-    for f in report.errors:
-        article = by_id.get(f.item_id) if f.item_id else None
-        if article is not None and article.id in result.renditions:
-            del result.renditions[article.id]
-            field_name = f.path.split(".")[-1]
-            result.skipped.append(ArticleError(article.source, field_name, f"{f.message} ({f.code} at {f.path})"))
-            dropped = True
-    return dropped
+        return count_items(self.feed)
 
 
 def build(channel_dir: Path | str, out: Path | str | None = None, profile: str = DEFAULT_PROFILE,
-          jobs: int | None = None, write: bool = True) -> BuildResult:
+          jobs: int | None = None) -> BuildResult:
     channel = load_channel(channel_dir)
     out = Path(out) if out is not None else channel.root / DEFAULT_OUT
     result = BuildResult(channel=channel, out=out)
     DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
 
-    channel, articles, errors = read_content(channel, short_max=110 if profile == "strict" else 200)
-    result.channel = channel
-    articles, series_errors = check_series(articles)
-    result.articles = articles
-    result.skipped.extend(errors + series_errors)
+    strict = profile == "strict"
+    content = read_content(channel, short_max=110 if strict else 200,
+                           exclude=(out, channel.root / PUBLISH_DIR))
+    result.notes.warnings += content.warnings
+    catalog = Catalog(tuple(content.series), tuple(content.categories), tuple(content.playlists))
+    articles, series_errors = check_series(content.articles)
+    result.skipped += content.errors + series_errors
+
+    series_ids = {a.series.id for a in articles if a.series is not None}
+    clash = [a for a in articles if a.id in series_ids and a.kind != "episode"]
+    for a in clash:
+        result.skipped.append(ArticleError(a.source, "id", f"{a.id!r} is also a series id; give the article or the series another id"))
+    articles = [a for a in articles if a not in clash]
+
     cache_dir = out if out.is_dir() else None
     memo = DigestMemo.load(cache_dir)
-    series_ids = {a.series.id for a in articles if a.series is not None}
-    art_jobs = [ArtworkJob.for_article(a) for a in articles if a.thumbnail_url is None] + [
-        ArtworkJob(f"series:{s.id}", f"channel.toml [[series]] {s.id}", s.photo, s.title or s.id)
-        for s in channel.series if s.photo is not None and s.id in series_ids]
-    renditions, art_errors = render_artwork(art_jobs, channel.artwork, cache_dir=cache_dir, jobs=jobs, memo=memo)
+    renditions, art_errors = render_artwork(_artwork_jobs(articles, catalog, series_ids), channel.artwork,
+                                            cache_dir=cache_dir, jobs=jobs, memo=memo)
+    result.skipped += art_errors
     for a in articles:
         if a.thumbnail_url is not None:  # imported, kept as a URL: nothing to render or write
             renditions[a.id] = (Rendition("", 0, 0, url=a.thumbnail_url),)
-    result.renditions = renditions
-    result.skipped.extend(art_errors)
-    clash = {a.id for a in articles} & series_ids
-    for a in articles:
-        if a.id in clash and a.kind != "episode":
-            result.skipped.append(ArticleError(a.source, "id", f"{a.id!r} is also a series id; give the article or the series another id"))
-            renditions.pop(a.id, None)
+    articles = [a for a in articles if a.id in renditions]
 
     staging = None
     if any(a.video is None for a in articles):
-        import tempfile
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-", dir=out.absolute().parent))
     try:
-        return _feed_and_write(result, channel, articles, out, cache_dir, staging, profile, jobs, memo, write)
+        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo)
+        result.skipped += clipped.errors
+        result.notes.warnings += clipped.warnings
+        articles = clipped.articles
+
+        now = reference_time()
+        live = split_expired(articles, now, result.notes)
+        units = _valid_units(channel, catalog, live, renditions, profile, result)
+        fitted = fit_feed(channel, catalog, units, now, result.notes)
+        body = serialize(fitted.feed)
+        report = validate_feed(fitted.feed, body, profile=profile, source=str(out / FEED_NAME))
+        result.feed, result.body, result.report = fitted.feed, body, report
+        result.articles = fitted.articles
+        result.skipped.sort(key=lambda e: e.source)
+        if not report.valid:
+            raise BuildFailed(f"{channel.root}: no valid feed could be written", result)
+        _write(result, fitted.units, renditions, clipped.files, memo)
     finally:
         if staging is not None:
-            import shutil
             shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _artwork_jobs(articles: list[Article], catalog: Catalog, series_ids: set[str]) -> list[ArtworkJob]:
+    return [ArtworkJob.for_article(a) for a in articles if a.thumbnail_url is None] + [
+        ArtworkJob(f"series:{s.id}", f"channel.toml [[series]] {s.id}", s.photo, s.title or s.id)
+        for s in catalog.series if s.photo is not None and s.id in series_ids]
+
+
+# A valid root around one item, so each item is validated alone before fitting.
+_WRAP = {"providerName": "x", "language": "en", "lastUpdated": "2000-01-01T00:00:00+00:00"}
+
+
+def _valid_units(channel: Channel, catalog: Catalog, articles: list[Article], renditions,
+                 profile: str, result: BuildResult) -> list[Unit]:
+    """Each root item validated on its own; an error inside an item (or an episode) skips
+    that article, reported like any bad article. A series losing an episode is rebuilt."""
+    units, pending = [], make_units(channel, catalog, articles, renditions)
+    while pending:
+        unit = pending.pop(0)
+        report = validate_feed(_WRAP | {unit.kind: [unit.item]}, profile=profile)
+        by_id = {a.id: a for a in unit.articles}
+        bad: dict[str, ArticleError] = {}
+        for f in report.errors:
+            article = by_id.get(f.item_id) if f.item_id else None
+            targets = [article] if article is not None else list(unit.articles)  # the series wrapper: all episodes
+            for a in targets:
+                bad.setdefault(a.id, ArticleError(a.source, f.path.split(".")[-1], f"{f.message} ({f.code} at {f.path})"))
+        if not bad:
+            units.append(unit)
+            continue
+        result.skipped += bad.values()
+        left = [a for a in unit.articles if a.id not in bad]
+        if left and unit.kind == "series":
+            pending += make_units(channel, catalog, left, renditions)
+    return units
 
 
 def extra_outputs(channel: Channel, feed: dict) -> list[tuple[str, bytes]]:
     """feed.xml (DP MRSS) and search-feed.json when [outputs] asks for them."""
-    from packager.outputs import MRSS_NAME, SEARCH_NAME, build_mrss, build_search_feed, search_feed_errors
-
     out = []
     if channel.outputs.mrss:
         out.append((MRSS_NAME, build_mrss(feed, channel.base_url)))
@@ -124,106 +166,19 @@ def extra_outputs(channel: Channel, feed: dict) -> list[tuple[str, bytes]]:
     return out
 
 
-def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
-               jobs: int | None, result: BuildResult, memo: DigestMemo | None = None) -> tuple[list[Article], dict[str, Path]]:
-    """Render (or reuse) a clip for every article that needs one; returns the articles with
-    their clip as video, and the clip files to write."""
-    import dataclasses
-    import math
-
-    from packager.clips import ClipError, ClipInfo, clip_name, probe, render_clip
-    from packager.model import Video
-
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(a: Article):
-        name = clip_name(a, channel.clips, channel.artwork.title_card,
-                         (lambda path: memo.digest(path)[0]) if memo is not None else None)
-        trick_name = name.removesuffix(".mp4") + "-hd.bif"
-        earlier = cache_dir / name if cache_dir is not None else None
-        files = {}
-        try:
-            if earlier is not None and earlier.is_file() and (not channel.clips.trickplay or (cache_dir / trick_name).is_file()):
-                info = probe(earlier, name)  # rendered by an earlier build: measured, not rendered
-                info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
-                                trick_name if channel.clips.trickplay else None)
-                files[name] = earlier
-                if info.trickplay:
-                    files[trick_name] = cache_dir / trick_name
-            else:
-                info = render_clip(a, channel.clips, channel.artwork.title_card, staging, name,
-                                   channel.artwork.max_pixels, frame_jobs)
-                files[name] = staging / name
-                if info.trickplay:
-                    files[info.trickplay] = staging / info.trickplay
-        except ClipError as e:
-            return ArticleError(a.source, e.field, str(e)), None, {}
-        video = Video(url=channel.base_url + name, duration=math.ceil(info.duration), video_type="MP4",
-                      quality=info.quality, bitrate=info.bitrate_kbps)
-        trick = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
-        return info, dataclasses.replace(a, video=video, trickplay=trick), files
-
-    wanted = [a for a in articles if a.video is None and a.id in result.renditions]
-    # Each clip draws its frames on two threads and x264 threads itself: a clip per two cores.
-    cores = jobs or os.cpu_count() or 1
-    frame_jobs = min(2, cores)
-    with ThreadPoolExecutor(max_workers=max(1, cores // 2)) as pool:
-        done = dict(zip((a.id for a in wanted), pool.map(one, wanted)))
-    out_articles, files = [], {}
-    for a in articles:
-        if a.id not in done:
-            out_articles.append(a)  # has its own video (or no artwork: skipped anyway)
-            continue
-        info, clipped, clip_files = done[a.id]
-        if clipped is None:
-            result.skipped.append(info)
-            continue
-        for w in info.warnings:
-            result.notes.warnings.append(f"{a.source}: {w}")
-        out_articles.append(clipped)
-        files.update(clip_files)
-    return out_articles, files
-
-
-def _feed_and_write(result: BuildResult, channel: Channel, articles: list[Article], out: Path, cache_dir, staging,
-            profile: str, jobs, memo, write: bool) -> BuildResult:
-    """Clips, then the feed (validated; items that fail are skipped and it is built again),
-    then the output folder, written once."""
-    clip_notes = FeedNotes()
-    result.notes = clip_notes
-    articles, clip_files = make_clips(channel, articles, cache_dir, staging, jobs, result, memo)
-    result.articles = articles
-    now = reference_time()
-    for _ in range(3):
-        result.notes = FeedNotes(warnings=list(clip_notes.warnings))
-        feed = build_feed(channel, articles, result.renditions, now=now, notes=result.notes)
-        body = serialize(feed)
-        report = validate_feed(feed, body, profile=profile, source=str(out / FEED_NAME))
-        if report.valid or not _drop_items_with_errors(result, report):
-            break
-    result.feed, result.body, result.report = feed, body, report
-    result.skipped.sort(key=lambda e: e.source)
-    if not report.valid:
-        raise BuildFailed(f"{channel.root}: no valid feed could be written", result)
-
-    if write:
-        writer = DistWriter(out)
-        from packager.validate import walk_items
-        in_feed = {item.get("id") for _, _, item in walk_items(feed)}
-        # Only the artwork of items in the feed: fitting or expiry may have left some out.
-        for key, renditions in result.renditions.items():
-            if key.removeprefix("series:") in in_feed:
-                for r in renditions:
-                    if r.relpath:
-                        writer.add(r.relpath, r.data or None, r.origin)
-        body_text = body.decode("utf-8")
-        for relpath, path in clip_files.items():
-            if channel.base_url + relpath in body_text:
-                writer.add(relpath, origin=path)
-        writer.add(FEED_NAME, body)
-        for name, data in extra_outputs(channel, feed):
-            writer.add(name, data)
-        writer.add(DigestMemo.NAME, memo.dump())
-        writer.commit()
-    return result
+def _write(result: BuildResult, units: list[Unit], renditions, clip_files: dict[str, dict[str, Path]],
+           memo: DigestMemo) -> None:
+    """Exactly the files of the items kept: their artwork, their series' artwork, their clips."""
+    writer = DistWriter(result.out)
+    keys = [a.id for u in units for a in u.articles] + [f"series:{u.id}" for u in units if u.kind == "series"]
+    for key in keys:
+        for r in renditions.get(key, ()):
+            if r.relpath:
+                writer.add(r.relpath, r.data or None, r.origin)
+        for relpath, path in clip_files.get(key, {}).items():
+            writer.add(relpath, origin=path)
+    writer.add(FEED_NAME, result.body)
+    for name, data in extra_outputs(result.channel, result.feed):
+        writer.add(name, data)
+    writer.add(DigestMemo.NAME, memo.dump())
+    writer.commit()

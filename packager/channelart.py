@@ -7,9 +7,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
-from packager.artwork import PhotoError, _to_rgb, cover_box, open_photo
+from packager.imaging import PhotoError, cover_box, open_photo, to_rgb
 
 DEFAULT_MAX_PIXELS = 100_000_000
 
@@ -75,9 +75,8 @@ def render_channel_art(source: Path, out: Path, background: tuple[int, int, int]
     except (OSError, SyntaxError, ValueError) as e:
         raise PhotoError(f"is truncated or corrupt ({e}); re-export it") from None
     logo = is_logo(im)
-    from PIL import ImageOps
     im = ImageOps.exif_transpose(im)
-    src = im.convert("RGBA") if logo else _to_rgb(im, background).convert("RGBA")
+    src = im.convert("RGBA") if logo else to_rgb(im, background).convert("RGBA")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for piece in CHANNEL_ART:

@@ -8,56 +8,32 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from packager import __version__
-from packager.errors import ConfigError, FeedReadError, PackagerError, PublishError
-from packager.writer import OutputError
+from packager.dp import DEFAULT_PROFILE, PROFILES
+from packager.errors import ConfigError, FeedReadError, PackagerError
+from packager.outcome import EXIT_FAILED, EXIT_OK, EXIT_USAGE, exit_code, print_build, say, strict_failure, summary
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _err(message: str) -> None:
-    print(f"roku-packager: {message}", file=sys.stderr)
-
-
-def _print_build(result, quiet: bool = False) -> None:
-    for w in result.channel.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    for e in result.skipped:
-        print(f"skipped: {e}", file=sys.stderr)
-    for line in result.notes.lines():
-        print(f"note: {line}", file=sys.stderr)
-    if result.report is not None:
-        for f in result.report.warnings:
-            where = f" (item {f.item_id})" if f.item_id else ""
-            print(f"warning: {f.code} {f.path}{where}: {f.message}", file=sys.stderr)
+_err = say
 
 
 def cmd_build(args) -> int:
-    from packager.build import BuildFailed, build
+    from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
 
-    try:
-        result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs)
-    except BuildFailed as e:
-        _print_build(e.result)
-        if e.result.report is not None:
-            for f in e.result.report.errors:
-                print(f"error: {f.code} {f.path}: {f.message}", file=sys.stderr)
-        _err(str(e))
-        return EXIT_FAILED
-    _print_build(result)
-    n = result.item_count
-    print(f"wrote {result.feed_path} ({n} item{'s' * (n != 1)}, {len(result.body):,} bytes); "
-          f"{len(result.skipped)} article{'s' * (len(result.skipped) != 1)} skipped")
-    if args.strict and result.skipped:
-        _err(f"--strict: {len(result.skipped)} article(s) were skipped")
-        return EXIT_FAILED
-    return EXIT_OK
+    result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs)
+    print_build(result)
+    print(summary(result))
+    return strict_failure(result, args.strict) or EXIT_OK
 
 
 def cmd_validate(args) -> int:
-    from packager.validate import format_text, read_feed_input, validate_bytes
+    from packager.validate import (  # noqa: PLC0415 (start-up: each command loads its stages)
+        format_text,
+        read_feed_input,
+        validate_bytes,
+    )
 
     body, name = read_feed_input(args.feed, timeout=args.timeout)
     if args.assets is not None and not Path(args.assets).is_dir():
@@ -80,7 +56,7 @@ def _target(args, channel) -> str:
 
 
 def _store(args, channel):
-    from packager.stores import open_store
+    from packager.stores import open_store  # noqa: PLC0415 (start-up: each command loads its stages)
 
     return open_store(_target(args, channel), channel.publish, endpoint_url=args.endpoint_url,
                       region=args.region, profile=args.aws_profile, acl=args.acl, path_style=args.path_style,
@@ -88,19 +64,16 @@ def _store(args, channel):
 
 
 def cmd_publish(args) -> int:
-    from packager.build import BuildFailed, build
-    from packager.publish import publish_tree
+    from packager.build import BuildFailed, build  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.publish import publish_tree  # noqa: PLC0415 (start-up: each command loads its stages)
 
     try:
         result = build(args.channel_dir, out=args.out, jobs=args.jobs)
     except BuildFailed as e:
-        _print_build(e.result)
-        _err(f"{e}; nothing was published")
-        return EXIT_FAILED
-    _print_build(result)
-    if args.strict and result.skipped:
-        _err(f"--strict: {len(result.skipped)} article(s) were skipped; nothing was published")
-        return EXIT_FAILED
+        return exit_code(e, "; nothing was published")
+    print_build(result)
+    if (failed := strict_failure(result, args.strict, "; nothing was published")) is not None:
+        return failed
     channel = result.channel
     store = _store(args, channel)
     keep = args.keep_history if args.keep_history is not None else channel.publish.keep_history
@@ -115,8 +88,8 @@ def cmd_publish(args) -> int:
 
 
 def cmd_history(args) -> int:
-    from packager.config import load_channel
-    from packager.publish import list_versions
+    from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.publish import list_versions  # noqa: PLC0415 (start-up: each command loads its stages)
 
     channel = load_channel(args.channel_dir)
     store = _store(args, channel)
@@ -131,8 +104,8 @@ def cmd_history(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    from packager.config import load_channel
-    from packager.publish import rollback
+    from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.publish import rollback  # noqa: PLC0415 (start-up: each command loads its stages)
 
     channel = load_channel(args.channel_dir)
     store = _store(args, channel)
@@ -142,9 +115,9 @@ def cmd_rollback(args) -> int:
 
 
 def cmd_channel_art(args) -> int:
-    from packager.artwork import PhotoError
-    from packager.channelart import manifest_lines, render_channel_art
-    from packager.config import parse_color
+    from packager.channelart import manifest_lines, render_channel_art  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.config import parse_color  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.imaging import PhotoError  # noqa: PLC0415 (start-up: each command loads its stages)
 
     background = parse_color(args.background, "--background")
     try:
@@ -160,11 +133,11 @@ def cmd_channel_art(args) -> int:
 
 
 def cmd_preview(args) -> int:
-    from packager.build import build
-    from packager.preview import write_preview
+    from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.preview import write_preview  # noqa: PLC0415 (start-up: each command loads its stages)
 
     result = build(args.channel_dir, out=args.out, jobs=args.jobs)
-    _print_build(result)
+    print_build(result)
     path = write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
     print(f"preview: {path.resolve().as_uri()}")
     return EXIT_OK
@@ -177,15 +150,13 @@ def _preview_warnings(result) -> list[str]:
 
 
 def cmd_serve(args) -> int:
-    import time
-
-    from packager.build import build
-    from packager.preview import write_preview
-    from packager.serve import start
-    from packager.validate import validate_bytes
+    from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.preview import write_preview  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.serve import start  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.validate import validate_bytes  # noqa: PLC0415 (start-up: each command loads its stages)
 
     result = build(args.channel_dir, out=args.out, jobs=args.jobs)
-    _print_build(result)
+    print_build(result)
     write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
     try:
         server, feed_url, body = start(result.out, result.body, result.channel.base_url, args.host, args.port)
@@ -226,7 +197,6 @@ def _target_args(p) -> None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    from packager.validate import DEFAULT_PROFILE, PROFILES
 
     p = _Parser(prog="roku-packager", description=(
         "Turn a channel folder of articles and photos into a validated Roku Direct Publisher "
@@ -318,15 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, FeedReadError, OutputError) as e:
-        _err(str(e))
-        return EXIT_USAGE
-    except PublishError as e:
-        _err(f"publish failed: {e}")
-        return EXIT_FAILED
     except PackagerError as e:
-        _err(str(e))
-        return EXIT_FAILED
+        return exit_code(e)
     except KeyboardInterrupt:
         _err("interrupted; the previous output and live feed are unchanged")
         return 130

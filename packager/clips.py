@@ -9,21 +9,25 @@ setting, so an unchanged article is never rendered twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import json
 import math
 import os
 import struct
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from packager.artwork import (PhotoError, RenderSpec, _font, compose, decode, missing_glyphs, title_card_image,
-                              wrap_lines)
-from packager.config import ClipSettings, TitleCardSettings
-from packager.model import Article, ClipPhoto
+from packager.config import Channel, ClipSettings, TitleCardSettings
+from packager.digests import DigestMemo
+from packager.errors import ArticleError
+from packager.imaging import PhotoError, RenderSpec, compose, decode, load_font, missing_glyphs, title_card_image, wrap_lines
+from packager.model import Article, ClipPhoto, Video
 
 CLIP_PIPELINE = "clip-1"
 CLIPS_DIR = "clips"
@@ -127,7 +131,7 @@ def lower_third(headline: str, caption: str | None, size: tuple[int, int], font:
     """A translucent band in the title-safe area's lower part, with the headline (and the
     photo's caption). Text the font can't draw is left out rather than shown as boxes."""
     w, h = size
-    big, small = _font(font, max(14, h // 22)), _font(font, max(12, h // 32))
+    big, small = load_font(font, max(14, h // 22)), load_font(font, max(12, h // 32))
     lines: list[tuple[str, object]] = []
     for text, face, what in ((headline, big, "headline"), (caption, small, "caption")):
         if not text:
@@ -265,7 +269,7 @@ class Renderer:
         self.segments = plan_segments(article, settings)
         self.warnings: list[str] = []
         self.title = title_card_image(article.title, card, self.size, settings.font)
-        gone = missing_glyphs(article.title, _font(settings.font or card.font, 24))
+        gone = missing_glyphs(article.title, load_font(settings.font or card.font, 24))
         if gone:
             self.warnings.append(f"the clip font has no glyphs for the headline ({''.join(gone[:5])}…); "
                                  "it is left out of the clip")
@@ -326,7 +330,7 @@ class Renderer:
 
 
 def video_frame(planes: Planes, k: int):
-    import av
+    import av  # noqa: PLC0415 (heavy)
 
     frame = av.VideoFrame(planes.y.size[0], planes.y.size[1], "yuv420p")
     for plane, img in zip(frame.planes, (planes.y, planes.cb, planes.cr)):
@@ -342,8 +346,8 @@ def video_frame(planes: Planes, k: int):
 # ---------------------------------------------------------------- audio
 
 def _decode_audio(path: Path, what: str):
-    import av
-    import numpy as np
+    import av  # noqa: PLC0415 (heavy)
+    import numpy as np  # noqa: PLC0415 (heavy)
 
     try:
         with av.open(str(path)) as container:
@@ -370,7 +374,7 @@ def _decode_audio(path: Path, what: str):
 def soundtrack(article: Article, settings: ClipSettings, seconds: float, narration=None):
     """Stereo float samples for the whole clip: the narration, else the music looped and
     faded under it at a lower level, else silence."""
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 (heavy)
 
     n = int(round(seconds * AUDIO_RATE))
     out = np.zeros((2, n), dtype=np.float32)
@@ -390,12 +394,20 @@ def soundtrack(article: Article, settings: ClipSettings, seconds: float, narrati
 
 # ---------------------------------------------------------------- encoding
 
+# Settings that don't change a clip's pictures or sound, or that are hashed by content.
+_NOT_IN_NAME = ("render", "music", "font", "trickplay", "trickplay_interval")
+
+
 def clip_name(article: Article, settings: ClipSettings, card: TitleCardSettings, photo_digest=None) -> str:
-    """clips/<hash>.mp4 over every input and setting. `photo_digest(path) -> hex` may come
-    from the artwork's size/mtime memo, so unchanged photos aren't read again."""
+    """clips/<hash>.mp4 over the bytes of every input (photos, narration, music, font, logo)
+    and the settings that change the pictures or sound: never a path, so the same channel
+    checked out anywhere names its clips the same. `photo_digest(path) -> hex` may come from
+    the digest memo, so unchanged photos aren't read again."""
     h = hashlib.sha256(CLIP_PIPELINE.encode())
-    spec = {k: (str(v) if isinstance(v, Path) else v) for k, v in settings.__dict__.items()}
-    h.update(json.dumps([spec, article.title, [card.background, card.color]], sort_keys=True, default=str).encode())
+    spec = {k: v for k, v in settings.__dict__.items() if k not in _NOT_IN_NAME}
+    # Trick-play files are named after the clip: their interval is part of the name.
+    spec["trickplay"] = settings.trickplay_interval if settings.trickplay else None
+    h.update(json.dumps([spec, article.title, [card.background, card.color]], sort_keys=True, default=list).encode())
     for p in article.photos:
         h.update(json.dumps([p.caption, p.focus]).encode())
         try:
@@ -407,17 +419,21 @@ def clip_name(article: Article, settings: ClipSettings, card: TitleCardSettings,
     return f"{CLIPS_DIR}/{h.hexdigest()[:24]}.mp4"
 
 
+def trickplay_name(clip: str) -> str:
+    """The BIF trick-play file beside a clip: clips/<hash>-hd.bif."""
+    return clip.removesuffix(".mp4") + "-hd.bif"
+
+
 def _digest(path: Path) -> bytes:
     try:
-        return hashlib.sha256(path.read_bytes()).digest()
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").digest()
     except OSError:
-        return b"unreadable:" + str(path).encode()  # the render will say what is wrong
+        return b"unreadable"  # the render will say what is wrong (never a path: names stay portable)
 
 
 def write_bif(frames: list[Image.Image], interval_s: int, path: Path) -> None:
     """Roku BIF trick-play file: magic, version 0, count, interval (ms), index, JPEGs."""
-    import io
-
     images = []
     for im in frames:
         buf = io.BytesIO()
@@ -435,7 +451,7 @@ def write_bif(frames: list[Image.Image], interval_s: int, path: Path) -> None:
 
 def render_clip(article: Article, settings: ClipSettings, card: TitleCardSettings, out_dir: Path,
                 relpath: str, max_pixels: int = 100_000_000, jobs: int | None = None) -> ClipInfo:
-    import av
+    import av  # noqa: PLC0415 (heavy)
 
     renderer = Renderer(article, settings, card, max_pixels)
     narration = _decode_audio(article.audio, "audio") if article.audio is not None else None
@@ -463,8 +479,6 @@ def render_clip(article: Article, settings: ClipSettings, card: TitleCardSetting
         audio.bit_rate = 128_000
         # Frames are drawn ahead on worker threads (Pillow releases the GIL) while this
         # thread feeds the encoder; at most `window` frames are in flight.
-        from collections import deque
-
         window = workers * 3
         with ThreadPoolExecutor(max_workers=workers) as pool:
             pending: deque = deque()
@@ -499,7 +513,7 @@ def render_clip(article: Article, settings: ClipSettings, card: TitleCardSetting
 
     trick = None
     if settings.trickplay:
-        trick = relpath.removesuffix(".mp4") + "-hd.bif"
+        trick = trickplay_name(relpath)
         write_bif(bif_frames, settings.trickplay_interval, out_dir / trick)
     info = probe(dest, relpath)
     return ClipInfo(info.relpath, info.duration, info.bitrate_kbps, info.width, info.height, trick,
@@ -508,7 +522,7 @@ def render_clip(article: Article, settings: ClipSettings, card: TitleCardSetting
 
 def probe(path: Path, relpath: str) -> ClipInfo:
     """Duration, bitrate and size measured from the file itself."""
-    import av
+    import av  # noqa: PLC0415 (heavy)
 
     with av.open(str(path)) as container:
         v = container.streams.video[0]
@@ -518,7 +532,61 @@ def probe(path: Path, relpath: str) -> ClipInfo:
     return ClipInfo(relpath, duration, kbps, width, height)
 
 
+# ---------------------------------------------------------------- the build step
+
 @dataclass
-class ClipResult:
-    info: ClipInfo
-    files: list[Path] = field(default_factory=list)  # rendered now, or reused from the last build
+class ClippedArticles:
+    articles: list[Article]  # every article given, those needing a clip now with it as video
+    files: dict[str, dict[str, Path]] = field(default_factory=dict)  # article id -> {relpath: file}
+    errors: list[ArticleError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
+               jobs: int | None, memo: DigestMemo | None = None) -> ClippedArticles:
+    """Render (or reuse from cache_dir) a clip for every article without a video. An
+    article whose clip can't be made is skipped with one line."""
+    settings, card = channel.clips, channel.artwork.title_card
+    wanted = [a for a in articles if a.video is None]
+    if not wanted:
+        return ClippedArticles(list(articles))
+    digest = (lambda path: memo.digest(path)[0]) if memo is not None else None
+
+    def one(a: Article):
+        name = clip_name(a, settings, card, digest)
+        trick = trickplay_name(name)
+        earlier = cache_dir / name if cache_dir is not None else None
+        try:
+            if earlier is not None and earlier.is_file() and (not settings.trickplay or (cache_dir / trick).is_file()):
+                info = probe(earlier, name)  # rendered by an earlier build: measured, not rendered
+                info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
+                                trick if settings.trickplay else None)
+                files = {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {})
+            else:
+                info = render_clip(a, settings, card, staging, name, channel.artwork.max_pixels, frame_jobs)
+                files = {name: staging / name} | ({info.trickplay: staging / info.trickplay} if info.trickplay else {})
+        except ClipError as e:
+            return ArticleError(a.source, e.field, str(e))
+        video = Video(url=channel.base_url + name, duration=math.ceil(info.duration), video_type="MP4",
+                      quality=info.quality, bitrate=info.bitrate_kbps)
+        trickplay = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
+        return info, dataclasses.replace(a, video=video, trickplay=trickplay), files
+
+    # Each clip draws its frames on two threads and x264 threads itself: a clip per two cores.
+    cores = jobs or os.cpu_count() or 1
+    frame_jobs = min(2, cores)
+    with ThreadPoolExecutor(max_workers=max(1, cores // 2)) as pool:
+        done = dict(zip((a.id for a in wanted), pool.map(one, wanted)))
+    out = ClippedArticles([])
+    for a in articles:
+        result = done.get(a.id)
+        if result is None:
+            out.articles.append(a)  # has its own video
+        elif isinstance(result, ArticleError):
+            out.errors.append(result)
+        else:
+            info, clipped, files = result
+            out.warnings += [f"{a.source}: {w}" for w in info.warnings]
+            out.articles.append(clipped)
+            out.files[a.id] = files
+    return out

@@ -6,34 +6,21 @@ featured-first, then newest-first, until the budget is spent."""
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from packager.config import Category, Channel
+from packager.config import Category, Channel, Playlist, SeriesInfo
+from packager.dp import ARRAY_OF_KIND, BITRATE_REQUIRED, dumps, serialize
 from packager.errors import ArticleError
+from packager.ids import section_tag
 from packager.model import Article, Rendition
-from packager.sources import section_tag
 from packager.text import cut
-from packager.vocab import BITRATE_REQUIRED
-
-# Root arrays in the order they are written; the consumers enumerate keys sorted anyway.
-KIND_ARRAYS = {"movie": "movies", "series": "series", "shortFormVideo": "shortFormVideos",
-               "tvSpecial": "tvSpecials", "liveFeed": "liveFeeds"}
 
 
 def iso_datetime(dt: datetime) -> str:
     """Roku wants YYYY-MM-DDThh:mm:ss+hh:mm; everything is written in UTC."""
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def dumps(obj) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def serialize(feed: dict) -> bytes:
-    """Canonical bytes: UTF-8 without BOM, starts with '{', compact, key order as built."""
-    return dumps(feed) + b"\n"
 
 
 # ---------------------------------------------------------------- items
@@ -127,8 +114,7 @@ def check_series(articles: list[Article]) -> tuple[list[Article], list[ArticleEr
 
 
 def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: Channel,
-                 series_art: dict[str, Rendition]) -> dict:
-    info = next((s for s in channel.series if s.id == sid), None)
+                 series_art: dict[str, Rendition], info: SeriesInfo | None = None) -> dict:
     ordered = sorted(episodes, key=lambda p: (p[0].series.season or 0, p[0].series.episode))
     newest = max((a for a, _ in episodes), key=lambda a: (a.date, a.id))
     oldest = min(a.date for a, _ in episodes)
@@ -165,6 +151,7 @@ class Unit:
     item: dict
     date: datetime
     featured: bool
+    articles: tuple[Article, ...] = ()  # the article, or a series' episodes
     size: int = 0
 
     @property
@@ -178,6 +165,7 @@ class FeedNotes:
     expired: list[str] = field(default_factory=list)  # sources
     left_out: int = 0
     left_out_reasons: dict[str, int] = field(default_factory=dict)
+    left_out_ids: list[str] = field(default_factory=list)  # root item ids, in the order fitting dropped them
     oldest_kept: datetime | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -186,7 +174,8 @@ class FeedNotes:
         if self.left_out:
             why = ", ".join(f"{n} by {k}" for k, n in sorted(self.left_out_reasons.items()))
             kept = f"; oldest kept {self.oldest_kept.date().isoformat()}" if self.oldest_kept else ""
-            out.append(f"{self.left_out} older items left out to fit the feed ({why}){kept}")
+            ids = ", ".join(self.left_out_ids[:5]) + (f" and {len(self.left_out_ids) - 5} more" if len(self.left_out_ids) > 5 else "")
+            out.append(f"{self.left_out} older items left out to fit the feed ({why}){kept}: {ids}")
         return out + self.warnings
 
 
@@ -200,13 +189,22 @@ def category_entry(category: Category) -> dict:
     return entry
 
 
-def rows(channel: Channel, units: list[Unit], articles: list[Article], notes: FeedNotes) -> tuple[list, list]:
+@dataclass(frozen=True)
+class Catalog:
+    """The rows and series metadata a feed is built with: channel.toml's own, then what an
+    imported feed brought."""
+    series: tuple[SeriesInfo, ...] = ()
+    categories: tuple[Category, ...] = ()
+    playlists: tuple[Playlist, ...] = ()
+
+
+def rows(channel: Channel, catalog: Catalog, units: list[Unit], articles: list[Article], notes: FeedNotes) -> tuple[list, list]:
     """Categories and playlists for the units kept."""
     if channel.rows.emit == "none":
         return [], []
     kept_ids = {u.id for u in units}
     playlists = []
-    for pl in channel.playlists:
+    for pl in catalog.playlists:
         if pl.featured:
             ids = [u.id for u in sorted(units, key=lambda u: (-u.date.timestamp(), u.id)) if u.featured]
         else:
@@ -221,7 +219,7 @@ def rows(channel: Channel, units: list[Unit], articles: list[Article], notes: Fe
         else:
             notes.warnings.append(f"playlist {pl.name!r} is empty; it and its row are left out")
     names = {p["name"] for p in playlists}
-    categories = [category_entry(c) for c in channel.categories if c.playlist is None or c.playlist in names]
+    categories = [category_entry(c) for c in catalog.categories if c.playlist is None or c.playlist in names]
     if channel.rows.from_sections:
         taken = {c["name"] for c in categories}
         for a in newest_first(articles):
@@ -254,6 +252,7 @@ def fit(units: list[Unit], base: int, budget: int, limits, now: datetime, notes:
                 kept.append(u)
         if reason:
             notes.left_out += 1
+            notes.left_out_ids.append(u.id)
             notes.left_out_reasons[reason] = notes.left_out_reasons.get(reason, 0) + 1
     if notes.left_out and kept:
         notes.oldest_kept = min(u.date for u in kept)
@@ -262,7 +261,6 @@ def fit(units: list[Unit], base: int, budget: int, limits, now: datetime, notes:
 
 def reference_time() -> datetime:
     """Now, or SOURCE_DATE_EPOCH for reproducible builds (it decides what has expired)."""
-    import os
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
         return datetime.fromtimestamp(int(epoch), timezone.utc)
@@ -275,7 +273,7 @@ def assemble(channel: Channel, units: list[Unit], categories: list, playlists: l
         "language": channel.language,
         "lastUpdated": iso_datetime(last_updated) if last_updated else "1970-01-01T00:00:00+00:00",
     }
-    for kind in KIND_ARRAYS.values():
+    for kind in ARRAY_OF_KIND.values():
         items = [u.item for u in sorted(units, key=lambda u: (-u.date.timestamp(), u.id)) if u.kind == kind]
         if items:
             feed[kind] = items
@@ -286,39 +284,69 @@ def assemble(channel: Channel, units: list[Unit], categories: list, playlists: l
     return feed
 
 
-def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, tuple[Rendition, ...]],
-               now: datetime | None = None, notes: FeedNotes | None = None) -> dict:
-    """The feed for every article that has a rendition. lastUpdated is the newest included
-    article's date, never the wall clock, so the same inputs give the same bytes."""
-    now = now or reference_time()
-    notes = notes if notes is not None else FeedNotes()
+def make_units(channel: Channel, catalog: Catalog, articles: list[Article],
+               renditions: dict[str, tuple[Rendition, ...]]) -> list[Unit]:
+    """One unit per root item: each article, and each series with its episodes. Every
+    article must have its renditions (or an imported thumbnail URL) by now."""
+    units: list[Unit] = []
+    episodes: dict[str, list] = {}
+    for a in newest_first(articles):
+        if a.kind == "episode":
+            episodes.setdefault(a.series.id, []).append((a, renditions[a.id][0]))
+        else:
+            units.append(Unit(ARRAY_OF_KIND[a.kind], build_item(a, renditions[a.id][0], channel), a.date, a.featured, (a,)))
+    series_art = {k.removeprefix("series:"): v[0] for k, v in renditions.items() if k.startswith("series:")}
+    infos = {s.id: s for s in catalog.series}
+    for sid, eps in episodes.items():
+        newest = max(a.date for a, _ in eps)
+        units.append(Unit("series", build_series(sid, eps, channel, series_art, infos.get(sid)), newest,
+                          any(a.featured for a, _ in eps), tuple(a for a, _ in eps)))
+    return units
+
+
+def split_expired(articles: list[Article], now: datetime, notes: FeedNotes) -> list[Article]:
+    """The articles still available at `now`; the others are noted, not skipped."""
     live = []
-    for a in newest_first([a for a in articles if a.id in renditions]):
+    for a in newest_first(articles):
         if a.available_until and a.available_until <= now:
             notes.expired.append(a.source)
         else:
             live.append(a)
+    return live
 
-    units: list[Unit] = []
-    episodes: dict[str, list] = {}
-    for a in live:
-        if a.kind == "episode":
-            episodes.setdefault(a.series.id, []).append((a, renditions[a.id][0]))
-        else:
-            units.append(Unit(KIND_ARRAYS[a.kind], build_item(a, renditions[a.id][0], channel), a.date, a.featured))
-    series_art = {k.removeprefix("series:"): v[0] for k, v in renditions.items() if k.startswith("series:")}
-    for sid, eps in episodes.items():
-        newest = max(a.date for a, _ in eps)
-        units.append(Unit("series", build_series(sid, eps, channel, series_art), newest, any(a.featured for a, _ in eps)))
+
+@dataclass
+class FeedResult:
+    feed: dict
+    units: list[Unit]  # the root items kept, with their articles
+
+    @property
+    def articles(self) -> list[Article]:
+        return [a for u in self.units for a in u.articles]
+
+
+def fit_feed(channel: Channel, catalog: Catalog, units: list[Unit], now: datetime, notes: FeedNotes) -> FeedResult:
+    """The feed of the units that fit the limits, with its rows. lastUpdated is the newest
+    included article's date, never the wall clock, so the same inputs give the same bytes."""
     for u in units:
         u.size = len(dumps(u.item))
-
+    all_articles = [a for u in units for a in u.articles]
     # Rows at their largest (every unit kept) bound the root's size from above.
-    categories, playlists = rows(channel, units, live, FeedNotes())
+    categories, playlists = rows(channel, catalog, units, all_articles, FeedNotes())
     base = len(serialize(assemble(channel, [], categories, playlists, now)))
     kept = fit(units, base, channel.feed.max_bytes, channel.feed, now, notes)
-    ids = {u.id for u in kept}
-    kept_articles = [a for a in live if a.id in ids or (a.series is not None and a.series.id in ids)]
-    categories, playlists = rows(channel, kept, kept_articles, notes)
+    kept_articles = [a for u in kept for a in u.articles]
+    categories, playlists = rows(channel, catalog, kept, kept_articles, notes)
     newest = max((u.date for u in kept), default=None)
-    return assemble(channel, kept, categories, playlists, newest)
+    return FeedResult(assemble(channel, kept, categories, playlists, newest), kept)
+
+
+def build_feed(channel: Channel, articles: list[Article], renditions: dict[str, tuple[Rendition, ...]],
+               now: datetime | None = None, notes: FeedNotes | None = None, catalog: Catalog | None = None) -> dict:
+    """The feed of the given articles in one call (no per-item validation): for tools and
+    benchmarks. The build validates units between make_units and fit_feed."""
+    now = now or reference_time()
+    notes = notes if notes is not None else FeedNotes()
+    catalog = catalog or Catalog(channel.series, channel.categories, channel.playlists)
+    live = split_expired(articles, now, notes)
+    return fit_feed(channel, catalog, make_units(channel, catalog, live, renditions), now, notes).feed

@@ -62,6 +62,8 @@ class Article:
     photos: tuple[ClipPhoto, ...] = ()  # the clip's pictures; default: the photo
     audio: Path | None = None  # the clip's sound
     thumbnail_url: str | None = None  # an imported feed's thumbnail, kept as a URL (not re-rendered)
+    # What was left out of the article with a warning (a tag too long, ...): it is kept.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

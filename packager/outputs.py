@@ -4,19 +4,18 @@ with it."""
 
 from __future__ import annotations
 
+import copy
 import json
 import xml.etree.ElementTree as ET
 from functools import cache
 
-from jsonschema import Draft202012Validator
-
+from packager.dp import SEARCH_ASSET_TYPE
 from packager.resources import schema_path
 
 MRSS_NAME = "feed.xml"
 SEARCH_NAME = "search-feed.json"
 MEDIA = "http://search.yahoo.com/mrss/"
 DCTERMS = "http://purl.org/dc/terms/"
-_KIND_TO_ASSET = {"movies": "movie", "shortFormVideos": "shortForm", "tvSpecials": "tvSpecial"}
 
 
 # ---------------------------------------------------------------- DP MRSS
@@ -114,7 +113,7 @@ def _asset(item: dict, kind: str, lang: str, countries: list[str], default_ratin
 def build_search_feed(feed: dict, countries: list[str], default_rating: dict) -> dict:
     lang = feed["language"].lower()
     assets = []
-    for key, kind in _KIND_TO_ASSET.items():
+    for key, kind in SEARCH_ASSET_TYPE.items():
         for item in feed.get(key, []):
             assets.append(_asset(item, kind, lang, countries, default_rating))
     for series in feed.get("series", []):
@@ -143,14 +142,36 @@ def build_search_feed(feed: dict, countries: list[str], default_rating: dict) ->
 
 
 @cache
-def _search_validator() -> Draft202012Validator:
-    schema = json.loads(schema_path("roku-search-feed.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _search_schema() -> dict:
+    return json.loads(schema_path("roku-search-feed.schema.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _fast_search_validator():
+    import fastjsonschema  # noqa: PLC0415 (validator loads on use)
+
+    from packager.validate import format_checks  # noqa: PLC0415 (validator loads on use)
+
+    return fastjsonschema.compile(copy.deepcopy(_search_schema()), formats=format_checks())
 
 
 def search_feed_errors(doc: dict) -> list[str]:
+    """Every way doc breaks the Search Feed schema; the slow full validator runs only when
+    the compiled one has already found a fault."""
+    import fastjsonschema  # noqa: PLC0415 (validator loads on use)
+
+    try:
+        _fast_search_validator()(doc)
+    except fastjsonschema.JsonSchemaException:
+        return _listed_search_errors(doc)
+    return []
+
+
+def _listed_search_errors(doc: dict) -> list[str]:
+    from packager.validate import _full_validator  # noqa: PLC0415 (validator loads on use)
+
     out = []
-    for err in sorted(_search_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+    for err in sorted(_full_validator(_search_schema()).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
         out.append(f"{path}: {err.message}")
     return out

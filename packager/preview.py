@@ -8,11 +8,11 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
+from packager.dp import ITEM_ARRAYS, query_tags
 from packager.resources import templates_dir
-from packager.validate import query_tags
 
-CONTENT_ROWS = ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds")
 PREVIEW_NAME = "preview.html"
 
 
@@ -59,7 +59,7 @@ def rows_of(feed: dict, base_url: str) -> tuple[list[dict], dict[str, dict]]:
     """Category rows (query or playlist) first, then one row per content type, as Roku's
     template shows them."""
     by_id, kinds = {}, {}
-    for key in CONTENT_ROWS:
+    for key in ITEM_ARRAYS:
         for item in feed.get(key, []) or []:
             by_id[item.get("id")] = item
             kinds[item.get("id")] = key
@@ -73,7 +73,7 @@ def rows_of(feed: dict, base_url: str) -> tuple[list[dict], dict[str, dict]]:
             tags, ops = query_tags(cat.get("query", ""))
             match = all if ops == {"AND"} else any
 
-            def hit(item):
+            def hit(item, match=match, tags=tags):
                 have = {t.lower() for t in item.get("tags", []) or []}
                 return match(t in have for t in tags)
             items = [x for x in by_id.values() if hit(x)]
@@ -81,7 +81,7 @@ def rows_of(feed: dict, base_url: str) -> tuple[list[dict], dict[str, dict]]:
         items = _sort(items, cat.get("order", "manual"))
         rows.append({"title": cat.get("name", ""), "kind": "category", "note": note,
                      "items": [_card(x, kinds[x["id"]], base_url) for x in items]})
-    for key in CONTENT_ROWS:
+    for key in ITEM_ARRAYS:
         if feed.get(key):
             rows.append({"title": key, "kind": "type", "note": "as Roku's template shows it",
                          "items": [_card(x, key, base_url) for x in feed[key]]})
@@ -93,7 +93,6 @@ def render_preview(feed: dict, base_url: str, warnings: list[str]) -> str:
     rows, cards = rows_of(feed, base_url)
     # </script> can't end the JSON block early: escape '<' inside it.
     cards_json = json.dumps(cards, ensure_ascii=False).replace("<", "\\u003c")
-    from markupsafe import Markup
     return _environment().get_template("preview.html.j2").render(
         provider=feed.get("providerName", ""), language=feed.get("language", "en"),
         last_updated=feed.get("lastUpdated", ""), rows=rows, warnings=warnings,

@@ -53,7 +53,7 @@ def html_to_text(markup: str) -> str:
 
 @cache
 def _markdown():
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # noqa: PLC0415 (heavy)
 
     # commonmark + tables/strikethrough; raw HTML passes through and is stripped afterwards.
     return MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -101,7 +101,3 @@ def cut(text: str, limit: int) -> str:
             head = head[:-1]
     head = head.rstrip(" ,;:-–—")
     return head + ELLIPSIS
-
-
-def normalize_tag(tag: str) -> str:
-    return collapse(tag).lower()

@@ -9,11 +9,9 @@ from functools import cache
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from packager.dp import LONG_DESCRIPTION_MAX, SHORT_DESCRIPTION_MAX
 from packager.resources import templates_dir
 from packager.text import collapse, cut, html_to_text
-
-SHORT_MAX = 200
-LONG_MAX = 500
 
 
 @cache
@@ -25,14 +23,16 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 
 @cache
-def _from_string(source: str):
+def compile_template(source: str):
+    """A [templates] entry compiled in the sandbox; unknown filters and syntax errors raise
+    jinja2's TemplateError here, when channel.toml is read, not mid-build."""
     return _environment().from_string(source)
 
 
 def _render(name: str, context: dict, overrides: dict) -> str:
     """A channel's [templates] entry, else the bundled templates/text/<name>.j2."""
     key = name.removesuffix(".j2")
-    template = _from_string(overrides[key]) if key in overrides else _environment().get_template(name)
+    template = compile_template(overrides[key]) if key in overrides else _environment().get_template(name)
     try:
         return collapse(template.render(context))
     except Exception as e:  # undefined names, sandbox refusals: the template's author must fix it
@@ -40,7 +40,7 @@ def _render(name: str, context: dict, overrides: dict) -> str:
 
 
 def compose_text(channel, *, title: str, summary: str | None, body_text: str, fields: dict,
-                 short_max: int = SHORT_MAX) -> dict:
+                 short_max: int = SHORT_DESCRIPTION_MAX) -> dict:
     context = {
         "title": html_to_text(title),
         "summary": html_to_text(summary) if summary else "",
@@ -50,7 +50,7 @@ def compose_text(channel, *, title: str, summary: str | None, body_text: str, fi
     }
     overrides = dict(channel.templates)
     short = cut(_render("short_description.j2", context, overrides), short_max)
-    long = cut(_render("long_description.j2", context, overrides), LONG_MAX)
+    long = cut(_render("long_description.j2", context, overrides), LONG_DESCRIPTION_MAX)
     return {
         "title": cut(_render("title.j2", context, overrides), 200),
         "short_description": short,

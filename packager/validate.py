@@ -4,23 +4,31 @@ rule code, a JSON path and a message that says what to change."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import sys
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from jsonschema import Draft202012Validator
-
+from packager.dp import (
+    BITRATE_REQUIRED,
+    DEFAULT_PROFILE,
+    ID_ALNUM,
+    ID_CHARS,
+    ITEM_ARRAYS,
+    KIND_OF_ARRAY,
+    PROFILES,
+    SHORT_FORM_MAX_SECONDS,
+    TEMPLATE_MAX_BODY,
+    feed_schema,
+    query_tags,
+    walk_items,
+)
 from packager.errors import FeedReadError
-from packager.vocab import BITRATE_REQUIRED, SHORT_FORM_MAX_SECONDS, TEMPLATE_MAX_BODY, feed_schema
-
-PROFILES = ("spec", "roku-template", "strict")
-DEFAULT_PROFILE = "roku-template"
-ITEM_ARRAYS = ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds")
-_ITEM_KIND = {"movies": "movie", "series": "series", "shortFormVideos": "shortFormVideo",
-              "tvSpecials": "tvSpecial", "liveFeeds": "liveFeed"}
 
 # Every rule code, its default severity and what it means. The README lists these.
 RULES: dict[str, tuple[str, str]] = {
@@ -133,37 +141,38 @@ def _item_id_at(feed, parts) -> str | None:
     return found
 
 
-def walk_items(feed: dict):
-    """Yield (kind, parts, item) for every item and episode in the feed."""
-    for key in ITEM_ARRAYS:
-        arr = feed.get(key)
-        if not isinstance(arr, list):
-            continue
-        for i, item in enumerate(arr):
-            if not isinstance(item, dict):
-                continue
-            yield _ITEM_KIND[key], (key, i), item
-            if key != "series":
-                continue
-            seasons = item.get("seasons")
-            if isinstance(seasons, list):
-                for s, season in enumerate(seasons):
-                    if isinstance(season, dict) and isinstance(season.get("episodes"), list):
-                        for e, ep in enumerate(season["episodes"]):
-                            if isinstance(ep, dict):
-                                yield "episode", (key, i, "seasons", s, "episodes", e), ep
-            episodes = item.get("episodes")
-            if isinstance(episodes, list):
-                for e, ep in enumerate(episodes):
-                    if isinstance(ep, dict):
-                        yield "episode", (key, i, "episodes", e), ep
-
-
 # ---------------------------------------------------------------- schema
 
-@cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(feed_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _full_validator(schema: dict):
+    """jsonschema's validator, which lists every error with its path. Imported only when a
+    feed has already failed the fast check: with its format extras it costs ~1.7 s to load."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy)
+
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def format_checks() -> dict:
+    """The formats the feed schema uses, checked by the same functions jsonschema's
+    format-nongpl extra uses, so both engines accept exactly the same values."""
+    from rfc3339_validator import validate_rfc3339  # noqa: PLC0415 (heavy)
+    from rfc3986_validator import validate_rfc3986  # noqa: PLC0415 (heavy)
+
+    def is_date(value) -> bool:
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
+            return not isinstance(value, str)
+        try:
+            return bool(date.fromisoformat(value))
+        except ValueError:
+            return False
+
+    return {
+        "date": is_date,
+        "date-time": lambda v: not isinstance(v, str) or bool(validate_rfc3339(v.upper())),
+        "uri": lambda v: not isinstance(v, str) or bool(validate_rfc3986(v, rule="URI")),
+    }
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 @cache
@@ -171,23 +180,17 @@ def _fast_validator():
     """The same schema compiled to Python by fastjsonschema (about 15x faster), with
     jsonschema's own format checks, so both engines accept exactly the same feeds. A valid
     feed is checked by this alone; jsonschema then lists every error of an invalid one."""
-    try:
-        import fastjsonschema
-    except ImportError:  # optional speed-up: the full validator still runs
-        return None
-    checker = Draft202012Validator.FORMAT_CHECKER
-    formats = {name: (lambda value, name=name: checker.conforms(value, name)) for name in ("date", "date-time", "uri")}
-    import copy
-    return fastjsonschema.compile(copy.deepcopy(feed_schema()), formats=formats)  # it annotates what it is given
+    import fastjsonschema  # noqa: PLC0415 (heavy)
+
+    return fastjsonschema.compile(copy.deepcopy(feed_schema()), formats=format_checks())  # it annotates what it is given
 
 
-def _schema_is_valid(feed) -> bool | None:
-    fast = _fast_validator()
-    return None if fast is None else _passes(fast, feed)
+def _schema_is_valid(feed) -> bool:
+    return _passes(_fast_validator(), feed)
 
 
 def _passes(fast, instance) -> bool:
-    import fastjsonschema
+    import fastjsonschema  # noqa: PLC0415 (heavy)
     try:
         fast(instance)
         return True
@@ -277,12 +280,10 @@ def _schema_finding(err, feed, prefix: tuple = ()) -> Finding | None:
 
 
 @cache
-def _part_validator(name: str) -> Draft202012Validator:
+def _part_validator(name: str):
     """The full validator for one $defs entry, or for the root without looking inside its
     item arrays ("root"): an invalid feed is searched part by part, and only the parts that
     fail go through this slower validator that lists every error."""
-    import copy
-
     schema = feed_schema()
     if name == "root":
         part = copy.deepcopy(schema)
@@ -292,14 +293,14 @@ def _part_validator(name: str) -> Draft202012Validator:
         # Same $id as the whole schema, so every "#/$defs/..." resolves inside this document.
         part = {"$schema": schema["$schema"], "$id": schema["$id"], "$ref": f"#/$defs/{name}",
                 "$defs": copy.deepcopy(schema["$defs"])}
-    return Draft202012Validator(part, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _full_validator(part)
 
 
 # A valid root around one item lets the compiled whole-feed validator check items one by one.
 _WRAP = {"providerName": "x", "lastUpdated": "2000-01-01T00:00:00Z", "language": "en"}
 
 
-def _failing_parts(feed) -> list[tuple[tuple, object, Draft202012Validator]]:
+def _failing_parts(feed) -> list[tuple[tuple, object, object]]:
     """(path prefix, instance, full validator) for the root and for each item that fails."""
     fast = _fast_validator()
     out = [((), feed, _part_validator("root"))]
@@ -307,8 +308,8 @@ def _failing_parts(feed) -> list[tuple[tuple, object, Draft202012Validator]]:
         if not isinstance(feed.get(key), list):
             continue
         for i, item in enumerate(feed[key]):
-            if fast is None or not _passes(fast, _WRAP | {key: [item]}):
-                out.append(((key, i), item, _part_validator(_ITEM_KIND[key])))
+            if not _passes(fast, _WRAP | {key: [item]}):
+                out.append(((key, i), item, _part_validator(KIND_OF_ARRAY[key])))
     return out
 
 
@@ -373,20 +374,11 @@ def unknown_key_findings(feed, profile: str) -> list[Finding]:
 
 # ---------------------------------------------------------------- rules beyond the schema
 
-_QUERY_SPLIT = re.compile(r"\s+\b(AND|OR)\b\s+")
-_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
-_ALNUM = re.compile(r"^[A-Za-z0-9]{1,50}$")
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F1E6-\U0001F1FF\u2B50\u2B55\u231A\u231B\u23E9-\u23FA\uFE0F\u200D]")
 
 
 def _f(code, parts, message, feed, severity=None) -> Finding:
     return Finding(severity or RULES[code][0], code, json_path(parts), message, _item_id_at(feed, list(parts)))
-
-
-def query_tags(query: str) -> tuple[list[str], set[str]]:
-    ops = set(re.findall(r"\b(AND|OR)\b", query))
-    tags = [t.strip().strip("\"'").lower() for t in _QUERY_SPLIT.split(query) if t not in ("AND", "OR")]
-    return [t for t in tags if t], ops
 
 
 def rule_findings(feed: dict) -> list[Finding]:
@@ -406,7 +398,7 @@ def rule_findings(feed: dict) -> list[Finding]:
             else:
                 ids[iid] = parts + ("id",)
                 kinds_by_id[iid] = kind
-            if not _ID_CHARS.match(iid):
+            if not ID_CHARS.match(iid):
                 out.append(_f("DP216", parts + ("id",), f"id {iid!r} has characters outside A-Z a-z 0-9 _ -; some players and deep links break on them", feed))
         tags = item.get("tags")
         if isinstance(tags, list):
@@ -475,8 +467,6 @@ def _content_rules(feed, kind, parts, content) -> list[Finding]:
 
 
 def _when(value):
-    from datetime import datetime
-
     if not isinstance(value, str):
         return None
     try:
@@ -536,7 +526,7 @@ def strict_findings(feed: dict) -> list[Finding]:
     out = []
     for kind, parts, item in walk_items(feed):
         iid = item.get("id")
-        if isinstance(iid, str) and not _ALNUM.match(iid):
+        if isinstance(iid, str) and not ID_ALNUM.match(iid):
             out.append(_f("DP401", parts + ("id",), f"{iid!r}: The Roku Channel wants ids of letters and digits only, at most 50", feed))
         short = item.get("shortDescription")
         if kind in ("movie", "episode", "shortFormVideo", "tvSpecial") and isinstance(short, str) and len(short) > 110:
@@ -572,7 +562,7 @@ def assets_base_url(urls: list[str], root: Path) -> str:
 
 
 def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str) -> list[Finding]:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 (heavy)
 
     thumbs = [(parts, item["thumbnail"]) for _, parts, item in walk_items(feed)
               if isinstance(item.get("thumbnail"), str)]
@@ -680,12 +670,11 @@ def validate_bytes(body: bytes, profile: str = DEFAULT_PROFILE, assets: Path | N
 
 def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
     """A path, '-' for stdin, or an http(s) URL -> (bytes, name for messages)."""
-    import sys
     if spec == "-":
         return sys.stdin.buffer.read(), "<stdin>"
     if re.match(r"^https?://", spec):
-        import urllib.error
-        import urllib.request
+        import urllib.error  # noqa: PLC0415 (only for URLs: urllib.request costs 20 ms at start-up)
+        import urllib.request  # noqa: PLC0415
         req = urllib.request.Request(spec, headers={"User-Agent": "roku-packager validate"})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_example_photos import scene  # noqa: E402
 
-from packager.artwork import RenderSpec, render_photo  # noqa: E402
+from packager.imaging import RenderSpec, render_photo  # noqa: E402
 
 SIZES = ((1920, 1080), (800, 450))
 

@@ -12,12 +12,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
-from packager.cli import main
 
 # Property tests explore the same examples on every run: CI must not find new ones by chance.
 from hypothesis import settings as _hypothesis_settings
+from PIL import Image
+
+from packager.cli import main
 
 _hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
 _hypothesis_settings.load_profile("repeatable")

@@ -7,13 +7,13 @@ import os
 import subprocess
 import sys
 
+import photos
 import pytest
+from conftest import ROOT, article_text
 from PIL import Image, ImageChops, ImageCms, ImageStat
 
-import photos
-from conftest import ROOT, article_text
-from packager.artwork import PhotoError, RenderSpec, compose, decode, render_photo
 from packager.channelart import CHANNEL_ART
+from packager.imaging import PhotoError, RenderSpec, compose, decode, render_photo
 
 SPEC = RenderSpec(renditions=((1280, 720),))
 LIMIT = 100_000_000

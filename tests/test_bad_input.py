@@ -5,7 +5,6 @@ import json
 import os
 
 import pytest
-
 from conftest import article_text, photo
 
 GOOD = article_text(title="Good story")
@@ -43,7 +42,6 @@ CASES = {
     "bad date": ("bad.md", article_text(date="yesterday"), "articles/bad.md: date: 'yesterday' is not a date"),
     "wrong type title": ("bad.md", article_text().replace('title: "A story"', "title: [a, b]"), "articles/bad.md: title: must be text"),
     "wrong type tags": ("bad.md", article_text(extra="tags: {a: 1}\n"), "articles/bad.md: tags: must be a list"),
-    "long tag": ("bad.md", article_text(extra="tags: [a-very-long-tag-over-twenty]\n"), "articles/bad.md: tags: 'a-very-long-tag-over-twenty' is 27 characters"),
     "unknown genre": ("bad.md", article_text(extra="genres: [politics]\n"), "articles/bad.md: genres: 'politics' is not a Roku genre"),
     "missing photo field": ("bad.md", article_text().replace("photo: ../photos/a.jpg\n", ""), "articles/bad.md: photo: is required"),
     "missing photo file": ("bad.md", article_text(photo="../photos/nope.jpg"), "articles/bad.md: photo: nope.jpg not found"),
@@ -80,6 +78,18 @@ def test_bad_article_is_skipped_with_one_clear_line(make_channel, cli, case):
     assert [i["id"] for i in feed["shortFormVideos"]] == ["good"]
     # --strict turns any skipped article into exit 1.
     assert cli("build", root, "--strict").code == 1
+
+
+def test_long_tag_is_left_out_with_a_warning_and_the_article_kept(make_channel, cli):
+    """A tag Roku can't take (over 20 characters) is cosmetic: the story stays (#13)."""
+    text = article_text(extra="tags: [Mosul offensive 2016 battle, Iraq]\n")
+    root, r = build_with(make_channel, cli, "tagged.md", text)
+    assert r.code == 0 and skipped_lines(r) == [], r
+    assert "articles/tagged.md: tags: 'mosul offensive 2016 battle' is 27 characters; Roku allows 20, so it was left out" in r.err
+    feed = json.loads((root / "dist" / "feed.json").read_bytes())
+    item = next(i for i in feed["shortFormVideos"] if i["id"] == "tagged")
+    assert item["tags"] == ["iraq"]
+    assert cli("build", root, "--strict").code == 0  # --strict is about skipped articles, not warnings
 
 
 @pytest.mark.parametrize("kind,expected", [
@@ -176,7 +186,7 @@ def test_refuses_to_replace_a_folder_it_did_not_make(make_channel, cli, tmp_path
     ("[channel]\nlanguage='en'\nbase_url='https://x/'\n", "channel.toml: [channel] provider_name: is required"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='cdn.example.com'\n", "[channel] base_url: 'cdn.example.com' must be an http(s) URL"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[artwork]\nwidth=1000\nheight=700\n", "[artwork] width/height: 1000x700 is not 16:9"),
-    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[artwork]\nwidth=640\nheight=360\n", "[artwork] width: must be a whole number from 800"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[artwork]\nwidth=640\nheight=450\n", "[artwork] width: must be a whole number from 800"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\nquery='x AND y OR z'\n", "mixes AND and OR"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\n", "needs exactly one of query"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\narticles='../../etc'\n", "[channel] articles: '../../etc' leads outside"),
@@ -184,7 +194,7 @@ def test_refuses_to_replace_a_folder_it_did_not_make(make_channel, cli, tmp_path
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='json'\npath='../../etc/passwd'\n", "[[sources]] #1 path: '../../etc/passwd' leads outside"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[clips]\nrender='sometimes'\n", "[clips] render: 'sometimes' must be"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\nplaylist='top'\n", "playlist 'top' is not defined"),
-    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[search_feed]\ncountries=['US']\n", "[search_feed] countries: ['US'] must be a list of lowercase"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[search_feed]\ncountries=['US']\n", "[search_feed] countries #1: 'US' must be one of: ar, at"),
 ])
 def test_bad_channel_toml_is_a_usage_error(tmp_path, cli, toml, expected):
     root = tmp_path / "c"

@@ -7,16 +7,16 @@ import struct
 import wave
 
 import av
+import photos
 import pytest
+from conftest import article_text
 from PIL import Image, ImageChops, ImageStat
 
-import photos
-from conftest import article_text
-from packager.artwork import title_card_image
 from packager.clips import Renderer
 from packager.config import load_channel
+from packager.imaging import title_card_image
 from packager.publish import content_type_for
-from packager.sources import read_articles
+from packager.readers import read_content
 
 CLIPS = """
 [clips]
@@ -109,7 +109,7 @@ def test_clip_is_a_proper_h264_aac_mp4(clip_channel, cli):
 def test_frames_show_the_title_card_then_the_photos(clip_channel, cli):
     assert cli("build", clip_channel).code == 0
     channel = load_channel(clip_channel)
-    (article,) = [a for a in read_articles(channel)[0] if a.id == "story"]
+    (article,) = [a for a in read_content(channel).articles if a.id == "story"]
     renderer = Renderer(article, channel.clips, channel.artwork.title_card, 10 ** 8)
     feed = json.loads((clip_channel / "dist" / "feed.json").read_bytes())
     url = next(i for i in feed["shortFormVideos"] if i["id"] == "story")["content"]["videos"][0]["url"]
@@ -146,7 +146,7 @@ def test_non_latin_headline_draws_no_missing_glyph_boxes(make_channel, cli):
     assert r.code == 0, r
     assert "no glyphs for the headline" in r.err
     channel = load_channel(root)
-    (article,) = read_articles(channel)[0]
+    (article,) = read_content(channel).articles
     renderer = Renderer(article, channel.clips, channel.artwork.title_card, 10 ** 8)
     intro = renderer.frame_rgb(0)
     assert intro.getcolors() == [(640 * 360, channel.artwork.title_card.background)]  # the card, no boxes

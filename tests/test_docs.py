@@ -3,6 +3,7 @@
 import re
 
 from conftest import ROOT
+
 from packager.cli import make_parser
 from packager.validate import RULES
 

@@ -6,8 +6,8 @@ import time
 from datetime import datetime, timezone
 
 import pytest
-
 from conftest import article_text
+
 from packager.build import build
 from packager.validate import validate_bytes
 

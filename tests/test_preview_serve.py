@@ -8,7 +8,6 @@ import sys
 import urllib.request
 
 import pytest
-
 from conftest import ROOT, article_text
 
 ARTIFACTS = ROOT / "test-artifacts"

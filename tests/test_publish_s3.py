@@ -7,11 +7,11 @@ import json
 import random
 import threading
 
+import photos
 import pytest
 from botocore.exceptions import ConnectionClosedError
-
-import photos
 from conftest import article_text
+
 from packager.build import build
 from packager.errors import PublishError
 from packager.publish import LOCK_KEY, feed_references, list_versions, publish_tree, rollback

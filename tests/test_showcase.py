@@ -5,9 +5,10 @@ import json
 import shutil
 
 from conftest import ROOT
+from test_roku_consumers import check, expect_template, run
+
 from packager.outputs import search_feed_errors
 from packager.validate import validate_bytes
-from test_roku_consumers import check, expect_template, run
 
 
 def test_showcase_builds_and_loads(tmp_path, cli, brs):

@@ -5,14 +5,14 @@ import http.server
 import json
 import shutil
 import threading
-from pathlib import Path
 import xml.etree.ElementTree as ET
-
-import pytest
+from pathlib import Path
 
 import photos
+import pytest
 from conftest import CHANNEL_TOML
 from feeds import full_feed
+
 from packager.outputs import search_feed_errors
 from packager.validate import validate_bytes
 

@@ -3,9 +3,8 @@
 import json
 
 import pytest
-from PIL import Image
-
 from conftest import article_text
+from PIL import Image
 
 
 @pytest.fixture

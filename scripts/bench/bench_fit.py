@@ -11,7 +11,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from packager.config import ArtworkSettings, Channel
-from packager.feed import build_feed, build_item, dumps
+from packager.dp import dumps
+from packager.feed import build_feed, build_item
 from packager.model import Article, Rendition, Video
 
 

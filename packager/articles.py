@@ -1,10 +1,11 @@
-"""Read a channel's articles (Markdown with YAML front matter, or JSON) into Articles.
-Each bad article becomes one ArticleError; the others are read on."""
+"""Article fields -> an Article. Every reader maps its items onto the fields the Markdown
+front matter uses (title, date, photo, video, ...) and calls build_article, so every source
+checks fields the same way and reports a bad one as one ArticleError: the file or item, the
+field, what to fix."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 import math
 import os
 import re
@@ -12,138 +13,31 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
 from packager.config import Channel
-from packager.errors import ArticleError
+from packager.dp import (
+    ARTICLE_KINDS,
+    BITRATE_REQUIRED,
+    CAPTION_TYPES,
+    CREDIT_ROLES,
+    EXTENSION_TYPES,
+    GENRES,
+    HTTP_URL,
+    ID_TYPES,
+    LANGUAGE,
+    RATING_SOURCES,
+    RATINGS,
+    SHORT_FORM_MAX_SECONDS,
+    TRICKPLAY_QUALITIES,
+    VIDEO_QUALITIES,
+    VIDEO_TYPES,
+)
+from packager.errors import ArticleError, excerpt
+from packager.ids import TAG_MAX, normalize_id, normalize_tag, section_tag
 from packager.model import Article, ClipPhoto, SeriesRef, Video
-from packager.safepath import is_inside, resolve_inside
+from packager.remote import MAX_PHOTO_BYTES, RemoteError
+from packager.safepath import resolve_inside
+from packager.text import markdown_to_text
 from packager.textfields import compose_text
-from packager.text import markdown_to_text, normalize_tag
-from packager.vocab import (BITRATE_REQUIRED, CAPTION_TYPES, CREDIT_ROLES, GENRES, ID_TYPES, RATING_SOURCES, RATINGS,
-                            SHORT_FORM_MAX_SECONDS, VIDEO_QUALITIES, VIDEO_TYPES)
-
-ARTICLE_SUFFIXES = (".md", ".markdown", ".json")
-# libyaml's safe loader when PyYAML was built with it (its wheels are): same types, 5-10x faster.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ID_OK = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
-_EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
-
-
-def article_files(channel: Channel) -> list[Path]:
-    """Article files in a stable order; names starting with . or _ are ignored."""
-    root = channel.articles_dir
-    if not root.is_dir():
-        return []
-    found = []
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part.startswith((".", "_")) for part in rel.parts):
-            continue
-        if path.suffix.lower() in ARTICLE_SUFFIXES and (path.is_file() or path.is_symlink()):
-            found.append(path)
-    return found
-
-
-def read_articles(channel: Channel, short_max: int = 200) -> tuple[list[Article], list[ArticleError]]:
-    """Every article of the channel; short_max is 110 for The Roku Channel's strict rules."""
-    return read_content(channel, short_max)[1:]
-
-
-def read_content(channel: Channel, short_max: int = 200) -> tuple[Channel, list[Article], list[ArticleError]]:
-    """The channel's articles from [[sources]] (else the articles folder), duplicate ids
-    refused; returns the channel with any rows and series an imported feed brought."""
-    if channel.sources:
-        from packager.importers import read_sources
-        channel, found, errors = read_sources(channel, short_max)
-    else:
-        found, errors = [], []
-        for path in article_files(channel):
-            try:
-                found.append(read_article(channel, path, short_max))
-            except ArticleError as e:
-                errors.append(e)
-    articles = []
-    seen: dict[str, str] = {}
-    for article in found:
-        if article.id in seen:
-            errors.append(ArticleError(article.source, "id", f"{article.id!r} is also the id of {seen[article.id]}; give one of them another id"))
-            continue
-        seen[article.id] = article.source
-        articles.append(article)
-    return channel, articles, errors
-
-
-def _source_name(channel: Channel, path: Path) -> str:
-    try:
-        return path.relative_to(channel.root).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def read_article(channel: Channel, path: Path, short_max: int = 200) -> Article:
-    source = _source_name(channel, path)
-    if not is_inside(channel.root, path):
-        raise ArticleError(source, None, "is a link that leads outside the channel folder; copy the file in instead")
-    try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ArticleError(source, None, f"is not UTF-8 text (byte {e.start}); save it as UTF-8") from None
-    except OSError as e:
-        raise ArticleError(source, None, f"can't be read: {e.strerror or e}") from None
-    if path.suffix.lower() == ".json":
-        fields, body = _parse_json(source, raw)
-    else:
-        fields, body = _parse_markdown(source, raw)
-    return build_article(channel, source, path, fields, body, short_max)
-
-
-def _parse_json(source: str, raw: str) -> tuple[dict, str]:
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise ArticleError(source, None, f"not valid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    if not isinstance(data, dict):
-        raise ArticleError(source, None, "must hold one JSON object with the article's fields")
-    body = data.get("body", "")
-    if not isinstance(body, str):
-        raise ArticleError(source, "body", "must be a string of Markdown or HTML")
-    return data, body
-
-
-def _parse_markdown(source: str, raw: str) -> tuple[dict, str]:
-    lines = raw.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise ArticleError(source, "front matter", "the file must start with a '---' line, then YAML fields, then '---'")
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        raise ArticleError(source, "front matter", "no closing '---' line after the YAML fields")
-    try:
-        data = yaml.load("".join(lines[1:end]), Loader=_YAML_LOADER)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ArticleError(source, "front matter", f"invalid YAML{where}: {problem}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ArticleError(source, "front matter", "must be YAML fields (key: value), not a list or a single value")
-    return data, "".join(lines[end + 1:])
-
-
-def normalize_id(raw: str) -> str:
-    """Roku ids: [A-Za-z0-9_-], at most 50 characters. Longer or odd ones keep a readable
-    prefix plus a short hash of the original, so they stay stable and distinct."""
-    if _ID_OK.match(raw):
-        return raw
-    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-") or "item"
-    if clean == raw[:50] and len(raw) <= 50:
-        return clean
-    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
-    return f"{clean[:41].rstrip('-')}-{digest}"
 
 
 def _text(fields: dict, source: str, key: str, required: bool = False) -> str | None:
@@ -153,7 +47,7 @@ def _text(fields: dict, source: str, key: str, required: bool = False) -> str | 
             raise ArticleError(source, key, "is required")
         return None
     if not isinstance(value, str):
-        raise ArticleError(source, key, f"must be text, got {type(value).__name__} {value!r}; put it in quotes")
+        raise ArticleError(source, key, f"must be text, got {type(value).__name__} {excerpt(value)}; put it in quotes")
     return value.strip()
 
 
@@ -169,17 +63,45 @@ def parse_date(value, source: str, key: str = "date") -> datetime:
         try:
             dt = datetime.fromisoformat(text)
         except ValueError:
-            raise ArticleError(source, key, f"{value!r} is not a date; write 2016-09-28 or 2016-09-28T14:05:00+00:00") from None
+            raise ArticleError(source, key, f"{excerpt(value)} is not a date (or not a real one); "
+                                            "write 2016-09-28 or 2016-09-28T14:05:00+00:00") from None
     elif value is None:
         raise ArticleError(source, key, "is required (publication time, e.g. 2016-09-28T14:05:00+00:00)")
     else:
-        raise ArticleError(source, key, f"{value!r} is not a date; write 2016-09-28 or 2016-09-28T14:05:00+00:00")
+        raise ArticleError(source, key, f"{excerpt(value)} is not a date; write 2016-09-28 or 2016-09-28T14:05:00+00:00")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
+    try:
+        dt.astimezone(timezone.utc)  # the feed writes UTC: 9999-12-31T23:00-05:00 has no UTC time
+    except OverflowError:
+        raise ArticleError(source, key, f"{excerpt(value)} is out of range once converted to UTC") from None
     return dt
 
 
-def _tags(fields: dict, source: str) -> tuple[str, ...]:
+def check_text(fields, source: str) -> None:
+    """Refuse text that can't be written as UTF-8 (a lone surrogate such as "\\ud800" from a
+    JSON escape). Each container is visited once, so a YAML alias bomb costs nothing."""
+    seen: set[int] = set()
+    stack = [(fields, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ArticleError(source, where or None, "holds a lone surrogate (a broken \\u escape); fix the text") from None
+        elif isinstance(node, (dict, list)) and id(node) not in seen:
+            seen.add(id(node))
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for k, v in items:
+                if isinstance(k, str):
+                    stack.append((k, where))
+                stack.append((v, f"{where}.{k}" if where else str(k)))
+
+
+def _tags(fields: dict, source: str, warnings: list[str]) -> tuple[str, ...]:
+    """Tags as Roku matches them: lowercase, unique. A tag Roku can't take (over 20
+    characters) is left out with a warning; the article stays."""
     raw = fields.get("tags")
     if raw is None:
         return ()
@@ -192,8 +114,10 @@ def _tags(fields: dict, source: str) -> tuple[str, ...]:
         tag = normalize_tag(str(t))
         if not tag:
             continue
-        if len(tag) > 20:
-            raise ArticleError(source, "tags", f"{tag!r} is {len(tag)} characters; Roku allows at most 20")
+        if len(tag) > TAG_MAX:
+            warnings.append(f"{source}: tags: {excerpt(tag, 40)} is {len(tag)} characters; Roku allows {TAG_MAX}, "
+                            "so it was left out (shorten it to keep it)")
+            continue
         if tag not in out:
             out.append(tag)
     return tuple(out)
@@ -211,7 +135,7 @@ def _genres(fields: dict, source: str, default: tuple[str, ...]) -> tuple[str, .
     for g in raw:
         genre = g.strip().lower()
         if genre not in GENRES:
-            raise ArticleError(source, "genres", f"{g!r} is not a Roku genre; use one of: {', '.join(GENRES)}")
+            raise ArticleError(source, "genres", f"{excerpt(g)} is not a Roku genre; use one of: {', '.join(GENRES)}")
         if genre not in out:
             out.append(genre)
     return tuple(out) or default
@@ -227,8 +151,8 @@ def _video(fields: dict, source: str, live: bool = False) -> Video:
     if not isinstance(raw, dict):
         raise ArticleError(source, "video", "must be fields: url, duration, and optionally type, quality, bitrate")
     url = raw.get("url")
-    if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+\S*$", url.strip()):
-        raise ArticleError(source, "video.url", f"{url!r} is not an http(s) URL")
+    if not isinstance(url, str) or not HTTP_URL.match(url.strip()):
+        raise ArticleError(source, "video.url", f"{excerpt(url)} is not an http(s) URL")
     url = url.strip()
     duration = raw.get("duration")
     if duration is None and live:
@@ -236,22 +160,22 @@ def _video(fields: dict, source: str, live: bool = False) -> Video:
     if duration is None:
         raise ArticleError(source, "video.duration", "is required: the video's length in seconds")
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
-        raise ArticleError(source, "video.duration", f"{duration!r} must be a positive number of seconds")
+        raise ArticleError(source, "video.duration", f"{excerpt(duration)} must be a positive number of seconds")
     vtype = raw.get("type")
     if vtype is None:
         ext = Path(urlsplit(url).path).suffix.lower()
-        vtype = _EXTENSION_TYPES.get(ext)
+        vtype = EXTENSION_TYPES.get(ext)
         if vtype is None:
             raise ArticleError(source, "video.type", f"can't tell the type from the URL's extension {ext or '(none)'!r}; set type: to one of {', '.join(VIDEO_TYPES)}")
     elif not isinstance(vtype, str) or vtype.strip().upper() not in VIDEO_TYPES:
-        raise ArticleError(source, "video.type", f"{vtype!r} is not one of {', '.join(VIDEO_TYPES)}")
+        raise ArticleError(source, "video.type", f"{excerpt(vtype)} is not one of {', '.join(VIDEO_TYPES)}")
     vtype = vtype.strip().upper()
     quality = raw.get("quality", "HD")
     if not isinstance(quality, str) or quality.strip().upper() not in VIDEO_QUALITIES:
-        raise ArticleError(source, "video.quality", f"{quality!r} is not one of {', '.join(VIDEO_QUALITIES)}")
+        raise ArticleError(source, "video.quality", f"{excerpt(quality)} is not one of {', '.join(VIDEO_QUALITIES)}")
     bitrate = raw.get("bitrate")
     if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate <= 0):
-        raise ArticleError(source, "video.bitrate", f"{bitrate!r} must be a positive whole number of kbps")
+        raise ArticleError(source, "video.bitrate", f"{excerpt(bitrate)} must be a positive whole number of kbps")
     if bitrate is None and vtype in BITRATE_REQUIRED:
         raise ArticleError(source, "video.bitrate", f"is required for {vtype} files: the average bitrate in kbps, e.g. 2500")
     return Video(url=url, duration=math.ceil(duration), video_type=vtype,
@@ -263,12 +187,11 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
     """One article from its fields (front matter, or an export's item mapped to our names).
     Photo URLs are downloaded with a fetcher (allow_remote), kept as thumbnail URLs for an
     imported DP feed, and otherwise refused."""
-    photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip()) else None
+    photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip(), re.I) else None
     thumbnail_url = None
     if photo_url:
         fields = dict(fields)
         if fetcher is not None:
-            from packager.remote import MAX_PHOTO_BYTES, RemoteError
             try:
                 # The cache is inside the channel folder, so the usual path checks apply.
                 fields["photo"] = os.path.relpath(fetcher.fetch(photo_url.strip(), MAX_PHOTO_BYTES), path.parent)
@@ -281,7 +204,6 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
             raise ArticleError(source, "photo", f"{photo_url} is a URL; set allow_remote = true for this source to download it")
     article = _build_article(channel, source, path, fields, body, short_max, thumbnail_url is not None)
     if thumbnail_url:
-        import dataclasses
         article = dataclasses.replace(article, thumbnail_url=thumbnail_url)
     return article
 
@@ -290,7 +212,7 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
                    short_max: int = 200, has_thumbnail: bool = False) -> Article:
     raw_id = fields.get("id", path.stem)
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
-        raise ArticleError(source, "id", f"{raw_id!r} must be a short text id, e.g. us-troops-iraq")
+        raise ArticleError(source, "id", f"{excerpt(raw_id)} must be a short text id, e.g. us-troops-iraq")
     article_id = normalize_id(str(raw_id).strip())
     title = _text(fields, source, "title", required=True)
     when = parse_date(fields.get("date"), source)
@@ -334,7 +256,7 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
     section = _text(fields, source, "section")
     featured = fields.get("featured", False)
     if not isinstance(featured, bool):
-        raise ArticleError(source, "featured", f"{featured!r} must be true or false")
+        raise ArticleError(source, "featured", f"{excerpt(featured)} must be true or false")
     body_text = markdown_to_text(body) if body.strip() else ""
     try:
         texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
@@ -345,7 +267,8 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
         raise ArticleError(source, "title", "is empty once markup is removed")
     if not texts["short_description"]:
         raise ArticleError(source, "summary", "the article has no summary and an empty body; add a summary")
-    tags = _tags(fields, source)
+    warnings: list[str] = []
+    tags = _tags(fields, source, warnings)
     if section:
         tag = section_tag(section)
         tags = tags if tag in tags else tags + (tag,)
@@ -358,7 +281,7 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
         available_from=available_from, available_until=available_until,
         rating=_rating(fields, source), credits=_credits(fields, source), captions=_captions(fields, source),
         external_ids=_external_ids(fields, source), ad_breaks=_ad_breaks(fields, source),
-        trickplay=_trickplay(fields, source), photos=photos, audio=audio,
+        trickplay=_trickplay(fields, source), photos=photos, audio=audio, warnings=tuple(warnings),
     )
 
 
@@ -380,28 +303,17 @@ def _photos(channel: Channel, fields: dict, source: str, path: Path) -> tuple[Cl
     return tuple(out)
 
 
-KINDS = ("auto", "shortFormVideo", "tvSpecial", "movie", "episode", "liveFeed")
-
-
 def _kind(fields: dict, source: str) -> str:
     raw = fields.get("type", "auto")
-    for k in KINDS:
+    for k in ARTICLE_KINDS:
         if isinstance(raw, str) and raw.strip().lower() == k.lower():
             return k
-    raise ArticleError(source, "type", f"{raw!r} is not one of: {', '.join(KINDS)}")
-
-
-def section_tag(section: str) -> str:
-    """The tag that puts an article in its section's row: a slug of at most 20 characters."""
-    slug = re.sub(r"[^\w]+", "-", section.lower(), flags=re.UNICODE).strip("-") or "section"
-    if len(slug) <= 20:
-        return slug
-    return slug[:15].rstrip("-") + "-" + hashlib.sha256(section.encode()).hexdigest()[:4]
+    raise ArticleError(source, "type", f"{excerpt(raw)} is not one of: {', '.join(ARTICLE_KINDS)}")
 
 
 def _whole(value, source: str, key: str, lo: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise ArticleError(source, key, f"{value!r} must be a whole number of at least {lo}")
+        raise ArticleError(source, key, f"{excerpt(value)} must be a whole number of at least {lo}")
     return value
 
 
@@ -454,12 +366,12 @@ def _pick(value, source: str, key: str, allowed: tuple[str, ...], upper: bool = 
         for a in allowed:
             if wanted == a or (upper and wanted.upper() == a.upper()):
                 return a
-    raise ArticleError(source, key, f"{value!r} is not one of: {', '.join(allowed)}")
+    raise ArticleError(source, key, f"{excerpt(value)} is not one of: {', '.join(allowed)}")
 
 
 def _url(value, source: str, key: str) -> str:
-    if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\S*$", value.strip()):
-        raise ArticleError(source, key, f"{value!r} is not an http(s) URL")
+    if not isinstance(value, str) or not HTTP_URL.match(value.strip()):
+        raise ArticleError(source, key, f"{excerpt(value)} is not an http(s) URL")
     return value.strip()
 
 
@@ -490,8 +402,8 @@ def _captions(fields: dict, source: str) -> tuple[dict, ...]:
     out = []
     for i, c in enumerate(_records(fields, source, "captions")):
         language = c.get("language")
-        if not isinstance(language, str) or not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", language):
-            raise ArticleError(source, f"captions[{i}].language", f"{language!r} must be a language code like en")
+        if not isinstance(language, str) or not LANGUAGE.match(language):
+            raise ArticleError(source, f"captions[{i}].language", f"{excerpt(language)} must be a language code like en")
         out.append({"url": _url(c.get("url"), source, f"captions[{i}].url"), "language": language,
                     "captionType": _pick(c.get("type", "CLOSED_CAPTION"), source, f"captions[{i}].type", CAPTION_TYPES)})
     return tuple(out)
@@ -518,14 +430,14 @@ def _ad_breaks(fields: dict, source: str) -> tuple[str, ...]:
         if isinstance(t, int) and not isinstance(t, bool) and t >= 0:  # YAML reads 00:05:00 as 300 seconds
             t = f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"
         if not isinstance(t, str) or not re.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d", t.strip()):
-            raise ArticleError(source, f"ad_breaks[{i}]", f"{t!r} must be a time hh:mm:ss")
+            raise ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss")
         out.append(t.strip())
     return tuple(out)
 
 
 def _trickplay(fields: dict, source: str) -> tuple[dict, ...]:
     return tuple({"url": _url(x.get("url"), source, f"trickplay[{i}].url"),
-                  "quality": _pick(x.get("quality", "HD"), source, f"trickplay[{i}].quality", ("HD", "FHD"))}
+                  "quality": _pick(x.get("quality", "HD"), source, f"trickplay[{i}].quality", TRICKPLAY_QUALITIES)}
                  for i, x in enumerate(_records(fields, source, "trickplay")))
 
 
@@ -535,5 +447,5 @@ def _focus(fields: dict, source: str) -> tuple[float, float] | None:
         return None
     if (not isinstance(raw, list) or len(raw) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in raw)):
-        raise ArticleError(source, "photo_focus", f"{raw!r} must be [x, y] with both between 0 and 1, e.g. [0.5, 0.3]")
+        raise ArticleError(source, "photo_focus", f"{excerpt(raw)} must be [x, y] with both between 0 and 1, e.g. [0.5, 0.3]")
     return (float(raw[0]), float(raw[1]))

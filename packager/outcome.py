@@ -1,0 +1,78 @@
+"""One place turns what happened into messages and an exit code: the lines every command
+prints for a build (skipped articles, notes, warnings, the errors and the reason a build
+failed), and which exception means which exit code."""
+
+from __future__ import annotations
+
+import sys
+
+from packager.errors import ConfigError, FeedReadError, PublishError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+PROG = "roku-packager"
+
+
+def say(message: str) -> None:
+    """A problem for the person at the terminal, one line (or one line per problem)."""
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def build_lines(result) -> list[str]:
+    """What a build has to tell, in the same words for build, publish, preview and serve."""
+    lines = [f"warning: {w}" for w in result.channel.warnings]
+    lines += [f"skipped: {e}" for e in result.skipped]
+    lines += [f"note: {line}" for line in result.notes.lines()]
+    if result.report is not None:
+        for f in result.report.warnings:
+            where = f" (item {f.item_id})" if f.item_id else ""
+            lines.append(f"warning: {f.code} {f.path}{where}: {f.message}")
+        for f in result.report.errors:
+            where = f" (item {f.item_id})" if f.item_id else ""
+            lines.append(f"error: {f.code} {f.path}{where}: {f.message}")
+    return lines
+
+
+def print_build(result) -> None:
+    for line in build_lines(result):
+        print(line, file=sys.stderr)
+
+
+def summary(result) -> str:
+    n, s = result.item_count, len(result.skipped)
+    return (f"wrote {result.feed_path} ({n} item{'s' * (n != 1)}, {len(result.body):,} bytes); "
+            f"{s} article{'s' * (s != 1)} skipped")
+
+
+def strict_failure(result, strict: bool, what: str = "") -> int | None:
+    """--strict: any skipped article fails the command (warnings don't)."""
+    if strict and result.skipped:
+        say(f"--strict: {len(result.skipped)} article(s) were skipped{what}")
+        return EXIT_FAILED
+    return None
+
+
+def exit_code(error: BaseException, context: str = "") -> int:
+    """Print a user-facing error as one line and return its exit code."""
+    from packager.writer import OutputError  # noqa: PLC0415 (kept off the start-up path)
+
+    if getattr(error, "result", None) is not None:  # BuildFailed: what the build has to tell, then why
+        print_build(error.result)
+        say(f"{error}{context}" + _why(error.result))
+        return EXIT_FAILED
+    if isinstance(error, (ConfigError, FeedReadError, OutputError)):
+        say(str(error))
+        return EXIT_USAGE
+    if isinstance(error, PublishError):
+        say(f"publish failed: {error}")
+        return EXIT_FAILED
+    say(str(error))
+    return EXIT_FAILED
+
+
+def _why(result) -> str:
+    """The reason no feed could be written, when the lines above don't make it obvious."""
+    if result.report is not None and result.report.errors:
+        return f": {len(result.report.errors)} validation error(s), listed above"
+    if result.skipped and not result.articles:
+        return f": all {len(result.skipped)} article(s) were skipped, see above"
+    return ": the channel has no articles to package" if not result.skipped else ""
