@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from packager.config import ArtworkSettings
-from packager.digests import DigestMemo
+from packager.digests import DigestMemo, SourceError
 from packager.errors import ArticleError
 from packager.imaging import PhotoError, RenderSpec, render_image, render_photo, title_card_image
 from packager.model import Article, Rendition
@@ -82,6 +82,8 @@ def _read_photo(article: ArtworkJob, memo: DigestMemo) -> tuple[str, bytes | Non
         return memo.digest(article.photo)
     except FileNotFoundError:
         raise ArticleError(article.source, "photo", f"{name} not found; check the path (relative to the article file)") from None
+    except SourceError as e:
+        raise ArticleError(article.source, "photo", f"{name} {e.strerror}") from None
     except IsADirectoryError:
         raise ArticleError(article.source, "photo", f"{name} is a folder, not a photo") from None
     except OSError as e:

@@ -521,6 +521,8 @@ def read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except RecursionError:
         raise ConfigError(f"{path}: not valid TOML a reader can handle: nested too deeply") from None
+    except ValueError as e:  # an integer of thousands of digits
+        raise ConfigError(f"{path}: not valid TOML a reader can handle: {str(e)[:80]}") from None
 
 
 def load_channel(channel_dir: Path | str) -> Channel:

@@ -199,6 +199,8 @@ def decode(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) -> tuple
             scale = layout.photo_size[0] / (layout.box[2] - layout.box[0])
             im.draft(None, (math.ceil(w * scale), math.ceil(h * scale)))
         im.load()
+        if im.format in ("JPEG", "MPO") and missing_tail(im):
+            raise PhotoError("is truncated or corrupt (its last rows are missing, drawn as grey); re-export it")
         im = ImageOps.exif_transpose(im) if orientation != 1 else im
         return to_rgb(im, spec.background), layout, ow
     except PhotoError:
@@ -206,6 +208,21 @@ def decode(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) -> tuple
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         reason = str(e) or type(e).__name__
         raise PhotoError(f"is truncated or corrupt ({reason}); re-export it") from None
+
+
+def missing_tail(im: Image.Image) -> bool:
+    """A JPEG whose data ends early but carries an end marker (cut short, or a forged size
+    header) decodes without an error: libjpeg fills the missing rows with mid grey. Its last
+    rows are then exactly 128 in every channel while the image above them is not."""
+    w, h = im.size
+    band = max(1, h // 32)
+    tail = im.crop((0, h - band, w, h)).getextrema()
+    tail = [tail] if isinstance(tail[0], int) else tail
+    if any(lo != 128 or hi != 128 for lo, hi in tail):
+        return False
+    rest = im.crop((0, 0, w, h - band)).getextrema() if h > band else tail
+    rest = [rest] if isinstance(rest[0], int) else rest
+    return any(lo != 128 or hi != 128 for lo, hi in rest)
 
 
 # ---------------------------------------------------------------- composing

@@ -12,7 +12,10 @@ def resolve_inside(root: Path, base: Path, relative: str) -> Path:
     rel = relative.strip()
     if rel.startswith(("/", "\\")) or PurePosixPath(rel).is_absolute() or (len(rel) > 1 and rel[1] == ":"):
         raise ValueError(f"{rel!r} is an absolute path; give a path relative to the file")
-    candidate = (base / rel).resolve()
+    try:
+        candidate = (base / rel).resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError on Python 3.11)
+        raise ValueError(f"{rel!r} is a link that loops back on itself") from None
     root = root.resolve()
     if not candidate.is_relative_to(root):
         raise ValueError(f"{rel!r} leads outside the channel folder {root}")
@@ -20,7 +23,11 @@ def resolve_inside(root: Path, base: Path, relative: str) -> Path:
 
 
 def is_inside(root: Path, path: Path) -> bool:
-    return path.resolve().is_relative_to(root.resolve())
+    """False for a path outside root, and for a symlink loop (which leads nowhere)."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (RuntimeError, OSError):
+        return False
 
 
 def relative_key(key: str) -> str | None:
