@@ -9,7 +9,6 @@ import os
 import time
 
 import pytest
-
 from conftest import article_text, photo
 
 GOOD = article_text(title="Good story")
