@@ -26,6 +26,8 @@ _KNOWN = {
     "templates": {"title", "short_description", "long_description"},
     "publish": {"target", "endpoint_url", "region", "profile", "path_style", "acl",
                 "checksums", "jobs", "retries", "keep_history"},
+    "app": {"title", "feed_url", "version", "logo", "background", "accent", "resolutions", "search_feed",
+            "analytics_url"},
 }
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
@@ -171,6 +173,7 @@ class Channel:
     outputs: Outputs = field(default_factory=Outputs)
     sources: tuple[Source, ...] = ()
     allow_remote: bool = False
+    app: AppSettings | None = None  # always set by load_channel
 
 
 def _fail(key: str, message: str) -> ConfigError:
@@ -562,6 +565,82 @@ def _sources(raw, root: Path, allow_all: bool) -> tuple[Source, ...]:
     return tuple(out)
 
 
+# ---------------------------------------------------------------- [app]: the SDK channel app
+# One self-contained block (dataclass + parser), ported as-is by the JSON-Schema loader;
+# its schema is schemas/channel-app.fragment.json.
+
+APP_KEYS = ("title", "feed_url", "version", "logo", "background", "accent", "resolutions", "search_feed",
+            "analytics_url")
+APP_RESOLUTIONS = ("sd", "hd", "fhd")
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """[app]: the generated Roku SceneGraph channel (roku-packager channel / sideload)."""
+    title: str
+    feed_url: str
+    version: tuple[int, int, int] = (1, 0, 0)  # manifest major_version, minor_version, build_version
+    logo: Path | None = None  # icons, splash and overhang through the channel-art renderer
+    background: tuple[int, int, int] = (0, 0, 0)
+    accent: tuple[int, int, int] = (31, 111, 235)
+    resolutions: tuple[str, ...] = ("fhd",)
+    search_feed_url: str | None = None  # the generated search-feed.json, for deep links
+    analytics_url: str | None = None  # a GET beacon per play
+
+
+def _app_text(t: dict, key: str, default: str | None, limit: int = 200) -> str | None:
+    value = t.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit or any(ord(c) < 32 for c in value):
+        raise _fail(f"[app] {key}", f"must be one line of text of at most {limit} characters")
+    return value.strip()
+
+
+def _app_url(t: dict, key: str, default: str | None) -> str | None:
+    value = _app_text(t, key, default, 2000)
+    if value is not None and not re.match(r"^https?://[^\s/]+\S*$", value):
+        raise _fail(f"[app] {key}", f"{value!r} must be an http(s) URL")
+    return value
+
+
+def parse_app(t, provider_name: str, base_url: str, search_feed_output: bool, root: Path) -> AppSettings:
+    """[app] -> AppSettings; unknown keys are errors here (the channel app has no legacy keys)."""
+    if not isinstance(t, dict):
+        raise _fail("[app]", "must be a table")
+    unknown = sorted(set(t) - set(APP_KEYS))
+    if unknown:
+        raise _fail(f"[app] {unknown[0]}", f"unknown setting; [app] knows: {', '.join(APP_KEYS)}")
+    version = t.get("version", "1.0.0")
+    m = re.fullmatch(r"(\d{1,3})\.(\d{1,3})(?:\.(\d{1,5}))?", version) if isinstance(version, str) else None
+    if not m:
+        raise _fail("[app] version", f"{version!r} must look like \"1.0.0\" (major.minor.build)")
+    resolutions = t.get("resolutions", ["fhd"])
+    if isinstance(resolutions, str):
+        resolutions = [resolutions]
+    if (not isinstance(resolutions, list) or not resolutions
+            or not all(isinstance(r, str) and r.lower() in APP_RESOLUTIONS for r in resolutions)):
+        raise _fail("[app] resolutions", f"{resolutions!r} must be a list of {', '.join(APP_RESOLUTIONS)}, e.g. [\"fhd\"]")
+    search = t.get("search_feed", search_feed_output)
+    if not isinstance(search, bool):
+        raise _fail("[app] search_feed", "must be true or false")
+    if search and not search_feed_output:
+        raise _fail("[app] search_feed", "needs the search feed: set [outputs] search_feed = true")
+    feed_url = _app_url(t, "feed_url", base_url + "feed.json")
+    return AppSettings(
+        title=_app_text(t, "title", provider_name, 100),
+        feed_url=feed_url,
+        version=(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)),
+        logo=_channel_file(t, "app", "logo", root),
+        background=parse_color(t.get("background", "#000000"), "[app] background"),
+        accent=parse_color(t.get("accent", "#1f6feb"), "[app] accent"),
+        resolutions=tuple(dict.fromkeys(r.lower() for r in resolutions)),
+        search_feed_url=feed_url.rsplit("/", 1)[0] + "/search-feed.json" if search else None,
+        analytics_url=_app_url(t, "analytics_url", None))
+
+# ---------------------------------------------------------------- end of [app]
+
+
 def load_channel(channel_dir: Path | str) -> Channel:
     root = Path(channel_dir)
     path = root / CONFIG_NAME
@@ -629,4 +708,5 @@ def load_channel(channel_dir: Path | str) -> Channel:
         outputs=_outputs(data.get("outputs", {}), data.get("search_feed", {})),
         sources=_sources(data.get("sources"), root, allow_remote),
         allow_remote=allow_remote,
+        app=parse_app(data.get("app", {}), provider, base_url, data.get("outputs", {}).get("search_feed", False) is True, root),
     )
