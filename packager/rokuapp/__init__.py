@@ -70,7 +70,7 @@ def manifest(app: AppSettings, art_lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _title_logo(title: str, path: Path) -> Path:
+def _title_logo(title: str, color: tuple[int, int, int], path: Path) -> Path:
     """No [app] logo: the channel title as a transparent logo for the channel-art renderer."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -78,7 +78,7 @@ def _title_logo(title: str, path: Path) -> Path:
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), title, font=font)
     im = Image.new("RGBA", (right - left + 40, bottom - top + 40), (0, 0, 0, 0))
-    ImageDraw.Draw(im).text((20 - left, 20 - top), title, font=font, fill=(255, 255, 255, 255))
+    ImageDraw.Draw(im).text((20 - left, 20 - top), title, font=font, fill=color + (255,))
     im.save(path, "PNG")
     return path
 
@@ -89,7 +89,7 @@ def _artwork(channel: Channel, app: AppSettings) -> tuple[dict[str, bytes], list
 
     with tempfile.TemporaryDirectory(prefix="roku-channel-art-") as tmp:
         tmp = Path(tmp)
-        source = app.logo or _title_logo(app.title, tmp / "title-logo.png")
+        source = app.logo or _title_logo(app.title, text_color(app.background), tmp / "title-logo.png")
         try:
             written = render_channel_art(source, tmp / "images", app.background, channel.artwork.max_pixels)
         except PhotoError as e:
