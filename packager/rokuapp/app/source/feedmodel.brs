@@ -394,8 +394,9 @@ function FeedModel_StreamFormat(videoType as String) as String
 end function
 
 ' The best of an item's videos for a device {maxQuality: "FHD"}: adaptive streams first
-' (HLS, then DASH, then Smooth), the highest quality the display shows, then bitrate.
-' Returns invalid when there is none.
+' (HLS, then DASH, then Smooth: they carry every rendition up to their quality), then the
+' file with the highest quality the display shows, then the highest bitrate; a file too big
+' for the display only when nothing else is there. Returns invalid when there is none.
 function FeedModel_ChooseVideo(videos as Object, device as Object) as Dynamic
     preference = {HLS: 6, DASH: 5, SMOOTH: 4, MP4: 3, M4V: 2, MOV: 1}
     maxRank = fm_QualityRank(fm_Str(device, "maxQuality", "FHD"))
@@ -407,13 +408,15 @@ function FeedModel_ChooseVideo(videos as Object, device as Object) as Dynamic
             if format = invalid then format = 0
             rank = fm_QualityRank(UCase(fm_Str(v, "quality", "HD")))
             fits = 1
-            if rank > maxRank then
+            if format >= 4 then
+                fits = 2
+            else if rank > maxRank then
                 fits = 0
-                rank = -rank ' too big for the display: only when nothing fits, smallest first
+                rank = 5 - rank ' too big for the display: the smallest of those
             end if
             bitrate = fm_Int(v, "bitrate", 0)
             if bitrate > 99999 then bitrate = 99999
-            score = ((fits * 10 + format) * 20 + (rank + 5)) * 100000 + bitrate
+            score = ((fits * 10 + format) * 10 + rank) * 100000 + bitrate
             if score > bestScore then
                 best = v
                 bestScore = score
