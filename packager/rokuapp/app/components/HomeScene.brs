@@ -170,9 +170,17 @@ sub pushView()
 end sub
 
 sub showDetails(id as String)
+    if m.model.items[id] = invalid then return
+    pushView()
+    fillDetails(id)
+    setView("details")
+    m.actions.SetFocus(true)
+end sub
+
+' The details of one item; Play / Resume reflect its bookmark now.
+sub fillDetails(id as String)
     item = m.model.items[id]
     if item = invalid then return
-    pushView()
     m.detailId = id
     m.detailPoster.uri = item.thumbnail
     m.detailTitle.text = item.title
@@ -194,8 +202,6 @@ sub showDetails(id as String)
     end if
     m.actions.content = actions
     m.actions.jumpToItem = 0
-    setView("details")
-    m.actions.SetFocus(true)
 end sub
 
 sub onAction()
@@ -259,6 +265,7 @@ sub goBack()
     if previous.view = "home" then
         m.rows.SetFocus(true)
     else if previous.view = "details" then
+        fillDetails(m.detailId)
         m.actions.SetFocus(true)
     else
         m.episodes.SetFocus(true)
@@ -339,6 +346,8 @@ sub onPlayerState()
         item = m.model.items[m.playingId]
         clearBookmark(m.playingId)
         if item <> invalid and item.nextId <> "" then
+            ' Back returns to the details of the episode now playing.
+            if m.stack.Count() > 0 then m.stack[m.stack.Count() - 1].detailId = item.nextId
             play(item.nextId, 0) ' next episode
         else
             m.player.control = "stop"
