@@ -378,7 +378,7 @@ def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
         assert videos[i["id"]][1:3] == [formats[v["videoType"]], v["url"]]
     for s in series:
         eps = episodes(s)
-        for a, b in zip(eps, eps[1:] + [None]):
+        for a, b in zip(eps, eps[1:] + [None], strict=True):
             assert videos[a["id"]][3] == (b["id"] if b else "")  # next episode
 
     # Every poster fetched from the server and decoded: 16:9.
