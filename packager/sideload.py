@@ -53,11 +53,21 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) 
     return b"".join(parts), f"multipart/form-data; boundary={_BOUNDARY}"
 
 
+class _DigestOnce(urllib.request.HTTPDigestAuthHandler):
+    """urllib retries a refused password five times, re-sending the whole upload each time:
+    here a refused password is final (a stale nonce still gets its one retry)."""
+
+    def http_error_401(self, req, fp, code, msg, headers):
+        if req.has_header("Authorization") and "stale=true" not in (headers.get("WWW-Authenticate") or "").lower():
+            return None  # urllib raises the 401
+        return super().http_error_401(req, fp, code, msg, headers)
+
+
 def _opener(device: Device, password: str) -> urllib.request.OpenerDirector:
     passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     passwords.add_password(None, device.url + "/", USER, password)
     # No proxies: the device is on the local network.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPDigestAuthHandler(passwords))
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _DigestOnce(passwords))
 
 
 def device_message(page: str) -> str:

@@ -37,6 +37,7 @@ class Installer(BaseHTTPRequestHandler):
     answer = "Install Success."
     received: list = []
     nonces: set = set()
+    posts: list = []
 
     def log_message(self, *args):
         return
@@ -93,6 +94,7 @@ class Installer(BaseHTTPRequestHandler):
         self.send_error(404)
 
     def do_POST(self):  # noqa: N802
+        self.posts.append(self.path)
         if not self._authorized():
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             return self._challenge()
@@ -132,7 +134,7 @@ class NoInstaller(BaseHTTPRequestHandler):
 
 
 def _serve(handler, **attrs):
-    cls = type(handler.__name__, (handler,), {"received": [], "nonces": set(), **attrs})
+    cls = type(handler.__name__, (handler,), {"received": [], "nonces": set(), "posts": [], **attrs})
     server = ThreadingHTTPServer(("127.0.0.1", 0), cls)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, cls
@@ -185,6 +187,7 @@ def test_wrong_password(cli, device, showcase):
     assert r.err.strip() == (f"roku-packager: {address} refused the password for user rokudev: use the one you set "
                              "when you turned on developer mode (--password or ROKU_DEV_PASSWORD)")
     assert "not it" not in r.err
+    assert installer.posts == ["/plugin_install"] * 2  # challenged, refused: the upload isn't repeated
 
 
 def test_no_password_is_a_usage_error(cli, showcase, monkeypatch):
