@@ -6,26 +6,25 @@ end sub
 
 sub fetchFeed()
     cacheFile = "cachefs:/feed.json"
-    shown = false
     cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
     if cached.ok then
         model = FeedModel_Build(cached.feed)
         if model.rows.Count() > 0 then
             publish(model, true, "")
-            shown = true
         end if
     end if
 
     fetched = FeedFetch_Get(m.top.feedUrl, 15000, 2)
     parsed = {ok: false, feed: invalid, error: fetched.error}
     if fetched.ok then parsed = FeedModel_Parse(fetched.text)
+    ' A failure is published too: the scene keeps a cached copy it shows, else offers Retry.
     if not parsed.ok then
-        if not shown then publish({rows: []}, false, parsed.error)
+        publish({rows: []}, false, parsed.error)
         return
     end if
     model = FeedModel_Build(parsed.feed)
     if model.rows.Count() = 0 then
-        if not shown then publish({rows: []}, false, "the feed has nothing to play")
+        publish({rows: []}, false, "the feed has nothing to play")
         return
     end if
     WriteAsciiFile(cacheFile, fetched.text)

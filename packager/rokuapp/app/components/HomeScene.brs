@@ -80,8 +80,11 @@ sub onModel()
     if not model.ok then
         if m.model = invalid then
             showMessage("The channel could not load its programmes (" + model.error + "). Check the network and try again.")
+            m.status.text = ""
+        else
+            m.status.text = "Offline: showing the saved programmes"
         end if
-        m.status.text = ""
+        interactive()
         return
     end if
     m.model = model
@@ -90,15 +93,19 @@ sub onModel()
     if model.stale then m.status.text = "Updating…"
     m.rows.content = m.content
     if m.view = "loading" or m.view = "message" then showHome()
-    if not m.launched then
-        m.launched = true
-        m.top.signalBeacon("AppLaunchComplete")
-    end if
+    interactive()
     if m.pendingLink <> invalid then
         link = m.pendingLink
         m.pendingLink = invalid
         openLink(link)
     end if
+end sub
+
+' The first screen a viewer can use is up: Roku's launch-time beacon (certification).
+sub interactive()
+    if m.launched then return
+    m.launched = true
+    m.top.signalBeacon("AppLaunchComplete")
 end sub
 
 ' ---------------------------------------------------------------- views
