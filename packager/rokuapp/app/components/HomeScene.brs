@@ -35,6 +35,14 @@ sub init()
     m.messageActions = m.top.FindNode("messageActions")
     m.player = m.top.FindNode("player")
 
+    ' With ui_resolutions=hd,fhd (or sd) the scene's coordinates follow the display: scale
+    ' the FHD layout to it. With fhd alone Roku scales the whole scene itself.
+    if Instr(1, CreateObject("roAppInfo").GetValue("ui_resolutions"), ",") > 0 then
+        ui = CreateObject("roDeviceInfo").GetUIResolution()
+        if ui <> invalid and ui.width <> invalid and ui.width > 0 and ui.width <> 1920 then
+            m.top.FindNode("root").scale = [ui.width / 1920.0, ui.height / 1080.0]
+        end if
+    end if
     applyColors()
     m.rows.ObserveField("rowItemFocused", "onItemFocused")
     m.rows.ObserveField("rowItemSelected", "onItemSelected")
