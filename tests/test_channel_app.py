@@ -227,13 +227,27 @@ def episodes(series: dict) -> list[dict]:
 
 
 def _serve_folder(folder: Path):
-    handler = functools.partial(_Quiet, directory=str(folder))
+    hits: dict[str, int] = {}
+    handler = functools.partial(_Flaky, directory=str(folder), hits=hits)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return server, hits
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class _Flaky(http.server.SimpleHTTPRequestHandler):
+    """Files from a folder; flaky.json answers 503 twice before it serves the feed."""
+
+    def __init__(self, *args, hits: dict, **kwargs):
+        self.hits = hits
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self):  # noqa: N802
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.path == "/flaky.json" and self.hits[self.path] <= 2:
+            self.send_error(503)
+            return
+        super().do_GET()
+
     def log_message(self, *args):
         return
 
@@ -292,8 +306,12 @@ def broken_feeds(folder: Path) -> dict[str, dict | None]:
             {"url": "https://v/a.m3u8", "quality": "UHD", "videoType": "HLS"}])),
         item(3, content=content(3, videos=[{"quality": "HD"}, "junk", {"url": "https://v/uhd-only.mp4", "quality": "UHD",
                                                                        "videoType": "MP4", "bitrate": 9000}]))]}
+    no_rows = full_feed()
+    del no_rows["categories"], no_rows["playlists"]  # one row per content type
     files = {
         "full.json": json.dumps(full_feed()),
+        "flaky.json": json.dumps(full_feed()),
+        "no-categories.json": json.dumps(no_rows),
         "no-genres.json": json.dumps(no_genres),
         "empty-videos.json": json.dumps(empty),
         "many-videos.json": json.dumps(many),
@@ -307,8 +325,8 @@ def broken_feeds(folder: Path) -> dict[str, dict | None]:
         (folder / name).write_text(text)
     expect = {"html.json": None, "truncated.json": None, "array.json": None, "missing.json": None,
               "junk-items.json": ([], 5)}
-    for name, feed in (("full.json", full_feed()), ("no-genres.json", no_genres), ("empty-videos.json", empty),
-                       ("many-videos.json", many)):
+    for name, feed in (("full.json", full_feed()), ("flaky.json", full_feed()), ("no-categories.json", no_rows),
+                       ("no-genres.json", no_genres), ("empty-videos.json", empty), ("many-videos.json", many)):
         kept = json.loads(json.dumps(feed))
         for key in ("movies", "shortFormVideos", "tvSpecials", "liveFeeds"):
             kept[key] = [i for i in kept.get(key, []) if (i.get("content") or {}).get("videos")]
@@ -337,7 +355,7 @@ def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
     server, feed_url, body = start(result.out, result.body, result.channel.base_url, "127.0.0.1", 0)
     broken_dir = tmp_path / "broken"
     expect_broken = broken_feeds(broken_dir)
-    broken_server = _serve_folder(broken_dir)
+    broken_server, hits = _serve_folder(broken_dir)
     try:
         feed = json.loads(body)
         top = [i for key, _ in KINDS for i in feed.get(key, [])]
@@ -415,6 +433,9 @@ def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
             assert (outcomes[fname][1].split(",") if outcomes[fname][1] else []) == counts, (fname, outcomes[fname])
             assert int(outcomes[fname][2]) == skipped, (fname, outcomes[fname])
     assert outcomes["missing.json"] == ["RETRY", "404"]
+    assert hits["/missing.json"] == 1 and hits["/html.json"] == 1  # a 404 is final; an HTML page is not retried
+    assert hits["/flaky.json"] == 3  # two 503s, then the feed: the two retries
+    assert outcomes["no-categories.json"][1] == "Movies=1,Series=2,Videos=2,Specials=1,Live=1"
     chosen = {(v[0], v[1]): v[2] for v in by_kind.get("BROKEN_VIDEO", [])}
     assert chosen[("many-videos.json", "item1")] == "https://v/fhd.mp4"  # best file the FHD display shows
     assert chosen[("many-videos.json", "item2")] == "https://v/a.m3u8"  # adaptive first, HLS before DASH
