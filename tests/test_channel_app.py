@@ -132,8 +132,19 @@ def test_channel_never_overwrites_a_file_it_did_not_write(cli, example_channel, 
     theirs = tmp_path / "theirs.zip"
     theirs.write_bytes(b"somebody's file")
     r = cli("channel", example_channel, "--out", theirs)
-    assert r.code == 1 and "was not written by roku-packager channel" in r.err, r
+    assert r.code == 2 and "was not written by roku-packager channel" in r.err, r
     assert theirs.read_bytes() == b"somebody's file"
+    r = cli("channel", example_channel, "--out", tmp_path)
+    assert r.code == 2 and "is a folder" in r.err, r
+
+
+def test_unreadable_logo(cli, example_channel):
+    (example_channel / "logo.png").write_bytes(b"not a picture")
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\nlogo = "logo.png"\n')
+    r = cli("channel", example_channel)
+    assert r.code == 2 and r.err.startswith("roku-packager: channel.toml: [app] logo: logo.png "), r
+    assert len(r.err.strip().splitlines()) == 1 and not (example_channel / "dist").exists()
 
 
 def test_app_settings_reach_the_manifest_and_config(cli, example_channel, tmp_path):

@@ -11,8 +11,8 @@ import zipfile
 from pathlib import Path
 
 from packager.config import AppSettings, Channel
-from packager.errors import PackagerError
-from packager.writer import CHANNEL_ZIP
+from packager.errors import ConfigError
+from packager.writer import CHANNEL_ZIP, OutputError
 
 APP_DIR = Path(__file__).resolve().parent / "app"
 ZIP_COMMENT = b"roku-packager channel"  # marks zips this tool wrote (and may replace)
@@ -20,10 +20,6 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Everything but the store poster (uploaded in the Developer Dashboard, not packaged).
 _PACKAGED_ART = ("mm_icon_focus_fhd", "mm_icon_focus_hd", "splash_screen_fhd", "splash_screen_hd",
                  "splash_screen_sd", "overhang_logo")
-
-
-class ChannelAppError(PackagerError):
-    """The channel app can't be made or written."""
 
 
 def default_zip_path(channel: Channel) -> Path:
@@ -93,7 +89,7 @@ def _artwork(channel: Channel, app: AppSettings) -> tuple[dict[str, bytes], list
         try:
             written = render_channel_art(source, tmp / "images", app.background, channel.artwork.max_pixels)
         except PhotoError as e:
-            raise ChannelAppError(f"channel.toml: [app] logo: {source.name} {e}") from None
+            raise ConfigError(f"channel.toml: [app] logo: {source.name} {e}") from None
         written = [(piece, path) for piece, path in written if piece.name in _PACKAGED_ART]
         files = {f"images/{path.name}": path.read_bytes() for _, path in written}
         return files, manifest_lines(written, app.background, "images")
@@ -142,9 +138,9 @@ def _ours(path: Path) -> bool:
 def write_channel_zip(data: bytes, out: Path) -> Path:
     """Write atomically; never replace a file this tool did not write."""
     if out.is_dir():
-        raise ChannelAppError(f"{out}: is a folder; give a file name such as {out / CHANNEL_ZIP}")
+        raise OutputError(f"{out}: is a folder; give a file name such as {out / CHANNEL_ZIP}")
     if out.exists() and not _ours(out):
-        raise ChannelAppError(f"{out}: exists and was not written by roku-packager channel; choose another --out")
+        raise OutputError(f"{out}: exists and was not written by roku-packager channel; choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
