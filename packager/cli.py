@@ -177,6 +177,66 @@ def cmd_serve(args) -> int:
         return EXIT_OK
 
 
+# ---------------------------------------------------------------- the channel app: channel, sideload
+
+def cmd_channel(args) -> int:
+    from packager.config import load_channel
+    from packager.rokuapp import channel_zip, default_zip_path, write_channel_zip
+
+    channel = load_channel(args.channel_dir)
+    for w in channel.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    data = channel_zip(channel)
+    out = write_channel_zip(data, args.out or default_zip_path(channel))
+    print(f"wrote {out} ({len(data):,} bytes); the channel reads {channel.app.feed_url}")
+    return EXIT_OK
+
+
+def cmd_sideload(args) -> int:
+    import os
+
+    from packager.config import load_channel
+    from packager.rokuapp import channel_zip
+    from packager.sideload import Device, install, screenshot
+
+    password = args.password or os.environ.get("ROKU_DEV_PASSWORD")
+    if not password:
+        raise ConfigError("sideload needs the developer password: --password P or ROKU_DEV_PASSWORD")
+    device = Device.parse(args.device)
+    channel = load_channel(args.channel_dir)
+    for w in channel.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"{device}: {install(device, password, channel_zip(channel), timeout=args.timeout)}")
+    if args.screenshot:
+        image, ext = screenshot(device, password, timeout=args.timeout)
+        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        args.screenshot.write_bytes(image)
+        print(f"screenshot: {args.screenshot} ({ext.upper()}, {len(image):,} bytes)")
+    return EXIT_OK
+
+
+def _channel_app_parsers(sub) -> None:
+    c = sub.add_parser("channel", help="write the Roku SceneGraph channel that plays the feed, as a sideloadable zip",
+                       description="Generate the channel app from channel.toml [app]: it reads the published feed, "
+                                   "shows its rows, details, series and live items, and plays them. The zip is the "
+                                   "same bytes for the same inputs; `build` keeps it in dist/ and `publish` leaves it out.")
+    c.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    c.add_argument("--out", metavar="FILE", type=Path, help="zip to write (default: CHANNEL_DIR/dist/roku-channel.zip)")
+    c.set_defaults(func=cmd_channel)
+
+    s = sub.add_parser("sideload", help="install the channel app on a Roku in developer mode",
+                       description="Package the channel app (as `channel` does) and install it through the "
+                                   "device's development installer (user rokudev, HTTP digest auth).")
+    s.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    s.add_argument("--device", required=True, metavar="HOST[:PORT]", help="the Roku's address on this network")
+    s.add_argument("--password", metavar="P", help="developer password (default: ROKU_DEV_PASSWORD)")
+    s.add_argument("--screenshot", metavar="FILE", type=Path, help="after installing, save the device's screenshot here")
+    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
+    s.set_defaults(func=cmd_sideload)
+
+# ---------------------------------------------------------------- end of the channel app commands
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
@@ -280,6 +340,7 @@ def make_parser() -> argparse.ArgumentParser:
     a.add_argument("--background", default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
     a.add_argument("--out", type=Path, default=Path("images"), metavar="DIR", help="output folder (default ./images)")
     a.set_defaults(func=cmd_channel_art)
+    _channel_app_parsers(sub)
     return p
 
 

@@ -203,6 +203,7 @@ class Channel:
     outputs: Outputs = field(default_factory=Outputs)
     sources: tuple[Source, ...] = ()
     allow_remote: bool = False
+    app: AppSettings | None = None  # always set by load_channel
 
 
 # ---------------------------------------------------------------- schema check
@@ -508,6 +509,45 @@ def _publish(t: dict) -> PublishSettings:
                            path_style=t["path_style"], jobs=t["jobs"], retries=t["retries"], keep_history=t["keep_history"])
 
 
+# ---------------------------------------------------------------- [app]: the SDK channel app
+
+APP_RESOLUTIONS = ("sd", "hd", "fhd")
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """[app]: the generated Roku SceneGraph channel (roku-packager channel / sideload)."""
+    title: str
+    feed_url: str
+    version: tuple[int, int, int] = (1, 0, 0)  # manifest major_version, minor_version, build_version
+    logo: Path | None = None  # icons, splash and overhang through the channel-art renderer
+    background: tuple[int, int, int] = _color_default("app", "background")
+    accent: tuple[int, int, int] = _color_default("app", "accent")
+    resolutions: tuple[str, ...] = default("app", "resolutions")
+    search_feed_url: str | None = None  # the generated search-feed.json, for deep links
+    analytics_url: str | None = None  # a GET beacon per play
+
+
+def _app(t: dict, provider_name: str, base_url: str, search_feed_output: bool, root: Path) -> AppSettings:
+    """[app] after the schema check; its defaults that depend on other tables are computed here."""
+    major, minor, *build = (int(v) for v in t["version"].split("."))
+    resolutions = t["resolutions"]
+    resolutions = [resolutions] if isinstance(resolutions, str) else resolutions
+    search = t.get("search_feed", search_feed_output)
+    if search and not search_feed_output:
+        raise _fail("[app] search_feed", "needs the search feed: set [outputs] search_feed = true")
+    feed_url = t.get("feed_url", base_url + "feed.json").strip()
+    return AppSettings(
+        title=t.get("title", provider_name).strip(), feed_url=feed_url,
+        version=(major, minor, build[0] if build else 0),
+        logo=_channel_file(t, "[app]", "logo", root),
+        background=parse_color(t["background"], "[app] background"),
+        accent=parse_color(t["accent"], "[app] accent"),
+        resolutions=tuple(dict.fromkeys(r.lower() for r in resolutions)),
+        search_feed_url=feed_url.rsplit("/", 1)[0] + "/search-feed.json" if search else None,
+        analytics_url=t.get("analytics_url"))
+
+
 # ---------------------------------------------------------------- load
 
 def read_toml(path: Path) -> dict:
@@ -561,4 +601,5 @@ def load_channel(channel_dir: Path | str) -> Channel:
         outputs=_outputs(data["outputs"], data["search_feed"]),
         sources=_sources(data.get("sources", []), root, ch["allow_remote"]),
         allow_remote=ch["allow_remote"],
+        app=_app(data["app"], ch["provider_name"].strip(), base_url, data["outputs"]["search_feed"], root),
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from packager.errors import PublishError
 from packager.stores import RemoteObject, md5_hex
-from packager.writer import FEED_NAME
+from packager.writer import CHANNEL_ZIP, FEED_NAME
 
 ARTWORK_CACHE_CONTROL = "public, max-age=31536000, immutable"
 FEED_CACHE_CONTROL = "public, max-age=300"
@@ -105,8 +105,8 @@ def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
         rel = path.relative_to(out)
         if not path.is_file() or any(p.startswith(".") for p in rel.parts) or rel.as_posix() == FEED_NAME:
             continue
-        if rel.parts[0] == HISTORY_DIR or rel.suffix == ".html":
-            continue  # history is written by publish itself; previews are local only
+        if rel.parts[0] == HISTORY_DIR or rel.suffix == ".html" or rel.as_posix() == CHANNEL_ZIP:
+            continue  # history is written by publish itself; previews and the channel app are local only
         key = rel.as_posix()
         # Content-hashed files never change; other feeds (feed.xml, search-feed.json) do.
         cache = ARTWORK_CACHE_CONTROL if is_asset(key) else FEED_CACHE_CONTROL

@@ -12,6 +12,9 @@ from packager.errors import PackagerError
 from packager.safepath import relative_key
 
 FEED_NAME = "feed.json"
+# `roku-packager channel` writes the channel app here by default. It doesn't depend on the
+# feed, so a build keeps it (carried into the new tree) and publish leaves it local.
+CHANNEL_ZIP = "roku-channel.zip"
 
 
 class OutputError(PackagerError):
@@ -49,7 +52,7 @@ class DistWriter:
         out = self.out
         if out.exists() and not out.is_dir():
             raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-        if out.is_dir() and any(out.iterdir()) and not (out / FEED_NAME).exists():
+        if out.is_dir() and any(p.name != CHANNEL_ZIP for p in out.iterdir()) and not (out / FEED_NAME).exists():
             raise OutputError(f"{out}: is a folder that roku-packager did not make (no {FEED_NAME}); "
                               f"it would be replaced, so choose an empty or new --out")
 
@@ -73,6 +76,11 @@ class DistWriter:
                         shutil.copyfile(origin, dest)
                 else:
                     dest.write_bytes(data)
+            if CHANNEL_ZIP not in self._files and (out / CHANNEL_ZIP).is_file():
+                try:
+                    os.link(out / CHANNEL_ZIP, staging / CHANNEL_ZIP)
+                except OSError:
+                    shutil.copyfile(out / CHANNEL_ZIP, staging / CHANNEL_ZIP)
             # Swap: the old tree moves aside only once the new one is complete.
             if out.exists():
                 os.rename(out, old)

@@ -1,0 +1,64 @@
+' The feed Task: a stale cached copy is shown at once, the live feed replaces it.
+
+sub init()
+    m.top.functionName = "fetchFeed"
+end sub
+
+sub fetchFeed()
+    cacheFile = "cachefs:/feed.json"
+    cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
+    if cached.ok then
+        model = FeedModel_Build(cached.feed)
+        if model.rows.Count() > 0 then
+            publish(model, true, "")
+        end if
+    end if
+
+    fetched = FeedFetch_Get(m.top.feedUrl, 15000, 2)
+    parsed = {ok: false, feed: invalid, error: fetched.error}
+    if fetched.ok then parsed = FeedModel_Parse(fetched.text)
+    ' A failure is published too: the scene keeps a cached copy it shows, else offers Retry.
+    if not parsed.ok then
+        publish({rows: []}, false, parsed.error)
+        return
+    end if
+    model = FeedModel_Build(parsed.feed)
+    if model.rows.Count() = 0 then
+        publish({rows: []}, false, "the feed has nothing to play")
+        return
+    end if
+    WriteAsciiFile(cacheFile, fetched.text)
+    if m.top.searchFeedUrl <> "" then
+        search = FeedFetch_Get(m.top.searchFeedUrl, 15000, 1)
+        if search.ok then FeedModel_AddSearchFeed(model, ParseJson(search.text))
+    end if
+    publish(model, false, "")
+end sub
+
+sub publish(model as Object, stale as Boolean, error as String)
+    model.ok = model.rows.Count() > 0
+    model.stale = stale
+    model.error = error
+    if model.ok then m.top.content = rowContent(model)
+    m.top.model = model
+end sub
+
+' Rows of posters for the RowList: one ContentNode per row, one per item.
+function rowContent(model as Object) as Object
+    root = CreateObject("roSGNode", "ContentNode")
+    for each row in model.rows
+        rowNode = root.CreateChild("ContentNode")
+        rowNode.title = row.title
+        for each id in row.itemIds
+            item = model.items[id]
+            node = rowNode.CreateChild("ContentNode")
+            node.id = item.id
+            node.title = item.title
+            node.description = item.shortDescription
+            node.HDPosterUrl = item.thumbnail
+            node.FHDPosterUrl = item.thumbnail
+            node.SDPosterUrl = item.thumbnail
+        end for
+    end for
+    return root
+end function

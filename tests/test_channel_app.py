@@ -1,0 +1,451 @@
+"""`roku-packager channel`: the generated Roku SceneGraph app.
+
+- Static: BrighterScript's compiler (bsc, pinned in tests/roku) compiles the generated zip of
+  the example and the showcase channels with zero errors and zero warnings.
+- Runtime: the app's data layer (source/feedfetch.brs, source/feedmodel.brs, taken from the
+  generated zip) runs in brs-engine's brs-cli against the channel served by the project's
+  serve module on 127.0.0.1: real HTTP, real JPEG decoding. Rows, videos, posters and deep
+  links are compared with what the feed holds; broken feeds take the retry/skip path.
+- The zip is the same bytes on every run; [app] settings reach the manifest and config."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import json
+import re
+import shutil
+import subprocess
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from feeds import content, full_feed, item
+
+ROKU = ROOT / "tests" / "roku"
+BIN = ROKU / "node_modules" / ".bin"
+KINDS = (("movies", "movie"), ("series", "series"), ("shortFormVideos", "shortFormVideo"),
+         ("tvSpecials", "tvSpecial"), ("liveFeeds", "liveFeed"))
+FALLBACK_TITLES = {"movies": "Movies", "series": "Series", "shortFormVideos": "Videos", "tvSpecials": "Specials",
+                   "liveFeeds": "Live"}
+
+
+def _tool(name: str) -> Path:
+    path = BIN / name
+    assert path.exists(), f"{name} is missing: run `npm ci` in tests/roku (scripts/test.sh does)"
+    return path
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    dest = tmp_path / name
+    shutil.copytree(ROOT / "examples" / name, dest, ignore=shutil.ignore_patterns("dist", "public"))
+    return dest
+
+
+@pytest.fixture(params=["channel", "showcase"])
+def channel_dir(request, tmp_path) -> Path:
+    return _copy(request.param, tmp_path)
+
+
+def _app_zip(cli, channel: Path, out: Path) -> bytes:
+    r = cli("channel", channel, "--out", out)
+    assert r.code == 0, r
+    return out.read_bytes()
+
+
+def _bsc(root: Path, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(_tool("bsc")), "--createPackage", "false", "--rootDir", str(root),
+                           "--stagingDir", str(cwd / "staging")], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def _diagnostics(proc: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in (proc.stdout + proc.stderr).splitlines() if re.search(r" - (error|warning|hint)? ?BS\d+", line)
+            or re.search(r"\b(error|warning) BS\d+", line)]
+
+
+# ---------------------------------------------------------------- static: bsc
+
+def test_bsc_compiles_the_app_clean(cli, channel_dir, tmp_path):
+    data = _app_zip(cli, channel_dir, tmp_path / "app.zip")
+    root = tmp_path / "unzipped"
+    zipfile.ZipFile(io.BytesIO(data)).extractall(root)
+    proc = _bsc(root, tmp_path)
+    assert proc.returncode == 0 and _diagnostics(proc) == [], proc.stdout + proc.stderr
+    assert "Validating project finished" in proc.stdout
+
+
+def test_bsc_check_catches_a_broken_app(cli, example_channel, tmp_path):
+    """The static check can fail: a wrong component name and a syntax error are reported."""
+    data = _app_zip(cli, example_channel, tmp_path / "app.zip")
+    root = tmp_path / "unzipped"
+    zipfile.ZipFile(io.BytesIO(data)).extractall(root)
+    (root / "source" / "broken.brs").write_text('sub broken()\n    x = CreateObject("roInputEvent")\n    y = \nend sub\n')
+    proc = _bsc(root, tmp_path)
+    found = _diagnostics(proc)
+    assert proc.returncode != 0 and any("BS1129" in line for line in found), proc.stdout + proc.stderr
+
+
+# ---------------------------------------------------------------- the zip
+
+def test_zip_is_byte_identical_and_well_formed(cli, channel_dir, tmp_path):
+    first = _app_zip(cli, channel_dir, tmp_path / "one.zip")
+    second = _app_zip(cli, channel_dir, tmp_path / "two" / "again.zip")
+    assert first == second
+    z = zipfile.ZipFile(io.BytesIO(first))
+    names = z.namelist()
+    assert names == sorted(names)
+    assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    for required in ("manifest", "source/main.brs", "source/feedmodel.brs", "source/feedfetch.brs",
+                     "source/appconfig.brs", "components/HomeScene.xml", "components/FeedTask.xml",
+                     "images/mm_icon_focus_fhd.png", "images/splash_screen_fhd.jpg", "images/overhang_logo.png"):
+        assert required in names
+    manifest = z.read("manifest").decode()
+    from PIL import Image
+    for line in manifest.splitlines():
+        key, _, value = line.partition("=")
+        if value.startswith("pkg:/"):
+            size = Image.open(io.BytesIO(z.read(value.removeprefix("pkg:/")))).size
+            want = {"mm_icon_focus_fhd": (540, 405), "mm_icon_focus_hd": (290, 218), "splash_screen_fhd": (1920, 1080),
+                    "splash_screen_hd": (1280, 720), "splash_screen_sd": (720, 480)}[key]
+            assert size == want, key
+
+
+def test_default_zip_survives_build_and_is_not_published(cli, example_channel):
+    r = cli("channel", example_channel)
+    assert r.code == 0, r
+    app = example_channel / "dist" / "roku-channel.zip"
+    data = app.read_bytes()
+    assert cli("build", example_channel).code == 0  # dist/ holds only the zip: build may take it over
+    assert app.read_bytes() == data and (example_channel / "dist" / "feed.json").is_file()
+    assert cli("build", example_channel).code == 0  # and keeps it when it swaps dist/
+    assert app.read_bytes() == data
+    target = example_channel.parent / "cdn"
+    assert cli("publish", example_channel, "--to", target.as_uri()).code == 0
+    assert (target / "feed.json").is_file() and not (target / "roku-channel.zip").exists()
+
+
+def test_channel_never_overwrites_a_file_it_did_not_write(cli, example_channel, tmp_path):
+    theirs = tmp_path / "theirs.zip"
+    theirs.write_bytes(b"somebody's file")
+    r = cli("channel", example_channel, "--out", theirs)
+    assert r.code == 2 and "was not written by roku-packager channel" in r.err, r
+    assert theirs.read_bytes() == b"somebody's file"
+    r = cli("channel", example_channel, "--out", tmp_path)
+    assert r.code == 2 and "is a folder" in r.err, r
+
+
+def test_unreadable_logo(cli, example_channel):
+    (example_channel / "logo.png").write_bytes(b"not a picture")
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\nlogo = "logo.png"\n')
+    r = cli("channel", example_channel)
+    assert r.code == 2 and r.err.startswith("roku-packager: channel.toml: [app] logo: logo.png "), r
+    assert len(r.err.strip().splitlines()) == 1 and not (example_channel / "dist").exists()
+
+
+def test_app_settings_reach_the_manifest_and_config(cli, example_channel, tmp_path):
+    from PIL import Image
+
+    Image.new("RGBA", (600, 200), (200, 30, 30, 255)).save(example_channel / "logo.png")
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\ntitle = "Riverside \\"TV\\""\nversion = "2.3.45"\nlogo = "logo.png"\nbackground = "#f0f0f0"\n'
+                'accent = "#fca311"\nresolutions = ["hd", "fhd"]\nfeed_url = "https://tv.example.org/feed.json"\n'
+                'analytics_url = "https://stats.example.org/beacon"\n')
+    z = zipfile.ZipFile(io.BytesIO(_app_zip(cli, example_channel, tmp_path / "app.zip")))
+    manifest = dict(line.split("=", 1) for line in z.read("manifest").decode().splitlines())
+    assert (manifest["title"], manifest["major_version"], manifest["minor_version"], manifest["build_version"]) == (
+        'Riverside "TV"', "2", "3", "45")
+    assert manifest["ui_resolutions"] == "hd,fhd" and manifest["splash_color"] == "#f0f0f0"
+    assert manifest["supports_input_launch"] == "1"
+    config = z.read("source/appconfig.brs").decode()
+    for expected in ('title: "Riverside ""TV"""', 'feedUrl: "https://tv.example.org/feed.json"', 'searchFeedUrl: ""',
+                     'analyticsUrl: "https://stats.example.org/beacon"', 'accent: "0xFCA311FF"',
+                     'background: "0xF0F0F0FF"', 'textColor: "0x141414FF"'):
+        assert expected in config
+    icon = Image.open(io.BytesIO(z.read("images/mm_icon_focus_fhd.png"))).convert("RGB")
+    assert icon.getpixel((270, 202)) == (200, 30, 30) and icon.getpixel((2, 2)) == (240, 240, 240)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("[app]\ncolour = \"#000000\"\n", "[app] colour: unknown key"),
+    ("[app]\nversion = \"one\"\n", "[app] version"),
+    ("[app]\nresolutions = [\"4k\"]\n", "[app] resolutions"),
+    ("[app]\nfeed_url = \"ftp://x/feed.json\"\n", "[app] feed_url"),
+    ("[app]\nsearch_feed = true\n", "[app] search_feed: needs the search feed"),
+    ("[app]\nlogo = \"../../etc/passwd\"\n", "[app] logo"),
+    ("[app]\naccent = \"orange\"\n", "[app] accent"),
+])
+def test_app_table_errors(cli, example_channel, extra, message):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write("\n" + extra)
+    r = cli("channel", example_channel)
+    assert r.code == 2 and message in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+def test_app_table_is_in_the_channel_schema():
+    from packager.config import channel_schema
+
+    app = channel_schema()["properties"]["app"]
+    assert app["additionalProperties"] is False
+    assert set(app["properties"]) == {"title", "feed_url", "version", "logo", "background", "accent", "resolutions",
+                                      "search_feed", "analytics_url"}
+
+
+# ---------------------------------------------------------------- runtime: brs-cli
+
+def expected_rows(feed: dict) -> list[tuple[str, list[str]]]:
+    """The home rows as the feed defines them, computed independently of the app."""
+    top = [(i, kind) for key, kind in KINDS for i in feed.get(key, []) if isinstance(i, dict)]
+    by_id = {i["id"]: i for i, _ in top}
+
+    def sort_key(i):
+        return (i.get("releaseDate") or "") + " " + ((i.get("content") or {}).get("dateAdded") or "")
+
+    def matches(query, tags):
+        tags = {t.lower() for t in tags or []}
+        op = " AND " if " AND " in query else " OR "
+        wanted = [p.strip().lower() for p in query.split(op) if p.strip()]
+        hits = [w in tags for w in wanted]
+        return all(hits) if op == " AND " else any(hits)
+
+    playlists = {p["name"]: p["itemIds"] for p in feed.get("playlists", [])}
+    rows = []
+    for c in feed.get("categories", []):
+        if "playlistName" in c:
+            members = [by_id[i] for i in playlists.get(c["playlistName"], []) if i in by_id]
+        else:
+            members = [i for i, _ in top if matches(c["query"], i.get("tags"))]
+        if c.get("order") == "most_recent":
+            members = sorted(members, key=sort_key, reverse=True)
+        elif c.get("order") == "chronological":
+            members = sorted(members, key=sort_key)
+        if members:
+            rows.append((c["name"], [m["id"] for m in members]))
+    if not rows:
+        rows = [(FALLBACK_TITLES[key], [i["id"] for i in feed[key]]) for key, _ in KINDS if feed.get(key)]
+    return rows
+
+
+def episodes(series: dict) -> list[dict]:
+    seasons = series.get("seasons") or [{"episodes": series.get("episodes", [])}]
+    return [e for s in seasons for e in sorted(s["episodes"], key=lambda e: e["episodeNumber"])]
+
+
+def _serve_folder(folder: Path):
+    hits: dict[str, int] = {}
+    handler = functools.partial(_Flaky, directory=str(folder), hits=hits)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, hits
+
+
+class _Flaky(http.server.SimpleHTTPRequestHandler):
+    """Files from a folder; flaky.json answers 503 twice before it serves the feed."""
+
+    def __init__(self, *args, hits: dict, **kwargs):
+        self.hits = hits
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self):  # noqa: N802
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.path == "/flaky.json" and self.hits[self.path] <= 2:
+            self.send_error(503)
+            return
+        super().do_GET()
+
+    def log_message(self, *args):
+        return
+
+
+def _brs_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def run_data_layer(app_zip: bytes, plan: dict, tmp_path: Path) -> list[list[str]]:
+    """The generated app's data layer + tests/roku/channel_check.brs, in brs-cli."""
+    app = zipfile.ZipFile(io.BytesIO(app_zip))
+    links = ", ".join(f"{{contentId: {_brs_string(c)}, mediaType: {_brs_string(m)}}}" for c, m in plan["links"])
+    broken = ", ".join(_brs_string(n) for n in plan["broken"])
+    plan_brs = (f"function TestPlan() as Object\n    return {{feedUrl: {_brs_string(plan['feed'])}, "
+                f"searchFeedUrl: {_brs_string(plan['search'])}, brokenBase: {_brs_string(plan['broken_base'])}, "
+                f"broken: [{broken}], links: [{links}]}}\nend function\n")
+    test_zip = tmp_path / "data-layer.zip"
+    with zipfile.ZipFile(test_zip, "w") as z:
+        z.writestr("manifest", "title=data layer check\nmajor_version=1\nminor_version=0\nbuild_version=0\n")
+        for name in ("source/feedmodel.brs", "source/feedfetch.brs"):
+            z.writestr(name, app.read(name))
+        z.writestr("source/main.brs", (ROKU / "channel_check.brs").read_bytes())
+        z.writestr("source/plan.brs", plan_brs)
+    proc = subprocess.run([str(_tool("brs-cli")), str(test_zip), "--colors", "0"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    lines = [line.rstrip("\r") for line in proc.stdout.splitlines()]
+    facts = [line.split("\t") for line in lines if "\t" in line or line.strip() == "CHANNEL_CHECK_DONE"]
+    assert proc.returncode == 0 and facts and facts[-1] == ["CHANNEL_CHECK_DONE"], proc.stdout + proc.stderr
+    return facts
+
+
+def broken_feeds(folder: Path) -> dict[str, dict | None]:
+    """name -> what the data layer must make of it (None: the retry path)."""
+    folder.mkdir()
+    no_genres = full_feed()
+    del no_genres["movies"][0]["genres"]  # shown without it
+    del no_genres["tvSpecials"][0]["content"]  # skipped
+    del no_genres["shortFormVideos"][0]["thumbnail"]  # shown without a poster
+    empty = full_feed()
+    for key in ("movies", "shortFormVideos", "tvSpecials"):
+        for i in empty[key]:
+            i["content"]["videos"] = []
+    empty["series"][1]["episodes"][0]["content"]["videos"] = []
+    for s in empty["series"][0]["seasons"]:
+        for e in s["episodes"]:
+            e["content"]["videos"] = []
+    many = {"providerName": "x", "language": "en", "lastUpdated": "2026-11-24T10:00:00Z", "movies": [
+        item(1, content=content(1, videos=[
+            {"url": "https://v/sd.mp4", "quality": "SD", "videoType": "MP4", "bitrate": 800},
+            {"url": "https://v/fhd.mp4", "quality": "FHD", "videoType": "MP4", "bitrate": 6000},
+            {"url": "https://v/fhd-low.mp4", "quality": "FHD", "videoType": "MP4", "bitrate": 4000},
+            {"url": "https://v/uhd.mp4", "quality": "UHD", "videoType": "MP4", "bitrate": 16000}])),
+        item(2, content=content(2, videos=[
+            {"url": "https://v/a.mp4", "quality": "HD", "videoType": "MP4", "bitrate": 3000},
+            {"url": "https://v/a.mpd", "quality": "UHD", "videoType": "DASH"},
+            {"url": "https://v/a.m3u8", "quality": "UHD", "videoType": "HLS"}])),
+        item(3, content=content(3, videos=[{"quality": "HD"}, "junk", {"url": "https://v/uhd-only.mp4", "quality": "UHD",
+                                                                       "videoType": "MP4", "bitrate": 9000}]))]}
+    no_rows = full_feed()
+    del no_rows["categories"], no_rows["playlists"]  # one row per content type
+    files = {
+        "full.json": json.dumps(full_feed()),
+        "flaky.json": json.dumps(full_feed()),
+        "no-categories.json": json.dumps(no_rows),
+        "no-genres.json": json.dumps(no_genres),
+        "empty-videos.json": json.dumps(empty),
+        "many-videos.json": json.dumps(many),
+        "html.json": "<!DOCTYPE html><html><body>502 Bad Gateway</body></html>",
+        "truncated.json": json.dumps(full_feed())[:400],
+        "array.json": "[1, 2, 3]",
+        "junk-items.json": json.dumps({"providerName": "x", "movies": [1, "two", None, {"id": "m"}, {"title": "t"}],
+                                       "shortFormVideos": {"not": "a list"}, "categories": "nope"}),
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    expect = {"html.json": None, "truncated.json": None, "array.json": None, "missing.json": None,
+              "junk-items.json": ([], 5)}
+    for name, feed in (("full.json", full_feed()), ("flaky.json", full_feed()), ("no-categories.json", no_rows),
+                       ("no-genres.json", no_genres), ("empty-videos.json", empty), ("many-videos.json", many)):
+        kept = json.loads(json.dumps(feed))
+        for key in ("movies", "shortFormVideos", "tvSpecials", "liveFeeds"):
+            kept[key] = [i for i in kept.get(key, []) if (i.get("content") or {}).get("videos")]
+        for s in kept.get("series", []):
+            for season in s.get("seasons", [{"episodes": None}]):
+                if season["episodes"] is not None:
+                    season["episodes"] = [e for e in season["episodes"] if e["content"]["videos"]]
+            if "episodes" in s:
+                s["episodes"] = [e for e in s["episodes"] if e["content"]["videos"]]
+        kept["series"] = [s for s in kept.get("series", []) if episodes(s)]
+        skipped = sum(len(feed.get(k, [])) for k in ("movies", "shortFormVideos", "tvSpecials", "liveFeeds", "series"))
+        skipped += sum(len(episodes(s)) for s in feed.get("series", []))
+        skipped -= sum(len(kept.get(k, [])) for k in ("movies", "shortFormVideos", "tvSpecials", "liveFeeds", "series"))
+        skipped -= sum(len(episodes(s)) for s in kept.get("series", []))
+        expect[name] = ([f"{t}={len(ids)}" for t, ids in expected_rows(kept)], skipped)
+    return expect
+
+
+@pytest.mark.parametrize("name", ["channel", "showcase"])
+def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
+    from packager.build import build
+    from packager.serve import start
+
+    channel = _copy(name, tmp_path)
+    result = build(channel)
+    server, feed_url, body = start(result.out, result.body, result.channel.base_url, "127.0.0.1", 0)
+    broken_dir = tmp_path / "broken"
+    expect_broken = broken_feeds(broken_dir)
+    broken_server, hits = _serve_folder(broken_dir)
+    try:
+        feed = json.loads(body)
+        top = [i for key, _ in KINDS for i in feed.get(key, [])]
+        series = feed.get("series", [])
+        playable = [i for i in top if "content" in i] + [e for s in series for e in episodes(s)]
+        first_play = next(i for i in top if "content" in i)
+        links = [(first_play["id"], "shortFormVideo"), ("no-such-id", "movie"), ("", "")]
+        if series:
+            first_episode = episodes(series[0])[0]
+            links += [(series[0]["id"], "series"), (first_episode["id"], "episode"), (first_episode["id"], "series"),
+                      (f"{series[0]['id']}-s1", "season")]
+        if feed.get("liveFeeds"):
+            links.append((feed["liveFeeds"][0]["id"], "live"))
+        plan = {"feed": feed_url,
+                "search": feed_url.rsplit("/", 1)[0] + "/search-feed.json" if result.channel.app.search_feed_url else "",
+                "broken_base": f"http://127.0.0.1:{broken_server.server_address[1]}/",
+                "broken": sorted(expect_broken), "links": links}
+        facts = run_data_layer(_app_zip(cli, channel, tmp_path / "app.zip"), plan, tmp_path)
+    finally:
+        server.shutdown()
+        broken_server.shutdown()
+
+    by_kind: dict[str, list[list[str]]] = {}
+    for fact in facts:
+        by_kind.setdefault(fact[0], []).append(fact[1:])
+    assert "FEED_FAILED" not in by_kind and "PROBLEM" not in by_kind, facts
+    rows = expected_rows(feed)
+    assert by_kind["ROWS"] == [[str(len(rows))]]
+    assert [(title, ids.split(",")) for title, ids in by_kind["ROW"]] == rows
+    assert sum(len(ids) for _, ids in rows) >= len(top) - 1  # the example puts (almost) every item in a row
+
+    # Every playable item and episode gets its video (one per item in these feeds).
+    videos = {v[0]: v for v in by_kind["VIDEO"]}
+    assert sorted(videos) == sorted(i["id"] for i in playable)
+    formats = {"HLS": "hls", "DASH": "dash", "MP4": "mp4", "MOV": "mov", "M4V": "m4v", "SMOOTH": "ism"}
+    for i in playable:
+        v = i["content"]["videos"][0]
+        assert videos[i["id"]][1:3] == [formats[v["videoType"]], v["url"]]
+    for s in series:
+        eps = episodes(s)
+        for a, b in zip(eps, eps[1:] + [None], strict=True):
+            assert videos[a["id"]][3] == (b["id"] if b else "")  # next episode
+
+    # Every poster fetched from the server and decoded: 16:9.
+    posters = {p[0]: (int(p[1]), int(p[2])) for p in by_kind["POSTER"]}
+    assert "POSTER_FAILED" not in by_kind
+    assert sorted(posters) == sorted(i["id"] for i in top if i.get("thumbnail"))
+    assert all(w * 9 == h * 16 and w >= 800 for w, h in posters.values()), posters
+
+    # Deep links.
+    got = {(link[0], link[1]): link[2:] for link in by_kind["LINK"]}
+    assert got[(first_play["id"], "shortFormVideo")] == ["play", first_play["id"], "0"]
+    assert got[("no-such-id", "movie")][0] == "home" and got[("", "")][0] == "home"
+    if series:
+        sid = series[0]["id"]
+        assert got[(sid, "series")] == ["series", sid, "0"]
+        assert got[(first_episode["id"], "episode")] == ["play", first_episode["id"], "0"]
+        assert got[(first_episode["id"], "series")][:2] == ["series", sid]
+        season_link = got[(f"{sid}-s1", "season")]
+        # Season ids come from the search feed: resolved only when [app] search_feed is on.
+        assert season_link == (["series", sid, "1"] if plan["search"] else ["home", "", "0"])
+    if feed.get("liveFeeds"):
+        live = feed["liveFeeds"][0]["id"]
+        assert got[(live, "live")] == ["play", live, "0"]
+
+    # Broken feeds: the retry path or skipped items, never a crash.
+    outcomes = {b[0]: b[1:] for b in by_kind["BROKEN"]}
+    assert sorted(outcomes) == sorted(expect_broken)
+    for fname, want in expect_broken.items():
+        if want is None:
+            assert outcomes[fname][0] == "RETRY", (fname, outcomes[fname])
+        else:
+            counts, skipped = want
+            assert outcomes[fname][0] == "ROWS", (fname, outcomes[fname])
+            assert (outcomes[fname][1].split(",") if outcomes[fname][1] else []) == counts, (fname, outcomes[fname])
+            assert int(outcomes[fname][2]) == skipped, (fname, outcomes[fname])
+    assert outcomes["missing.json"] == ["RETRY", "404"]
+    assert hits["/missing.json"] == 1 and hits["/html.json"] == 1  # a 404 is final; an HTML page is not retried
+    assert hits["/flaky.json"] == 3  # two 503s, then the feed: the two retries
+    assert outcomes["no-categories.json"][1] == "Movies=1,Series=2,Videos=2,Specials=1,Live=1"
+    chosen = {(v[0], v[1]): v[2] for v in by_kind.get("BROKEN_VIDEO", [])}
+    assert chosen[("many-videos.json", "item1")] == "https://v/fhd.mp4"  # best file the FHD display shows
+    assert chosen[("many-videos.json", "item2")] == "https://v/a.m3u8"  # adaptive first, HLS before DASH
+    assert chosen[("many-videos.json", "item3")] == "https://v/uhd-only.mp4"  # too big, but all there is
