@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -180,8 +181,8 @@ def cmd_serve(args) -> int:
 # ---------------------------------------------------------------- the channel app: channel, sideload
 
 def cmd_channel(args) -> int:
-    from packager.config import load_channel
-    from packager.rokuapp import channel_zip, default_zip_path, write_channel_zip
+    from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.rokuapp import channel_zip, default_zip_path, write_channel_zip  # noqa: PLC0415 (start-up)
 
     channel = load_channel(args.channel_dir)
     for w in channel.warnings:
@@ -193,11 +194,9 @@ def cmd_channel(args) -> int:
 
 
 def cmd_sideload(args) -> int:
-    import os
-
-    from packager.config import load_channel
-    from packager.rokuapp import channel_zip
-    from packager.sideload import Device, install, screenshot
+    from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.rokuapp import channel_zip  # noqa: PLC0415 (start-up)
+    from packager.sideload import Device, install, screenshot  # noqa: PLC0415 (start-up)
 
     password = args.password or os.environ.get("ROKU_DEV_PASSWORD")
     if not password:

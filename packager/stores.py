@@ -135,8 +135,7 @@ class S3Store:
         return f"s3://{self.bucket}/{self.prefix}{key}"
 
     def _explain(self, e: Exception, key: str = "") -> PublishError:
-        from botocore.exceptions import (ClientError, EndpointConnectionError, NoCredentialsError,
-                                         PartialCredentialsError)
+        from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError
         where = self.describe(key)
         if isinstance(e, (NoCredentialsError, PartialCredentialsError)):
             return PublishError("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "

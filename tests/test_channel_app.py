@@ -22,7 +22,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 from feeds import content, full_feed, item
 

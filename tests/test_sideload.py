@@ -19,8 +19,8 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import ROOT
+
 from packager.sideload import Device, SideloadError, install
 
 PASSWORD = "s3cret pass"

@@ -10,8 +10,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+
+from packager.channelart import manifest_lines, render_channel_art
 from packager.config import AppSettings, Channel
 from packager.errors import ConfigError
+from packager.imaging import PhotoError
 from packager.writer import CHANNEL_ZIP, OutputError
 
 APP_DIR = Path(__file__).resolve().parent / "app"
@@ -68,8 +72,6 @@ def manifest(app: AppSettings, art_lines: list[str]) -> str:
 
 def _title_logo(title: str, color: tuple[int, int, int], path: Path) -> Path:
     """No [app] logo: the channel title as a transparent logo for the channel-art renderer."""
-    from PIL import Image, ImageDraw, ImageFont
-
     font = ImageFont.load_default(size=96)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), title, font=font)
@@ -80,9 +82,6 @@ def _title_logo(title: str, color: tuple[int, int, int], path: Path) -> Path:
 
 
 def _artwork(channel: Channel, app: AppSettings) -> tuple[dict[str, bytes], list[str]]:
-    from packager.artwork import PhotoError
-    from packager.channelart import manifest_lines, render_channel_art
-
     with tempfile.TemporaryDirectory(prefix="roku-channel-art-") as tmp:
         tmp = Path(tmp)
         source = app.logo or _title_logo(app.title, text_color(app.background), tmp / "title-logo.png")
