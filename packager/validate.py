@@ -563,7 +563,7 @@ def template_findings(feed: dict, reported: set[str]) -> list[Finding]:
 def strict_findings(feed: dict) -> list[Finding]:
     """The Roku Channel (TRC) rules."""
     out = []
-    for kind, parts, item in walk_items(feed):
+    for _, parts, item in walk_items(feed):
         iid = item.get("id")
         if isinstance(iid, str) and not ID_ALNUM.match(iid):
             out.append(_f("DP401", parts + ("id",), f"{iid!r}: The Roku Channel wants ids of letters and digits only, at most 50", feed))

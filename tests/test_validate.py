@@ -6,8 +6,7 @@ import json
 import pytest
 from feeds import full_feed, item
 
-from packager.dp import feed_schema
-from packager.dp import RATINGS, RATINGS_BY_SOURCE
+from packager.dp import RATINGS, RATINGS_BY_SOURCE, feed_schema
 from packager.validate import PROFILES, _full_validator, _schema_is_valid, validate_bytes
 
 
