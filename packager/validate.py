@@ -481,7 +481,7 @@ def _rating_rules(feed, parts, rating: dict, profile: str) -> list[Finding]:
     hint = f"; {value!r} belongs to {', '.join(fits)}" if fits else ""
     if "TV" + value in takes:
         hint += f"; the TV rating is {'TV' + value!r}"
-    return [_f("DP217", parts + ("rating", "rating"), f"{value!r} is not a {source} rating: {source} takes "
+    return [_f("DP217", parts + ("rating", "rating"), f"{value!r} is not a rating of {source}: {source} takes "
                f"{', '.join(takes)}{hint}", feed, "error" if profile == "strict" else None)]
 
 

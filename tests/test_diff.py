@@ -208,3 +208,15 @@ def test_cli_unreadable_feed_exits_2(cli, tmp_path, content, expected):
         assert r.code == 2 and f"{bad}: {expected}" in r.err and r.out == "", r
     r = cli("diff", good, tmp_path / "nope.json")
     assert r.code == 2 and "no such file" in r.err
+
+
+def test_diff_loads_nothing_heavy(tmp_path):
+    """diff only reads JSON: no schema engine, no image library."""
+    import subprocess
+    import sys
+
+    old, new = write(tmp_path / "old.json", full_feed()), write(tmp_path / "new.json", full_feed())
+    code = ("import sys\nfrom packager.cli import main\nrc = main(['diff', sys.argv[1], sys.argv[2]])\n"
+            "print(rc, sorted(m for m in ('jsonschema', 'fastjsonschema', 'PIL', 'boto3') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code, str(old), str(new)], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.strip().splitlines()[-1] == "0 []", r
