@@ -243,7 +243,7 @@ def _schema_findings(err, feed, prefix: tuple = ()) -> list[Finding]:
     value = err.instance
     if kw == "required":
         missing = [k for k in err.validator_value if not (isinstance(value, dict) and k in value)]
-        return [Finding("error", "DP101", json_path(parts + [name]), f"required field {name!r} is missing",
+        return [Finding(RULES["DP101"][0], "DP101", json_path(parts + [name]), f"required field {name!r} is missing",
                         _item_id_at(feed, parts)) for name in missing]
     code, message = "DP109", err.message
     if kw == "type":
@@ -496,8 +496,8 @@ def _content_rules(feed, kind, parts, content) -> list[Finding]:
     duration = content.get("duration")
     if (kind == "shortFormVideo" and isinstance(duration, (int, float)) and not isinstance(duration, bool)
             and duration > SHORT_FORM_USUAL_MAX_SECONDS):
-        out.append(_f("DP211", cparts + ("duration",), f"{duration} s is longer than 20 minutes (Roku: short-form videos are "
-                      "usually under 20); make it a tvSpecial or movie", feed))
+        out.append(_f("DP211", cparts + ("duration",), f"{duration} s is over 20 minutes (Roku's spec: short-form videos are "
+                      "usually less than 20 minutes long); make it a tvSpecial or movie", feed))
     start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
     s, e = _when(start), _when(end)
     if s is not None and e is not None and e <= s:  # (bad formats are the schema's DP103)
