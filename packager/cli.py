@@ -48,6 +48,37 @@ def cmd_validate(args) -> int:
     return EXIT_OK if report.valid else EXIT_FAILED
 
 
+def cmd_diff(args) -> int:
+    from packager.diff import diff_feeds  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.validate import parse_body, read_feed_input  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    feeds = []
+    for spec in (args.old, args.new):
+        body, name = read_feed_input(spec, timeout=args.timeout)
+        feed, _ = parse_body(body, name)
+        if not isinstance(feed, dict):
+            raise FeedReadError(f"{name}: not a DP feed: the JSON is not an object {{...}}")
+        feeds.append(feed)
+    diff = diff_feeds(*feeds)
+    if args.format == "json":
+        print(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(diff.lines()))
+    return EXIT_OK  # a difference is news, not a failure
+
+
+def _add_diff(sub) -> None:
+    d = sub.add_parser("diff", help="what changed between two DP feeds, item by item",
+                       description="Compare two DP JSON feeds (paths, - for stdin, or http(s) URLs): items added, "
+                                   "removed and changed (which fields), categories and playlists. Exit 0 whenever "
+                                   "both can be read, 2 when either can't.")
+    d.add_argument("old", metavar="OLD", help="the earlier feed: a path, - for stdin, or an http(s) URL")
+    d.add_argument("new", metavar="NEW", help="the later feed: a path, - for stdin, or an http(s) URL")
+    d.add_argument("--format", choices=("text", "json"), default="text", help="text summary or full json (default text)")
+    d.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each URL (default 10)")
+    d.set_defaults(func=cmd_diff)
+
+
 def _target(args, channel) -> str:
     if args.to:
         return args.to
@@ -283,6 +314,7 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--base-url", metavar="URL", help="base URL of --assets (default: common prefix of thumbnail URLs)")
     v.add_argument("--timeout", type=float, default=10.0, help="seconds to wait when FEED is a URL (default 10)")
     v.set_defaults(func=cmd_validate)
+    _add_diff(sub)
 
     u = sub.add_parser("publish", help="build, then upload the tree (artwork first, feed.json last)",
                        description="Build CHANNEL_DIR, then upload what changed to TARGET: artwork first, "

@@ -49,6 +49,16 @@ CATEGORY_ORDERS = _enum("category", "order")
 RATINGS = _enum("rating", "rating")
 RATING_SOURCES = _enum("rating", "ratingSource")
 CREDIT_ROLES = _enum("credit", "role")
+# Which of DP's rating values each ratingSource takes: the values that Roku's search feed
+# schema lists for that source (USA_PR_values, MPAA_values, ...; TVPG there is also TV-PG),
+# and UNRATED (Roku's NR). UK_CP has no list there, so any rating goes with it.
+RATINGS_BY_SOURCE = {
+    "USA_PR": ("TVY", "TVY7", "TVG", "TVPG", "TV14", "TVMA", "UNRATED"),
+    "MPAA": ("G", "PG", "PG13", "R", "NC17", "UNRATED"),
+    "BBFC": ("U", "PG", "12A", "12", "15", "18", "R18", "UNRATED"),
+    "CHVRS": ("G", "PG", "14A", "18A", "R", "E", "UNRATED"),
+    "CPR": ("C", "C8", "G", "PG", "14+", "18+", "E", "UNRATED"),
+}
 ID_TYPES = _enum("externalId", "idType")
 CAPTION_TYPES = _enum("caption", "captionType")
 TRICKPLAY_QUALITIES = ("HD", "FHD")
@@ -58,8 +68,12 @@ BITRATE_REQUIRED = ("MP4", "MOV", "M4V")
 EXTENSION_TYPES = {".m3u8": "HLS", ".mpd": "DASH", ".ism": "SMOOTH", ".mp4": "MP4", ".mov": "MOV", ".m4v": "M4V"}
 # Roku's smallest 16:9 poster (DP spec: thumbnails at least 800x450).
 MIN_ARTWORK = (800, 450)
-# Longest shortFormVideo in seconds (DP spec: 15 minutes).
+# The build's auto kind: an article whose video runs up to this many seconds becomes a
+# shortFormVideo, a longer one a tvSpecial (README: `type: auto`).
 SHORT_FORM_MAX_SECONDS = 900
+# The validator's line for a shortFormVideo that looks long-form (DP211): Roku's spec text
+# says short-form videos are "usually less than 20 minutes long".
+SHORT_FORM_USUAL_MAX_SECONDS = 1200
 # Roku's conversion template refuses bodies of this many bytes or more.
 TEMPLATE_MAX_BODY = 500 * 1024
 

@@ -71,18 +71,59 @@ def _loc(value: str, lang: str) -> list[dict]:
     return [{"value": value, "languages": [lang]}]
 
 
-def _rating(item: dict, default: dict) -> list[dict]:
+def search_rating_values(source: str) -> tuple[str, ...] | None:
+    """The values Roku's search feed schema lists for a rating source (USA_PR_values, ...),
+    or None for a source it doesn't take (UK_CP)."""
+    definitions = _search_schema()["definitions"]
+    if source not in definitions["advisory_ratings_source_type"]["enum"]:
+        return None
+    values = definitions.get(f"{source}_values")
+    return tuple(values["enum"]) if values else None
+
+
+def search_rating(rating: dict) -> tuple[dict | None, str | None]:
+    """A DP rating as a search feed advisory rating, with a note when it had to be mapped or
+    can't be carried (the search feed checks each value against its source's list)."""
+    value, source = rating.get("rating"), rating.get("ratingSource")
+    allowed = search_rating_values(source) if isinstance(source, str) else None
+    if allowed is None or not isinstance(value, str):
+        return None, f"rating source {source!r} has no place in Roku's search feed; left out"
+    # DP writes UNRATED and TVPG; the search feed writes NR and prefers TV-PG.
+    spelled = "NR" if value == "UNRATED" else f"TV-{value[2:]}" if source == "USA_PR" and value.startswith("TV") and "-" not in value else value
+    if spelled in allowed:
+        return {"source": source, "value": spelled}, None
+    if value in allowed:
+        return {"source": source, "value": value}, None
+    if source == "USA_PR" and f"TV-{value}" in allowed:  # "PG" under USA_PR, as in the DP spec's own example
+        return {"source": source, "value": f"TV-{value}"}, f"rating {value!r} under USA_PR is not a TV rating; written as TV-{value}"
+    return None, f"rating {value!r} is not in Roku's {source} list ({', '.join(allowed)}); left out"
+
+
+def _rating(item: dict, default: dict, warnings: list[str]) -> list[dict]:
     r = item.get("rating")
-    if r:
-        # DP writes TV ratings as TVPG; the search feed's USA_PR values are TV-PG.
-        value = r["rating"]
-        if r["ratingSource"] == "USA_PR" and value.startswith("TV") and "-" not in value:
-            value = "TV-" + value[2:]
-        return [{"source": r["ratingSource"], "value": value}]
+    if isinstance(r, dict):
+        mapped, note = search_rating(r)
+        if note:
+            fallback = "" if mapped else f", so [search_feed] advisory_rating ({default.get('source')} {default.get('value')}) applies"
+            warnings.append(f"{SEARCH_NAME}: item {item['id']}: {note}{fallback}; fix rating in the item")
+        if mapped:
+            return [mapped]
     return [dict(default)]
 
 
-def _asset(item: dict, kind: str, lang: str, countries: list[str], default_rating: dict) -> dict:
+def search_language(language: str, warnings: list[str]) -> str:
+    """The feed's language as Roku's search feed lists it: lowercase, and the primary subtag
+    when the region isn't listed (es-419 -> es)."""
+    lang = language.lower().replace("_", "-")
+    listed = _search_schema()["definitions"]["language_type"]["enum"]
+    primary = lang.split("-", 1)[0]
+    if lang not in listed and primary in listed:
+        warnings.append(f"{SEARCH_NAME}: language {language!r} is not in Roku's search feed list; written as {primary!r}")
+        return primary
+    return lang
+
+
+def _asset(item: dict, kind: str, lang: str, countries: list[str], default_rating: dict, warnings: list[str]) -> dict:
     asset = {
         "id": item["id"],
         "type": kind,
@@ -94,7 +135,7 @@ def _asset(item: dict, kind: str, lang: str, countries: list[str], default_ratin
     asset.update({
         "releaseDate": item.get("releaseDate", "1970-01-01"),
         "genres": list(item.get("genres") or ["news"]),
-        "advisoryRatings": _rating(item, default_rating),
+        "advisoryRatings": _rating(item, default_rating, warnings),
         "images": [{"type": "main", "url": item["thumbnail"], "languages": [lang]}],
     })
     if item.get("tags"):
@@ -110,14 +151,18 @@ def _asset(item: dict, kind: str, lang: str, countries: list[str], default_ratin
     return asset
 
 
-def build_search_feed(feed: dict, countries: list[str], default_rating: dict) -> dict:
-    lang = feed["language"].lower()
+def build_search_feed(feed: dict, countries: list[str], default_rating: dict, warnings: list[str] | None = None) -> dict:
+    """The search feed of a built DP feed. What can't be carried as it is (a rating outside
+    its source's list, a language Roku doesn't list) is mapped or left out, with a line
+    appended to `warnings`."""
+    warnings = [] if warnings is None else warnings
+    lang = search_language(feed["language"], warnings)
     assets = []
     for key, kind in SEARCH_ASSET_TYPE.items():
         for item in feed.get(key, []):
-            assets.append(_asset(item, kind, lang, countries, default_rating))
+            assets.append(_asset(item, kind, lang, countries, default_rating, warnings))
     for series in feed.get("series", []):
-        s = _asset(series, "series", lang, countries, default_rating)
+        s = _asset(series, "series", lang, countries, default_rating, warnings)
         assets.append(s)
         seasons = series.get("seasons") or [{"seasonNumber": None, "episodes": series.get("episodes", [])}]
         for season in seasons:
@@ -133,7 +178,7 @@ def build_search_feed(feed: dict, countries: list[str], default_rating: dict) ->
                 }
                 assets.append(season_asset)
             for ep in season["episodes"]:
-                a = _asset(ep | {"genres": ep.get("genres") or series.get("genres")}, "episode", lang, countries, default_rating)
+                a = _asset(ep | {"genres": ep.get("genres") or series.get("genres")}, "episode", lang, countries, default_rating, warnings)
                 a["episodeInfo"] = {"seriesId": series["id"], "episodeNumber": ep["episodeNumber"]}
                 if number is not None:
                     a["episodeInfo"] = {"seriesId": series["id"], "seasonNumber": number, "episodeNumber": ep["episodeNumber"]}

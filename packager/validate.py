@@ -22,7 +22,10 @@ from packager.dp import (
     ITEM_ARRAYS,
     KIND_OF_ARRAY,
     PROFILES,
-    SHORT_FORM_MAX_SECONDS,
+    RATINGS,
+    RATINGS_BY_SOURCE,
+    SHORT_FORM_USUAL_MAX_SECONDS,
+    STRICT_SHORT_DESCRIPTION_MAX,
     TEMPLATE_MAX_BODY,
     feed_schema,
     query_tags,
@@ -37,12 +40,12 @@ RULES: dict[str, tuple[str, str]] = {
     "DP003": ("error", "body is not valid UTF-8"),
     "DP004": ("error", "body is 500 KiB or more: Roku's conversion template refuses it"),
     "DP101": ("error", "required field missing"),
-    "DP102": ("error", "wrong type (e.g. rating as a string, duration as text)"),
+    "DP102": ("error", "wrong type (e.g. rating as a string, duration as text, a list at the root)"),
     "DP103": ("error", "bad format: dates YYYY-MM-DD, datetimes with offset, http(s) URLs, language codes, hh:mm:ss"),
     "DP104": ("error", "value not in the allowed list (genre, quality, videoType, rating, role, ...)"),
     "DP105": ("error", "text too long or empty"),
     "DP106": ("warning", "unknown key (error in the strict profile)"),
-    "DP107": ("error", "array empty where at least one entry is required"),
+    "DP107": ("error", "array empty where at least one entry is required (categories and playlists too)"),
     "DP108": ("error", "number out of range"),
     "DP109": ("error", "series needs exactly one of seasons or episodes"),
     "DP201": ("error", "id used more than once in the feed (episodes included)"),
@@ -55,16 +58,18 @@ RULES: dict[str, tuple[str, str]] = {
     "DP208": ("error", "longDescription equals shortDescription"),
     "DP209": ("error", "seasonNumber or episodeNumber repeated within its parent"),
     "DP210": ("error", "bitrate missing for an MP4/MOV/M4V video"),
-    "DP211": ("warning", "shortFormVideo longer than 900 seconds"),
+    "DP211": ("warning", "shortFormVideo longer than 20 minutes (1200 seconds)"),
     "DP213": ("error", "no content at all: every content array is missing"),
     "DP214": ("error", "validityPeriodEnd is not after validityPeriodStart"),
     "DP215": ("error", "category playlistName matches no playlist"),
     "DP216": ("warning", "id has characters outside [A-Za-z0-9_-]"),
+    "DP217": ("warning", "rating value does not belong to its ratingSource (error in the strict profile)"),
+    "DP218": ("warning", "credit without birthDate (the spec's credit table lists it as required)"),
     "DP301": ("error", "item without genres (Roku's template reads genres[0])"),
     "DP302": ("error", "item or episode without content.videos[0].url"),
     "DP303": ("error", "item or episode without a thumbnail"),
     "DP401": ("error", "strict: id not alphanumeric or over 50 characters"),
-    "DP402": ("error", "strict: shortDescription over 110 characters"),
+    "DP402": ("error", "strict: shortDescription over 110 characters (series included)"),
     "DP403": ("error", "strict: emoji in a title or description"),
     "DP404": ("error", "strict: thumbnail is not a 1920x1080 JPEG"),
     "DP501": ("error", "thumbnail file missing under --assets"),
@@ -147,8 +152,10 @@ def _full_validator(schema: dict):
     """jsonschema's validator, which lists every error with its path. Imported only when a
     feed has already failed the fast check: with its format extras it costs ~1.7 s to load."""
     from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy)
+    from jsonschema.validators import validator_for  # noqa: PLC0415 (heavy)
 
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    cls = validator_for(schema, default=Draft202012Validator)  # Roku's search feed schema is draft-07
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def format_checks() -> dict:
@@ -227,17 +234,19 @@ def _describe_type(value) -> str:
             int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _schema_finding(err, feed, prefix: tuple = ()) -> Finding | None:
+def _schema_findings(err, feed, prefix: tuple = ()) -> list[Finding]:
+    """The findings one jsonschema error stands for: one, except that a "required" error is
+    one finding per missing field (jsonschema raises the same "required" error once per
+    missing field without saying which: the caller drops the repeats)."""
     parts = list(prefix) + list(err.absolute_path)
     kw = err.validator
     value = err.instance
-    code, message = "DP109", err.message
     if kw == "required":
         missing = [k for k in err.validator_value if not (isinstance(value, dict) and k in value)]
-        name = missing[0] if missing else "?"
-        parts = parts + [name]
-        code, message = "DP101", f"required field {name!r} is missing"
-    elif kw == "type":
+        return [Finding(RULES["DP101"][0], "DP101", json_path(parts + [name]), f"required field {name!r} is missing",
+                        _item_id_at(feed, parts)) for name in missing]
+    code, message = "DP109", err.message
+    if kw == "type":
         want = err.validator_value
         want_text = {"object": "an object", "array": "a list", "string": "a string",
                      "integer": "a whole number", "number": "a number"}.get(want, str(want))
@@ -248,6 +257,9 @@ def _schema_finding(err, feed, prefix: tuple = ()) -> Finding | None:
         allowed = err.validator_value
         shown = ", ".join(map(str, allowed[:12])) + (", ..." if len(allowed) > 12 else "")
         code, message = "DP104", f"{value!r} is not allowed; use one of: {shown}"
+        same = [a for a in allowed if isinstance(value, str) and isinstance(a, str) and a.casefold() == value.casefold()]
+        if same:
+            message = f"{value!r} is not allowed; write {same[0]!r} (values are case sensitive)"
     elif kw in ("format", "pattern"):
         fmt = err.validator_value if kw == "format" else None
         hint = _FORMAT_HINTS.get(fmt) if fmt else None
@@ -276,7 +288,7 @@ def _schema_finding(err, feed, prefix: tuple = ()) -> Finding | None:
     elif kw == "oneOf" and isinstance(value, dict):
         code, message = "DP109", "a series needs either seasons or episodes (exactly one of them)"
     sev = RULES[code][0]
-    return Finding(sev, code, json_path(parts), message, _item_id_at(feed, parts))
+    return [Finding(sev, code, json_path(parts), message, _item_id_at(feed, parts))]
 
 
 @cache
@@ -317,7 +329,7 @@ def schema_findings(feed) -> list[Finding]:
     if _schema_is_valid(feed):
         return []
     findings = []
-    seen_format = set()
+    seen = set()
     errors = []
     for prefix, instance, full in _failing_parts(feed):
         errors += [(prefix, e) for e in full.iter_errors(instance)]
@@ -325,13 +337,14 @@ def schema_findings(feed) -> list[Finding]:
     for prefix, err in errors:
         if err.validator in ("$ref", "allOf"):
             continue
-        f = _schema_finding(err, feed, prefix)
-        # A bad date fails both its format and its pattern: say it once.
-        if f.code == "DP103":
-            if f.path in seen_format:
-                continue
-            seen_format.add(f.path)
-        findings.append(f)
+        for f in _schema_findings(err, feed, prefix):
+            # A bad date fails both its format and its pattern; each missing field raises
+            # its object's "required" error once more: say each once.
+            if f.code in ("DP101", "DP103"):
+                if (f.code, f.path) in seen:
+                    continue
+                seen.add((f.code, f.path))
+            findings.append(f)
     return findings
 
 
@@ -381,7 +394,7 @@ def _f(code, parts, message, feed, severity=None) -> Finding:
     return Finding(severity or RULES[code][0], code, json_path(parts), message, _item_id_at(feed, list(parts)))
 
 
-def rule_findings(feed: dict) -> list[Finding]:
+def rule_findings(feed: dict, profile: str = DEFAULT_PROFILE) -> list[Finding]:
     out: list[Finding] = []
     ids: dict[str, tuple] = {}
     kinds_by_id: dict[str, str] = {}
@@ -409,6 +422,15 @@ def rule_findings(feed: dict) -> list[Finding]:
         content = item.get("content")
         if isinstance(content, dict):
             out += _content_rules(feed, kind, parts, content)
+        rating = item.get("rating")
+        if isinstance(rating, dict):
+            out += _rating_rules(feed, parts, rating, profile)
+        credits = item.get("credits")
+        if isinstance(credits, list):
+            for j, credit in enumerate(credits):
+                if isinstance(credit, dict) and "birthDate" not in credit:
+                    out.append(_f("DP218", parts + ("credits", j, "birthDate"), "is missing; the DP spec's credit table "
+                                  "lists name, role and birthDate (YYYY-MM-DD) as required", feed))
         if kind == "series":
             out += _numbering_rules(feed, parts, item)
 
@@ -448,6 +470,21 @@ def rule_findings(feed: dict) -> list[Finding]:
     return out
 
 
+def _rating_rules(feed, parts, rating: dict, profile: str) -> list[Finding]:
+    """A rating value belongs to its source (Roku's per-source lists); the schema has already
+    checked each against DP's lists, so only a pairing of two known values is judged here."""
+    value, source = rating.get("rating"), rating.get("ratingSource")
+    takes = RATINGS_BY_SOURCE.get(source) if isinstance(source, str) else None
+    if takes is None or not isinstance(value, str) or value in takes or value not in RATINGS:
+        return []
+    fits = [s for s, values in RATINGS_BY_SOURCE.items() if value in values]
+    hint = f"; {value!r} belongs to {', '.join(fits)}" if fits else ""
+    if "TV" + value in takes:
+        hint += f"; the TV rating is {'TV' + value!r}"
+    return [_f("DP217", parts + ("rating", "rating"), f"{value!r} is not a rating of {source}: {source} takes "
+               f"{', '.join(takes)}{hint}", feed, "error" if profile == "strict" else None)]
+
+
 def _content_rules(feed, kind, parts, content) -> list[Finding]:
     out = []
     cparts = parts + ("content",)
@@ -457,8 +494,10 @@ def _content_rules(feed, kind, parts, content) -> list[Finding]:
             if isinstance(v, dict) and v.get("videoType") in BITRATE_REQUIRED and "bitrate" not in v:
                 out.append(_f("DP210", cparts + ("videos", j, "bitrate"), f"{v['videoType']} files need a bitrate in kbps", feed))
     duration = content.get("duration")
-    if kind == "shortFormVideo" and isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > SHORT_FORM_MAX_SECONDS:
-        out.append(_f("DP211", cparts + ("duration",), f"{duration} s is longer than 15 minutes; make it a tvSpecial or movie", feed))
+    if (kind == "shortFormVideo" and isinstance(duration, (int, float)) and not isinstance(duration, bool)
+            and duration > SHORT_FORM_USUAL_MAX_SECONDS):
+        out.append(_f("DP211", cparts + ("duration",), f"{duration} s is over 20 minutes (Roku's spec: short-form videos are "
+                      "usually less than 20 minutes long); make it a tvSpecial or movie", feed))
     start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
     s, e = _when(start), _when(end)
     if s is not None and e is not None and e <= s:  # (bad formats are the schema's DP103)
@@ -524,13 +563,14 @@ def template_findings(feed: dict, reported: set[str]) -> list[Finding]:
 def strict_findings(feed: dict) -> list[Finding]:
     """The Roku Channel (TRC) rules."""
     out = []
-    for kind, parts, item in walk_items(feed):
+    for _, parts, item in walk_items(feed):
         iid = item.get("id")
         if isinstance(iid, str) and not ID_ALNUM.match(iid):
             out.append(_f("DP401", parts + ("id",), f"{iid!r}: The Roku Channel wants ids of letters and digits only, at most 50", feed))
         short = item.get("shortDescription")
-        if kind in ("movie", "episode", "shortFormVideo", "tvSpecial") and isinstance(short, str) and len(short) > 110:
-            out.append(_f("DP402", parts + ("shortDescription",), f"is {len(short)} characters; The Roku Channel allows 110", feed))
+        if isinstance(short, str) and len(short) > STRICT_SHORT_DESCRIPTION_MAX:
+            out.append(_f("DP402", parts + ("shortDescription",), f"is {len(short)} characters; The Roku Channel allows "
+                          f"{STRICT_SHORT_DESCRIPTION_MAX}", feed))
         for key in ("title", "shortDescription", "longDescription"):
             v = item.get(key)
             if isinstance(v, str) and _EMOJI.search(v):
@@ -619,8 +659,9 @@ def body_findings(body: bytes, profile: str) -> list[Finding]:
     return out
 
 
-def parse_body(body: bytes, source: str = "feed") -> tuple[dict, list[Finding]]:
-    """Bytes -> JSON, or FeedReadError saying where it breaks."""
+def parse_body(body: bytes, source: str = "feed") -> tuple[object, list[Finding]]:
+    """Bytes -> the JSON value (a feed when it is an object), or FeedReadError saying where
+    the JSON breaks."""
     extra = []
     try:
         text = body.decode("utf-8")
@@ -634,22 +675,24 @@ def parse_body(body: bytes, source: str = "feed") -> tuple[dict, list[Finding]]:
         raise FeedReadError(f"{source}: not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
         raise FeedReadError(f"{source}: not JSON a reader can handle: nested too deeply") from None
-    if not isinstance(feed, dict):
-        raise FeedReadError(f"{source}: the feed must be a JSON object {{...}}, not {_describe_type(feed)}")
     return feed, extra
 
 
-def validate_feed(feed: dict, body: bytes | None = None, profile: str = DEFAULT_PROFILE,
+def validate_feed(feed, body: bytes | None = None, profile: str = DEFAULT_PROFILE,
                   assets: Path | None = None, base_url: str | None = None, source: str = "feed") -> Report:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
     report = Report(profile=profile, source=source)
     if body is not None:
         report.findings += body_findings(body, profile)
+    if not isinstance(feed, dict):  # valid JSON, but no feed: nothing else can be checked
+        report.findings.append(Finding("error", "DP102", "$", f"the feed must be a JSON object {{...}} with providerName, "
+                                       f"lastUpdated, language and its item arrays, not {_describe_type(feed)}"))
+        return report
     schema = schema_findings(feed)
     report.findings += schema
     report.findings += unknown_key_findings(feed, profile)
-    report.findings += rule_findings(feed)
+    report.findings += rule_findings(feed, profile)
     if profile in ("roku-template", "strict"):
         reported = {f.path for f in schema if f.code == "DP101"}
         report.findings += template_findings(feed, reported)

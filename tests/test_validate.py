@@ -6,7 +6,7 @@ import json
 import pytest
 from feeds import full_feed, item
 
-from packager.dp import feed_schema
+from packager.dp import RATINGS, RATINGS_BY_SOURCE, feed_schema
 from packager.validate import PROFILES, _full_validator, _schema_is_valid, validate_bytes
 
 
@@ -79,6 +79,10 @@ MUTATIONS = [
     ("unknown key strict", [(SFV + ["content", "Videos"], [])], "strict", "DP106", "$.shortFormVideos[0].content.Videos", "error"),
     ("empty content array", [(["liveFeeds"], [])], "spec", "DP107", "$.liveFeeds", "error"),
     ("empty videos", [(SFV + ["content", "videos"], [])], "spec", "DP107", "$.shortFormVideos[0].content.videos", "error"),
+    # The spec: "an ordered list of one or more categories", "a list of one or more playlists".
+    ("empty categories", [(["categories"], [])], "spec", "DP107", "$.categories", "error"),
+    ("empty playlists", [(["playlists"], []), (["categories"], [{"name": "Local", "query": "local", "order": "most_recent"}])],
+     "spec", "DP107", "$.playlists", "error"),
     ("duration zero", [(SFV + ["content", "duration"], 0)], "spec", "DP108", "$.shortFormVideos[0].content.duration", "error"),
     ("series with both", [(["series", 1, "seasons"], [{"seasonNumber": 1, "episodes": [item(99, episodeNumber=1)]}])], "spec", "DP109", "$.series[1]", "error"),
     # rules beyond the schema
@@ -95,10 +99,15 @@ MUTATIONS = [
     ("duplicate season number", [(["series", 0, "seasons", 1, "seasonNumber"], 1)], "spec", "DP209", "$.series[0].seasons[1].seasonNumber", "error"),
     ("duplicate episode number", [(["series", 1, "episodes", 1, "episodeNumber"], 1)], "spec", "DP209", "$.series[1].episodes[1].episodeNumber", "error"),
     ("mp4 without bitrate", [(SFV + ["content", "videos", 0, "videoType"], "MP4")], "spec", "DP210", "$.shortFormVideos[0].content.videos[0].bitrate", "error"),
-    ("short form too long", [(SFV + ["content", "duration"], 901)], "spec", "DP211", "$.shortFormVideos[0].content.duration", "warning"),
+    ("short form too long", [(SFV + ["content", "duration"], 1201)], "spec", "DP211", "$.shortFormVideos[0].content.duration", "warning"),
     ("validity reversed", [(["movies", 0, "content", "validityPeriodEnd"], "2025-01-01T00:00:00Z")], "spec", "DP214", "$.movies[0].content.validityPeriodEnd", "error"),
     ("category playlist missing", [(["categories", 2, "playlistName"], "other")], "spec", "DP215", "$.categories[2].playlistName", "error"),
     ("id characters", [(SFV + ["id"], "item 2")], "spec", "DP216", "$.shortFormVideos[0].id", "warning"),
+    # A film rating under the TV source (the DP spec's own example) and a TV rating under MPAA.
+    ("film rating as USA_PR", [(["movies", 0, "rating", "rating"], "PG")], "spec", "DP217", "$.movies[0].rating.rating", "warning"),
+    ("TV rating as MPAA", [(["movies", 0, "rating", "ratingSource"], "MPAA")], "roku-template", "DP217", "$.movies[0].rating.rating", "warning"),
+    ("rating pairing strict", [(["movies", 0, "rating"], {"rating": "PG13", "ratingSource": "BBFC"})], "strict", "DP217", "$.movies[0].rating.rating", "error"),
+    ("credit without birthDate", [(["movies", 0, "credits", 0, "birthDate"], DELETE)], "spec", "DP218", "$.movies[0].credits[0].birthDate", "warning"),
     # roku-template profile
     ("no genres on short form", [(SFV + ["genres"], DELETE)], "roku-template", "DP301", "$.shortFormVideos[0].genres", "error"),
     ("empty genres", [(SFV + ["genres"], [])], "roku-template", "DP301", "$.shortFormVideos[0].genres", "error"),
@@ -106,6 +115,7 @@ MUTATIONS = [
     # strict profile
     ("id not alphanumeric", [(SFV + ["id"], "item-2"), (["playlists", 0, "itemIds", 0], "item-2")], "strict", "DP401", "$.shortFormVideos[0].id", "error"),
     ("short over 110", [(SFV + ["shortDescription"], "w " * 60)], "strict", "DP402", "$.shortFormVideos[0].shortDescription", "error"),
+    ("series short over 110", [(["series", 0, "shortDescription"], "w " * 60)], "strict", "DP402", "$.series[0].shortDescription", "error"),
     ("emoji title", [(SFV + ["title"], "Big win \U0001F3C6")], "strict", "DP403", "$.shortFormVideos[0].title", "error"),
 ]
 
@@ -192,7 +202,7 @@ def test_cli_reads_stdin_and_prints_json(cli, monkeypatch, capsys):
 def test_cli_text_groups_by_item_and_ends_with_summary(cli, tmp_path):
     feed = full_feed()
     feed["shortFormVideos"][0]["releaseDate"] = "2026-11-24T10:00:00Z"
-    feed["shortFormVideos"][0]["content"]["duration"] = 901
+    feed["shortFormVideos"][0]["content"]["duration"] = 1201
     path = tmp_path / "feed.json"
     path.write_bytes(body(feed))
     r = cli("validate", path)
@@ -213,7 +223,6 @@ def test_cli_warnings_only_exit_0(cli, tmp_path):
 
 @pytest.mark.parametrize("content,expected", [
     (b'{"providerName": "x",\n  "language": }', "not JSON: Expecting value at line 2 column 15"),
-    (b"[1, 2]", "the feed must be a JSON object"),
     (b"", "not JSON: Expecting value at line 1 column 1"),
 ])
 def test_cli_unreadable_input_exits_2_with_location(cli, tmp_path, content, expected):
@@ -258,3 +267,123 @@ def test_reference_shapes_known_mistakes():
     got = codes_at(validate_bytes(body(feed), profile="spec"))
     assert {("DP103", "$.series[0].releaseDate"), ("DP101", "$.series[0].seasons[0].seasonNumber"),
             ("DP105", "$.series[0].seasons[1].episodes[0].shortDescription")} <= got
+
+
+# ---------------------------------------------------------------- found on real feeds (issue 13)
+
+def test_every_missing_required_field_is_its_own_finding():
+    feed = full_feed()
+    for key in ("content", "genres", "releaseDate"):
+        del feed["movies"][0][key]
+    report = validate_bytes(body(feed), profile="spec")
+    missing = [(f.code, f.path, f.message, f.item_id) for f in report.findings]
+    assert missing == [
+        ("DP101", "$.movies[0].content", "required field 'content' is missing", "item1"),
+        ("DP101", "$.movies[0].genres", "required field 'genres' is missing", "item1"),
+        ("DP101", "$.movies[0].releaseDate", "required field 'releaseDate' is missing", "item1"),
+    ]
+
+
+def test_missing_fields_in_several_objects_are_each_named_once():
+    feed = full_feed()
+    del feed["providerName"], feed["language"]
+    del feed["series"][0]["seasons"][0]["episodes"][1]["thumbnail"]
+    del feed["series"][0]["seasons"][0]["episodes"][1]["episodeNumber"]
+    report = validate_bytes(body(feed), profile="spec")
+    assert sorted((f.code, f.path) for f in report.findings) == [
+        ("DP101", "$.language"), ("DP101", "$.providerName"),
+        ("DP101", "$.series[0].seasons[0].episodes[1].episodeNumber"),
+        ("DP101", "$.series[0].seasons[0].episodes[1].thumbnail"),
+    ]
+
+
+def test_short_form_threshold_is_twenty_minutes():
+    """Roku's spec text: short-form videos are "usually less than 20 minutes long"."""
+    feed = full_feed()
+    feed["shortFormVideos"][0]["content"]["duration"] = 1200
+    assert validate_bytes(body(feed), profile="spec").findings == []
+    feed["shortFormVideos"][0]["content"]["duration"] = 1201
+    [finding] = validate_bytes(body(feed), profile="spec").findings
+    assert (finding.code, finding.severity) == ("DP211", "warning") and "20 minutes" in finding.message
+
+
+def test_live_feed_item_language_is_allowed_and_checked():
+    """Roku's own live feed example carries a language on the item."""
+    feed = full_feed()
+    feed["liveFeeds"][0]["language"] = "en-us"
+    for profile in PROFILES:
+        assert validate_bytes(body(feed), profile=profile).findings == [], profile
+    feed["liveFeeds"][0]["language"] = "English"
+    assert codes_at(validate_bytes(body(feed), profile="spec")) == {("DP103", "$.liveFeeds[0].language")}
+    # Only live feeds: a movie has its language in content.
+    feed = full_feed()
+    feed["movies"][0]["language"] = "en"
+    assert codes_at(validate_bytes(body(feed), profile="spec")) == {("DP106", "$.movies[0].language")}
+
+
+@pytest.mark.parametrize("rating,source", [(r, s) for s, values in RATINGS_BY_SOURCE.items() for r in values]
+                         + [(r, "UK_CP") for r in RATINGS])
+def test_every_rating_of_a_source_passes(rating, source):
+    feed = full_feed()
+    feed["movies"][0]["rating"] = {"rating": rating, "ratingSource": source}
+    assert validate_bytes(body(feed), profile="strict").findings == []
+
+
+def test_rating_pairing_names_the_fix():
+    feed = full_feed()
+    feed["movies"][0]["rating"] = {"rating": "PG", "ratingSource": "USA_PR"}
+    [finding] = validate_bytes(body(feed), profile="spec").findings
+    assert finding.code == "DP217" and finding.item_id == "item1"
+    assert "USA_PR takes TVY, TVY7, TVG, TVPG, TV14, TVMA, UNRATED" in finding.message
+    assert "'PG' belongs to MPAA" in finding.message and "the TV rating is 'TVPG'" in finding.message
+
+
+def test_rating_lists_are_rokus_search_feed_lists():
+    """RATINGS_BY_SOURCE holds exactly the DP ratings that Roku's search feed schema lists
+    for each source (TVPG there also as TV-PG; UNRATED is Roku's NR)."""
+    from packager.outputs import search_rating_values
+
+    for source, values in RATINGS_BY_SOURCE.items():
+        roku = set(search_rating_values(source))
+        expected = {r for r in RATINGS if r in roku or f"TV-{r[2:]}" in roku and r.startswith("TV")} | {"UNRATED"}
+        assert set(values) == expected, source
+    assert search_rating_values("UK_CP") is None
+
+
+def test_credit_role_written_in_capitals_says_how_to_write_it():
+    feed = full_feed()
+    feed["movies"][0]["credits"][0]["role"] = "Anchor"
+    [finding] = validate_bytes(body(feed), profile="spec").findings
+    assert (finding.code, finding.path) == ("DP104", "$.movies[0].credits[0].role")
+    assert finding.message == "'Anchor' is not allowed; write 'anchor' (values are case sensitive)"
+
+
+@pytest.mark.parametrize("credit,code,path", [
+    ({"name": "Ana Ruiz", "role": "reporter", "birthDate": "1980-02-03"}, "DP104", "$.series[0].credits[0].role"),
+    ({"name": "Ana Ruiz", "role": "anchor", "birthDate": "1980-02-30"}, "DP103", "$.series[0].credits[0].birthDate"),
+    ({"name": "Ana Ruiz", "role": "anchor", "birthDate": "03/02/1980"}, "DP103", "$.series[0].credits[0].birthDate"),
+    ({"name": "", "role": "anchor", "birthDate": "1980-02-03"}, "DP105", "$.series[0].credits[0].name"),
+    ({"role": "anchor", "birthDate": "1980-02-03"}, "DP101", "$.series[0].credits[0].name"),
+    ({"name": "Ana Ruiz", "birthDate": "1980-02-03"}, "DP101", "$.series[0].credits[0].role"),
+    ({"name": "Ana Ruiz", "role": "anchor"}, "DP218", "$.series[0].credits[0].birthDate"),
+    ({"name": "Ana Ruiz", "role": "anchor", "birthDate": "1980-02-03", "photo": "x"}, "DP106", "$.series[0].credits[0].photo"),
+])
+def test_credits_follow_the_spec_credit_table(credit, code, path):
+    feed = full_feed()
+    feed["series"][0]["credits"] = [credit]
+    assert codes_at(validate_bytes(body(feed), profile="spec")) == {(code, path)}
+
+
+@pytest.mark.parametrize("raw,kind", [(b"[1, 2]", "a list"), (b'"feed"', "a string"), (b"null", "null")])
+def test_json_that_is_not_an_object_is_an_invalid_feed(cli, tmp_path, raw, kind):
+    """Valid JSON, invalid feed: exit 1 with the error listed (not 2, "can't be read")."""
+    path = tmp_path / "feed.json"
+    path.write_bytes(raw)
+    r = cli("validate", path, "--format", "json")
+    assert r.code == 1, r
+    report = json.loads(r.out)
+    found = {(f["code"], f["severity"], f["path"]) for f in report["findings"]}
+    assert ("DP102", "error", "$") in found and ("DP002", "error", "$") in found
+    assert any(kind in f["message"] for f in report["findings"] if f["code"] == "DP102")
+    spec = validate_bytes(raw, profile="spec")
+    assert not spec.valid and [f.code for f in spec.errors] == ["DP102"]
