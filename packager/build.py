@@ -151,13 +151,14 @@ def _valid_units(channel: Channel, catalog: Catalog, articles: list[Article], re
     return units
 
 
-def extra_outputs(channel: Channel, feed: dict) -> list[tuple[str, bytes]]:
-    """feed.xml (DP MRSS) and search-feed.json when [outputs] asks for them."""
+def extra_outputs(channel: Channel, feed: dict, warnings: list[str] | None = None) -> list[tuple[str, bytes]]:
+    """feed.xml (DP MRSS) and search-feed.json when [outputs] asks for them; what the search
+    feed had to map or leave out is added to `warnings`."""
     out = []
     if channel.outputs.mrss:
         out.append((MRSS_NAME, build_mrss(feed, channel.base_url)))
     if channel.outputs.search_feed:
-        doc = build_search_feed(feed, list(channel.outputs.countries), dict(channel.outputs.advisory_rating))
+        doc = build_search_feed(feed, list(channel.outputs.countries), dict(channel.outputs.advisory_rating), warnings)
         errors = search_feed_errors(doc)
         if errors:
             raise PackagerError(f"{SEARCH_NAME} would not validate ({len(errors)} errors; first: {errors[0]}); "
@@ -178,7 +179,7 @@ def _write(result: BuildResult, units: list[Unit], renditions, clip_files: dict[
         for relpath, path in clip_files.get(key, {}).items():
             writer.add(relpath, origin=path)
     writer.add(FEED_NAME, result.body)
-    for name, data in extra_outputs(result.channel, result.feed):
+    for name, data in extra_outputs(result.channel, result.feed, result.notes.warnings):
         writer.add(name, data)
     writer.add(DigestMemo.NAME, memo.dump())
     writer.commit()
