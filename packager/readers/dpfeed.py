@@ -84,7 +84,9 @@ def _video_fields(video, duration, label: str, i: int, warnings: list[str]):
     if not isinstance(video, dict):
         return video  # the video check names it
     out = {"url": video.get("url"), "duration": duration, "type": video.get("videoType"), "quality": video.get("quality")}
-    if "bitrate" in video:
+    if "bitrate" in video and video["bitrate"] is None:
+        warnings.append(f"{label}: content.videos[{i}].bitrate: null; left out")
+    elif "bitrate" in video:
         bitrate = _number(video["bitrate"], label, f"content.videos[{i}].bitrate", warnings)
         if isinstance(bitrate, int) and not isinstance(bitrate, bool) and bitrate > 0:
             out["bitrate"] = bitrate
@@ -114,11 +116,17 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple
         missing.append("content")
     if missing:
         raise ArticleError(label, ", ".join(missing), "is required by the DP spec; the item is skipped")
+    nulls = [k for k, v in item.items() if v is None] + [f"content.{k}" for k, v in content.items() if v is None]
+    if nulls:
+        warnings.append(f"{label}: {', '.join(nulls)}: null; left out")
     duration = _number(content["duration"], label, "content.duration", warnings)
     videos = content["videos"]
     if not isinstance(videos, list):
         raise ArticleError(label, "content.videos", f"{excerpt(videos)} must be a list of videos; the item is skipped")
     rating = item.get("rating")
+    if rating is not None and not isinstance(rating, dict):
+        warnings.append(f"{label}: rating: {excerpt(rating)} is not a rating object {{rating, ratingSource}}; left out")
+        rating = None
     if isinstance(rating, dict):
         rating = {"rating": rating.get("rating"), "source": rating.get("ratingSource")}
         if isinstance(rating["rating"], int) and not isinstance(rating["rating"], bool):
@@ -251,13 +259,14 @@ class _Import:
                 self.warn(f"{where}: query: {query_operator_problem(query) if isinstance(query, str) and query.strip() else excerpt(query)}"
                           " is not a query of tags; left out")
                 continue
-            if playlist is not None and playlist not in names:
+            if playlist is not None and (not isinstance(playlist, str) or playlist not in names):
                 self.warn(f"{where}: playlistName: {excerpt(playlist)} names no playlist kept; left out")
                 continue
             order = c.get("order")
             fallback = "manual" if playlist is not None else "most_recent"
             if order not in CATEGORY_ORDERS or (order == "manual" and playlist is None):
-                self.warn(f"{where}: order: {excerpt(order)} is not one Roku takes for it; {fallback} is used")
+                self.warn(f"{where}: order: {'missing' if order is None else excerpt(order)} is not one Roku takes "
+                          f"for a {'playlist' if playlist is not None else 'query'} row; {fallback} is used")
                 order = fallback
             out.append(Category(name=c["name"], order=order, query=normalize_query(query) if query is not None else None,
                                 playlist=playlist))
@@ -312,6 +321,10 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
                 job.content.errors.append(ArticleError(label, None, f"{excerpt(item)} is not an item object; skipped"))
     for i, series in enumerate(array("series")):
         job.series(i, series)
+    if not any(isinstance(feed.get(key), list) for key in (*_DP_KINDS, "series")):
+        others = [f"{k} ({len(v)})" for k, v in feed.items() if isinstance(v, list) and v and k not in ("categories", "playlists")]
+        job.content.errors.append(ArticleError(name, None, "has none of the DP content arrays (movies, series, shortFormVideos, "
+                                               "tvSpecials, liveFeeds)" + (f"; not read: {', '.join(others)}" if others else "")))
     job.content.playlists = job.playlists(array("playlists"))
     job.content.categories = job.categories(array("categories"), job.content.playlists)
     return job.content
