@@ -16,12 +16,13 @@ from email.utils import parsedate_to_datetime
 
 from packager.articles import build_article, imported_series_parts, parse_date
 from packager.config import Category, Playlist
-from packager.dp import CATEGORY_ORDERS, PLAYLIST_NAME_MAX, feed_schema, is_http_url, query_operator_problem
+from packager.dp import CATEGORY_ORDERS, LANGUAGE, PLAYLIST_NAME_MAX, feed_schema, is_http_url, query_operator_problem
 from packager.errors import ArticleError, excerpt
 from packager.ids import normalize_query
 from packager.model import ImportedSeason, ImportedSeries
 from packager.readers import Content
 from packager.readers.common import load_bytes
+from packager.remote import MAX_PHOTO_BYTES, RemoteError
 
 _DP_KINDS = {"movies": "movie", "shortFormVideos": "shortFormVideo", "tvSpecials": "tvSpecial", "liveFeeds": "liveFeed"}
 
@@ -155,11 +156,15 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple
 class _Import:
     """One feed's import: its articles, the errors of skipped items, the warnings."""
 
-    def __init__(self, channel, source, fetcher, short_max, name):
+    def __init__(self, channel, source, fetcher, short_max, name, language=None):
         self.channel, self.short_max, self.name = channel, short_max, name
         self.base = source.path if source.path else channel.root / "channel.toml"
         self.fetcher = fetcher
         self.content = Content()
+        # The feed's own language is its items' unless they say otherwise (not the channel's).
+        self.language = language.strip() if isinstance(language, str) and LANGUAGE.match(language.strip()) else None
+        if language is not None and self.language is None:
+            self.warn(f"{name}: language: {excerpt(language)} is not a language code; the channel's is used")
 
     def warn(self, line: str) -> None:
         self.content.warnings.append(line)
@@ -168,6 +173,14 @@ class _Import:
         warnings: list[str] = []
         try:
             fields, body = item_fields(item, kind, label, warnings)
+            # A live feed may name its language on the item (Roku's own live example does).
+            language = fields.pop("language", None)
+            if language is not None and not (isinstance(language, str) and LANGUAGE.match(language.strip())):
+                warnings.append(f"{label}: content.language: {excerpt(language)} must be a language code like en or en-US; left out")
+                language = None
+            own = item.get("language") if kind == "liveFeed" and isinstance(item.get("language"), str) else None
+            if language or own or self.language:
+                fields["language"] = language or own or self.language
             if series is not None:
                 number = _number(item.get("episodeNumber"), label, "episodeNumber", warnings)
                 fields["series"] = {**series, "episode": number}
@@ -214,6 +227,13 @@ class _Import:
         if not is_http_url(thumbnail):
             warnings.append(f"{label}: thumbnail: {excerpt(thumbnail)} is not an http(s) URL; the newest episode's is used")
             thumbnail = None
+        photo = None
+        if thumbnail and self.fetcher is not None:
+            # Rendered like the items' thumbnails when the source allows remote fetches.
+            try:
+                photo = self.fetcher.fetch(thumbnail.strip(), MAX_PHOTO_BYTES)
+            except RemoteError as e:
+                warnings.append(f"{label}: thumbnail: {e}; kept as a URL")
         infos = []
         for s, season in enumerate(groups or [{"episodes": flat}]):
             where = f"{label} seasons[{s}]"
@@ -239,7 +259,7 @@ class _Import:
                     continue
                 self.item(ep_label, ep, "episode", ref)
         self.content.warnings += warnings
-        self.content.series.append(ImportedSeries(id=sid, thumbnail_url=thumbnail.strip() if thumbnail else None,
+        self.content.series.append(ImportedSeries(id=sid, thumbnail_url=thumbnail.strip() if thumbnail else None, photo=photo,
                                                   seasons=tuple(infos), **parts))
 
     def categories(self, raw, playlists: list[Playlist]) -> list[Category]:
@@ -304,7 +324,7 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
         return Content(errors=[e])
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         return Content(errors=[ArticleError(source.name, None, f"is not a DP JSON feed: {e}")])
-    job = _Import(channel, source, fetcher, short_max, name)
+    job = _Import(channel, source, fetcher, short_max, name, feed.get("language"))
 
     def array(key: str) -> list:
         value = feed.get(key)
