@@ -14,7 +14,7 @@ import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from packager.articles import build_article, imported_series_parts, parse_date
+from packager.articles import build_article, check_text, imported_series_parts, parse_date
 from packager.config import Category, Playlist
 from packager.dp import CATEGORY_ORDERS, LANGUAGE, PLAYLIST_NAME_MAX, feed_schema, is_http_url, query_operator_problem
 from packager.errors import ArticleError, excerpt
@@ -81,6 +81,23 @@ def _id(value, label: str, warnings: list[str]):
     return value
 
 
+def _text_ok(node: dict, label: str, keep: tuple[str, ...], warnings: list[str], prefix: str = "") -> dict:
+    """`node` without the optional fields whose text can't be written (a lone surrogate from
+    a broken \\u escape), each left out with a warning; in a field in `keep` it is an
+    ArticleError."""
+    node = dict(node)
+    while True:
+        try:
+            check_text(node, label)
+            return node
+        except ArticleError as e:
+            key = (e.field or "").split(".")[0]
+            if key not in node or key in keep:
+                raise ArticleError(label, prefix + (e.field or ""), f"{e.detail}; the item is skipped") from None
+            warnings.append(f"{label}: {prefix}{e.field}: {e.detail}; left out")
+            del node[key]
+
+
 def _video_fields(video, duration, label: str, i: int, warnings: list[str]):
     if not isinstance(video, dict):
         return video  # the video check names it
@@ -109,6 +126,9 @@ def _entries(raw, mapping: dict[str, str]):
 def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple[dict, str]:
     """A DP item (or episode) in the article fields build_article checks, or one
     ArticleError naming every required field it lacks."""
+    if isinstance(item.get("content"), dict):
+        item = {**item, "content": _text_ok(item["content"], label, _required("content"), warnings, "content.")}
+    item = _text_ok(item, label, (*_required(kind), "content"), warnings)
     content = item.get("content")
     missing = [k for k in _required(kind) if _missing(item.get(k))]
     if isinstance(content, dict):
@@ -193,11 +213,18 @@ class _Import:
 
     def series(self, i: int, series) -> None:
         sid = series.get("id") if isinstance(series, dict) else None
-        label = f"{self.name} series[{i}] ({sid})"
+        label = f"{self.name} series[{i}] ({_shown(sid)})"
         if not isinstance(series, dict):
             self.content.errors.append(ArticleError(label, None, f"{excerpt(series)} is not a series object; skipped"))
             return
         warnings: list[str] = []
+        try:
+            own = _text_ok({k: v for k, v in series.items() if k not in ("seasons", "episodes")}, label,
+                           _required("series"), warnings)
+        except ArticleError as e:
+            self.content.errors.append(ArticleError(e.source, e.field, "can't be written as text; the series and its episodes are skipped"))
+            return
+        series = {**own, **{k: series[k] for k in ("seasons", "episodes") if k in series}}
         seasons, episodes = series.get("seasons"), series.get("episodes")
         groups = seasons if isinstance(seasons, list) and seasons else None
         flat = episodes if groups is None and isinstance(episodes, list) and episodes else None
@@ -247,13 +274,14 @@ class _Import:
                     self.content.errors.append(ArticleError(where, "seasonNumber", f"{excerpt(number)} is not a season number "
                                                             f"(required by the DP spec); its {len(season['episodes'])} episode(s) are skipped"))
                     continue
-                title, thumb = season.get("title"), season.get("thumbnail")
+                about = _text_ok({k: v for k, v in season.items() if k != "episodes"}, where, ("seasonNumber",), warnings)
+                title, thumb = about.get("title"), about.get("thumbnail")
                 infos.append(ImportedSeason(number, title.strip() if isinstance(title, str) and title.strip() else None,
                                             thumb.strip() if is_http_url(thumb) else None))
             ref = {"id": sid, "title": parts["title"], **({"season": number} if number is not None else {})}
             for e, ep in enumerate(season["episodes"]):
                 eid = ep.get("id") if isinstance(ep, dict) else None
-                ep_label = f"{self.name} series {sid}" + (f" season {number}" if number is not None else "") + f" episodes[{e}] ({eid})"
+                ep_label = f"{self.name} series {_shown(sid)}" + (f" season {number}" if number is not None else "") + f" episodes[{e}] ({_shown(eid)})"
                 if not isinstance(ep, dict):
                     self.content.errors.append(ArticleError(ep_label, None, f"{excerpt(ep)} is not an episode object; skipped"))
                     continue
@@ -267,8 +295,8 @@ class _Import:
         names = {p.name for p in playlists}
         for i, c in enumerate(raw):
             where = f"{self.name} categories[{i}]"
-            if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip():
-                self.warn(f"{where}: name: a category needs a name; left out")
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip() or not _writable(c):
+                self.warn(f"{where}: name: a category needs a name (text that can be written); left out")
                 continue
             where = f"{where} ({c['name']})"
             query, playlist = c.get("query"), c.get("playlistName")
@@ -296,7 +324,7 @@ class _Import:
         out = []
         for i, p in enumerate(raw):
             where = f"{self.name} playlists[{i}]"
-            name = p.get("name") if isinstance(p, dict) else None
+            name = p.get("name") if isinstance(p, dict) and _writable(p) else None
             if not isinstance(name, str) or not name.strip() or len(name) > PLAYLIST_NAME_MAX:
                 self.warn(f"{where}: name: {excerpt(name)} must be text of 1 to {PLAYLIST_NAME_MAX} characters; "
                           "the playlist (and its row) is left out")
@@ -310,6 +338,20 @@ class _Import:
                 self.warn(f"{where} ({name}): itemIds: {len(ids) - len(kept)} entries that aren't ids left out")
             out.append(Playlist(name=name, items=tuple(kept)))
         return out
+
+
+def _shown(value) -> str:
+    """An id as messages name it: escapes for text that can't be printed, cut when long."""
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _writable(node) -> bool:
+    try:
+        check_text(node, "")
+    except ArticleError:
+        return False
+    return True
 
 
 def read(channel, source, fetcher, short_max, exclude=()) -> Content:
@@ -334,7 +376,7 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
 
     for key, kind in _DP_KINDS.items():
         for i, item in enumerate(array(key)):
-            label = f"{name} {key}[{i}] ({item.get('id') if isinstance(item, dict) else None})"
+            label = f"{name} {key}[{i}] ({_shown(item.get('id') if isinstance(item, dict) else None)})"
             if isinstance(item, dict):
                 job.item(label, item, kind)
             else:
