@@ -506,3 +506,17 @@ def test_episode_without_seasons_keeps_its_flat_list(tmp_path, cli):
     assert cli("build", root).code == 0
     series = {s["id"]: s for s in feed_of(root)["series"]}["series2"]
     assert "seasons" not in series and [e["id"] for e in series["episodes"]] == ["item21", "item20"]
+
+
+@pytest.mark.parametrize("name", [f for f in FIXTURES if EXPECTATIONS[f]["items"]])
+def test_every_imported_corpus_feed_loads_in_both_roku_consumers(brs, tmp_path, name):
+    """What the import writes is read by the BrightScript models of Roku's two consumers."""
+    from test_roku_consumers import check, expect_course, expect_template, run
+
+    root = import_channel(tmp_path, (CORPUS / name).read_text(encoding="utf-8"))
+    build(root)
+    body = (root / "dist" / "feed.json").read_bytes()
+    feed = json.loads(body)
+    for program, expect in (("template_reader", expect_template), ("course_loader", expect_course)):
+        summary, _ = run(brs, program, body, tmp_path)
+        check(summary, expect(feed))
