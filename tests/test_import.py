@@ -520,3 +520,29 @@ def test_every_imported_corpus_feed_loads_in_both_roku_consumers(brs, tmp_path, 
     for program, expect in (("template_reader", expect_template), ("course_loader", expect_course)):
         summary, _ = run(brs, program, body, tmp_path)
         check(summary, expect(feed))
+
+
+def test_lines_name_fields_as_the_dp_feed_writes_them(tmp_path, cli):
+    feed = full_feed()
+    feed["shortFormVideos"][0]["content"]["dateAdded"] = "last tuesday"
+    movie = feed["movies"][0]
+    movie["content"]["captions"][0]["captionType"] = "OPEN"
+    movie["externalIds"][0]["idType"] = "ISAN"
+    movie["credits"][0]["birthDate"] = "soon"
+    movie["rating"]["ratingSource"] = "FCC"
+    movie["content"]["trickPlayFiles"][0]["quality"] = "SD"
+    movie["content"]["validityPeriodEnd"] = "2025-01-01T00:00:00Z"  # before its start
+    feed["series"][1]["longDescription"] = 5
+    root = import_channel(tmp_path, feed)
+    r = cli("build", root)
+    assert r.code == 0, r
+    for line in ("old.json shortFormVideos[0] (item2): content.dateAdded: 'last tuesday' is not a date",
+                 "old.json movies[0] (item1): content.captions[0].captionType: 'OPEN' is not one of",
+                 "old.json movies[0] (item1): externalIds[0].idType: 'ISAN' is not one of",
+                 "old.json movies[0] (item1): credits[0].birthDate: 'soon' is not a date",
+                 "old.json movies[0] (item1): rating.ratingSource: 'FCC' is not one of",
+                 "old.json movies[0] (item1): content.trickPlayFiles[0].quality: 'SD' is not one of",
+                 "old.json movies[0] (item1): content.validityPeriodEnd: must be after",
+                 "old.json series[1] (series2): longDescription: must be text"):
+        assert line in r.err, (line, r.err)
+    assert "item1" in items_of(root) and "item2" not in items_of(root)

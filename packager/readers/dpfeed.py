@@ -27,6 +27,34 @@ from packager.remote import MAX_PHOTO_BYTES, RemoteError
 _DP_KINDS = {"movies": "movie", "shortFormVideos": "shortFormVideo", "tvSpecials": "tvSpecial", "liveFeeds": "liveFeed"}
 
 
+# Our field names (the front matter's, which build_article checks) -> the DP feed's, so a
+# line names the field as the feed writes it.
+_DP_NAMES = (
+    (r"^summary\b", "shortDescription"), (r"^long_description\b", "longDescription"),
+    (r"^date\b", "content.dateAdded"), (r"^photo\b", "thumbnail"),
+    (r"^series\.episode\b", "episodeNumber"), (r"^series\.season\b", "seasonNumber"),
+    (r"^available\.from\b", "content.validityPeriodStart"), (r"^available\.until\b", "content.validityPeriodEnd"),
+    (r"^available\b", "content.validityPeriod"), (r"^rating\.source\b", "rating.ratingSource"),
+    (r"\.birth_date\b", ".birthDate"), (r"^(captions\[\d+\])\.type\b", r"\1.captionType"),
+    (r"^(external_ids\[\d+\])\.type\b", r"\1.idType"), (r"^captions\b", "content.captions"),
+    (r"^external_ids\b", "externalIds"), (r"^ad_breaks\b", "content.adBreaks"), (r"^trickplay\b", "content.trickPlayFiles"),
+)
+
+
+def _dp_field(field: str | None) -> str | None:
+    for ours, theirs in _DP_NAMES:
+        field = re.sub(ours, theirs, field) if field else field
+    return field
+
+
+def _dp_line(line: str, label: str) -> str:
+    """A warning of build_article's with the field named as the DP feed names it."""
+    if not line.startswith(label + ": "):
+        return line
+    field, sep, rest = line[len(label) + 2:].partition(": ")
+    return f"{label}: {_dp_field(field)}{sep}{rest}" if sep else line
+
+
 def _required(kind: str) -> tuple[str, ...]:
     """What the DP spec (our feed schema) says an object can't be without."""
     return tuple(feed_schema()["$defs"][kind]["required"])
@@ -159,7 +187,7 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple
     start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
     fields = {
         "id": _id(item.get("id"), label, warnings), "title": item.get("title"), "summary": item.get("shortDescription"),
-        "date": _when(content.get("dateAdded"), label, "content.dateAdded", warnings),
+        "date": _when(content.get("dateAdded"), label, "content.dateAdded", warnings),  # else parse_date names it
         "release_date": item.get("releaseDate"), "tags": item.get("tags"), "genres": item.get("genres"),
         "photo": item.get("thumbnail"), "type": kind, "language": content.get("language"),
         "videos": [_video_fields(v, duration, label, i, warnings) for i, v in enumerate(videos)],
@@ -207,9 +235,10 @@ class _Import:
             article = build_article(self.channel, label, self.base, fields, body, self.short_max, self.fetcher,
                                     keep_remote_thumbnail=self.fetcher is None, imported=True)
         except ArticleError as e:
-            self.content.errors.append(e)
+            self.content.errors.append(ArticleError(e.source, _dp_field(e.field), e.detail))
             return
-        self.content.articles.append(dataclasses.replace(article, warnings=tuple(warnings) + article.warnings))
+        lines = tuple(warnings) + tuple(_dp_line(w, label) for w in article.warnings)
+        self.content.articles.append(dataclasses.replace(article, warnings=lines))
 
     def series(self, i: int, series) -> None:
         sid = series.get("id") if isinstance(series, dict) else None
@@ -248,8 +277,9 @@ class _Import:
         try:
             parts = imported_series_parts({k: v for k, v in fields.items() if v is not None}, label, self.short_max, warnings)
         except ArticleError as e:
-            self.content.errors.append(ArticleError(e.source, e.field, f"{e.detail}; the series and its {count} episode(s) are skipped"))
+            self.content.errors.append(ArticleError(e.source, _dp_field(e.field), f"{e.detail}; the series and its {count} episode(s) are skipped"))
             return
+        warnings = [_dp_line(w, label) for w in warnings]
         thumbnail = series.get("thumbnail")
         if not is_http_url(thumbnail):
             warnings.append(f"{label}: thumbnail: {excerpt(thumbnail)} is not an http(s) URL; the newest episode's is used")
