@@ -546,3 +546,19 @@ def test_lines_name_fields_as_the_dp_feed_writes_them(tmp_path, cli):
                  "old.json series[1] (series2): longDescription: must be text"):
         assert line in r.err, (line, r.err)
     assert "item1" in items_of(root) and "item2" not in items_of(root)
+
+
+def test_date_added_as_a_timestamp_or_rfc_2822_is_read_with_a_warning(tmp_path, cli):
+    feed = full_feed()
+    feed["shortFormVideos"][0]["content"]["dateAdded"] = 1735732800  # epoch seconds
+    feed["shortFormVideos"][1]["content"]["dateAdded"] = "Thu, 02 Jan 2025 12:00:00 GMT"
+    feed["tvSpecials"][0]["content"]["dateAdded"] = "1735732800000"  # milliseconds, as text
+    root = import_channel(tmp_path, feed)
+    r = cli("build", root)
+    assert r.code == 0 and "skipped" not in r.err, r
+    items = items_of(root)
+    assert [items[i]["content"]["dateAdded"] for i in ("item2", "item3", "item4")] == [
+        "2025-01-01T12:00:00+00:00", "2025-01-02T12:00:00+00:00", "2025-01-01T12:00:00+00:00"]
+    assert items["item2"]["releaseDate"] == "2026-11-24"  # its own, untouched
+    assert "old.json shortFormVideos[0] (item2): content.dateAdded: 1735732800 is a timestamp" in r.err
+    assert "old.json shortFormVideos[1] (item3): content.dateAdded: 'Thu, 02 Jan 2025 12:00:00 GMT' is an RFC 2822 date" in r.err
