@@ -228,6 +228,7 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
     instead of refusing the item."""
     photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip(), re.I) else None
     thumbnail_url = None
+    notes: tuple[str, ...] = ()
     if photo_url:
         fields = dict(fields)
         if fetcher is not None:
@@ -235,7 +236,12 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
                 # The cache is inside the channel folder, so the usual path checks apply.
                 fields["photo"] = os.path.relpath(fetcher.fetch(photo_url.strip(), MAX_PHOTO_BYTES), path.parent)
             except RemoteError as e:
-                raise ArticleError(source, "photo", str(e)) from None
+                if not imported:
+                    raise ArticleError(source, "photo", str(e)) from None
+                # An imported item's thumbnail worked where it was: kept as it is.
+                notes = (f"{source}: photo: {e}; kept as a URL",)
+                fields.pop("photo")
+                thumbnail_url = photo_url.strip()
         elif keep_remote_thumbnail:
             fields.pop("photo")
             thumbnail_url = photo_url.strip()
@@ -243,7 +249,7 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
             raise ArticleError(source, "photo", f"{photo_url} is a URL; set allow_remote = true for this source to download it")
     article = _build_article(channel, source, path, fields, body, short_max, thumbnail_url is not None, imported)
     if thumbnail_url:
-        article = dataclasses.replace(article, thumbnail_url=thumbnail_url)
+        article = dataclasses.replace(article, thumbnail_url=thumbnail_url, warnings=notes + article.warnings)
     return article
 
 

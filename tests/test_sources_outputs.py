@@ -233,6 +233,7 @@ def test_dp_feed_over_http_renders_item_and_series_thumbnails(tmp_path, web, cli
         it["thumbnail"] = f"{base}/photos/library.jpg"
     feed["series"][0]["thumbnail"] = f"{base}/photos/storm.jpg"
     feed["series"][1]["thumbnail"] = f"{base}/photos/missing.jpg"
+    feed["movies"][0]["thumbnail"] = f"{base}/photos/gone.jpg"
     (webroot / "old.json").write_text(json.dumps(feed))
     root = channel_with(tmp_path, f'[[sources]]\ntype = "dp-feed"\nurl = "{base}/old.json"\nallow_remote = true\n')
     r = cli("build", root)
@@ -245,6 +246,10 @@ def test_dp_feed_over_http_renders_item_and_series_thumbnails(tmp_path, web, cli
     assert series["series2"]["thumbnail"] == f"{base}/photos/missing.jpg"  # couldn't be fetched: kept as it was
     assert f"old.json series[1] (series2): thumbnail: {base}/photos/missing.jpg: the server answered HTTP 404" in r.err
     assert series["series1"]["releaseDate"] == "2026-01-01" and out["movies"][0]["id"] == "item1"
+    # An item's thumbnail that can't be fetched is kept where it was, with a warning.
+    assert out["movies"][0]["thumbnail"] == f"{base}/photos/gone.jpg"
+    assert f"old.json movies[0] (item1): thumbnail: {base}/photos/gone.jpg: the server answered HTTP 404" in r.err
+    assert out["shortFormVideos"][0]["thumbnail"].startswith("https://cdn.test/tv/artwork/")
 
 
 def test_mrss_output_parsed_back(example_channel, cli):
