@@ -24,19 +24,21 @@ from packager.dp import (
     HTTP_URL,
     ID_TYPES,
     LANGUAGE,
+    LONG_DESCRIPTION_MAX,
     RATING_SOURCES,
     RATINGS,
     SHORT_FORM_MAX_SECONDS,
     TRICKPLAY_QUALITIES,
     VIDEO_QUALITIES,
     VIDEO_TYPES,
+    genre_of,
 )
 from packager.errors import ArticleError, excerpt
 from packager.ids import TAG_MAX, normalize_id, normalize_tag, section_tag
 from packager.model import Article, ClipPhoto, SeriesRef, Video
 from packager.remote import MAX_PHOTO_BYTES, RemoteError
 from packager.safepath import resolve_inside
-from packager.text import markdown_to_text
+from packager.text import cut, markdown_to_text
 from packager.textfields import compose_text
 
 
@@ -99,20 +101,28 @@ def check_text(fields, source: str) -> None:
                 stack.append((v, f"{where}.{k}" if where else str(k)))
 
 
-def _tags(fields: dict, source: str, warnings: list[str]) -> tuple[str, ...]:
-    """Tags as Roku matches them: lowercase, unique. A tag Roku can't take (over 20
-    characters) is left out with a warning; the article stays."""
+def _tags(fields: dict, source: str, warnings: list[str], lenient: bool = False) -> tuple[str, ...]:
+    """Tags as Roku matches them: lowercase, unique. A tag Roku can't take (empty, not a
+    word, over 20 characters) is left out with a warning; the article stays."""
     raw = fields.get("tags")
     if raw is None:
         return ()
     if isinstance(raw, str):
         raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(t, (str, int)) and not isinstance(t, bool) for t in raw):
-        raise ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]")
+    if not isinstance(raw, list):
+        problem = ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]")
+        if not lenient:
+            raise problem
+        warnings.append(f"{problem}; left out")
+        return ()
     out: list[str] = []
     for t in raw:
+        if isinstance(t, bool) or not isinstance(t, (str, int)):
+            warnings.append(f"{source}: tags: {excerpt(t, 40)} is not a word, so it was left out")
+            continue
         tag = normalize_tag(str(t))
         if not tag:
+            warnings.append(f"{source}: tags: an empty tag was left out")
             continue
         if len(tag) > TAG_MAX:
             warnings.append(f"{source}: tags: {excerpt(tag, 40)} is {len(tag)} characters; Roku allows {TAG_MAX}, "
@@ -123,19 +133,27 @@ def _tags(fields: dict, source: str, warnings: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _genres(fields: dict, source: str, default: tuple[str, ...]) -> tuple[str, ...]:
+def _genres(fields: dict, source: str, default: tuple[str, ...], warnings: list[str] | None = None) -> tuple[str, ...]:
+    """The article's Roku genres. With `warnings` (an import), one that isn't Roku's is
+    left out with a warning instead of refusing the item."""
     raw = fields.get("genres")
     if raw is None:
         return default
     if isinstance(raw, str):
         raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
-        raise ArticleError(source, "genres", "must be a list of Roku genres, e.g. [news]")
+    if not isinstance(raw, list) or (warnings is None and not all(isinstance(g, str) for g in raw)):
+        if warnings is None:
+            raise ArticleError(source, "genres", "must be a list of Roku genres, e.g. [news]")
+        warnings.append(f"{source}: genres: {excerpt(raw, 40)} is not a list of Roku genres; left out")
+        return default
     out: list[str] = []
     for g in raw:
-        genre = g.strip().lower()
-        if genre not in GENRES:
-            raise ArticleError(source, "genres", f"{excerpt(g)} is not a Roku genre; use one of: {', '.join(GENRES)}")
+        genre = genre_of(g)
+        if genre is None:
+            if warnings is None:
+                raise ArticleError(source, "genres", f"{excerpt(g)} is not a Roku genre; use one of: {', '.join(GENRES)}")
+            warnings.append(f"{source}: genres: {excerpt(g, 40)} is not a Roku genre; left out")
+            continue
         if genre not in out:
             out.append(genre)
     return tuple(out) or default
@@ -144,51 +162,73 @@ def _genres(fields: dict, source: str, default: tuple[str, ...]) -> tuple[str, .
 LIVE_DURATION = 24 * 3600  # a live stream has no length; Roku's content object wants one
 
 
-def _video(fields: dict, source: str, live: bool = False) -> Video:
+def _video(fields: dict, source: str, live: bool = False, key: str = "video", duration_key: str = "video.duration") -> Video:
     raw = fields.get("video")
     if raw is None:
         raise ArticleError(source, "video", "is required: give url and duration (seconds)")
     if not isinstance(raw, dict):
-        raise ArticleError(source, "video", "must be fields: url, duration, and optionally type, quality, bitrate")
+        raise ArticleError(source, key, "must be fields: url, duration, and optionally type, quality, bitrate")
     url = raw.get("url")
     if not isinstance(url, str) or not HTTP_URL.match(url.strip()):
-        raise ArticleError(source, "video.url", f"{excerpt(url)} is not an http(s) URL")
+        raise ArticleError(source, f"{key}.url", f"{excerpt(url)} is not an http(s) URL")
     url = url.strip()
     duration = raw.get("duration")
     if duration is None and live:
         duration = LIVE_DURATION
     if duration is None:
-        raise ArticleError(source, "video.duration", "is required: the video's length in seconds")
+        raise ArticleError(source, duration_key, "is required: the video's length in seconds")
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
-        raise ArticleError(source, "video.duration", f"{excerpt(duration)} must be a positive number of seconds")
+        raise ArticleError(source, duration_key, f"{excerpt(duration)} must be a positive number of seconds")
     vtype = raw.get("type")
     if vtype is None:
         ext = Path(urlsplit(url).path).suffix.lower()
         vtype = EXTENSION_TYPES.get(ext)
         if vtype is None:
-            raise ArticleError(source, "video.type", f"can't tell the type from the URL's extension {ext or '(none)'!r}; set type: to one of {', '.join(VIDEO_TYPES)}")
+            raise ArticleError(source, f"{key}.type", f"can't tell the type from the URL's extension {ext or '(none)'!r}; set type: to one of {', '.join(VIDEO_TYPES)}")
     elif not isinstance(vtype, str) or vtype.strip().upper() not in VIDEO_TYPES:
-        raise ArticleError(source, "video.type", f"{excerpt(vtype)} is not one of {', '.join(VIDEO_TYPES)}")
+        raise ArticleError(source, f"{key}.type", f"{excerpt(vtype)} is not one of {', '.join(VIDEO_TYPES)}")
     vtype = vtype.strip().upper()
     quality = raw.get("quality", "HD")
     if not isinstance(quality, str) or quality.strip().upper() not in VIDEO_QUALITIES:
-        raise ArticleError(source, "video.quality", f"{excerpt(quality)} is not one of {', '.join(VIDEO_QUALITIES)}")
+        raise ArticleError(source, f"{key}.quality", f"{excerpt(quality)} is not one of {', '.join(VIDEO_QUALITIES)}")
     bitrate = raw.get("bitrate")
     if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate <= 0):
-        raise ArticleError(source, "video.bitrate", f"{excerpt(bitrate)} must be a positive whole number of kbps")
+        raise ArticleError(source, f"{key}.bitrate", f"{excerpt(bitrate)} must be a positive whole number of kbps")
     if bitrate is None and vtype in BITRATE_REQUIRED:
-        raise ArticleError(source, "video.bitrate", f"is required for {vtype} files: the average bitrate in kbps, e.g. 2500")
+        raise ArticleError(source, f"{key}.bitrate", f"is required for {vtype} files: the average bitrate in kbps, e.g. 2500")
     return Video(url=url, duration=math.ceil(duration), video_type=vtype,
                  quality=quality.strip().upper(), bitrate=bitrate)
 
 
+def _videos(fields: dict, source: str, warnings: list[str], live: bool) -> tuple[Video, tuple[Video, ...]]:
+    """An imported item's videos (a list of video fields, each with the item's duration): a
+    bad one is left out with a warning while another one plays; with none, the item can't."""
+    raw = fields.get("videos")
+    if not isinstance(raw, list) or not raw:
+        raise ArticleError(source, "content.videos", "is required: at least one video with url, quality and videoType")
+    good, bad = [], []
+    for i, v in enumerate(raw):
+        try:
+            good.append(_video({"video": v}, source, live, f"content.videos[{i}]", "content.duration"))
+        except ArticleError as e:
+            bad.append(e)
+    if not good:
+        raise bad[0]
+    warnings += [f"{e}; that video was left out" for e in bad]
+    return good[0], tuple(good[1:])
+
+
 def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
-                  short_max: int = 200, fetcher=None, keep_remote_thumbnail: bool = False) -> Article:
+                  short_max: int = 200, fetcher=None, keep_remote_thumbnail: bool = False,
+                  imported: bool = False) -> Article:
     """One article from its fields (front matter, or an export's item mapped to our names).
     Photo URLs are downloaded with a fetcher (allow_remote), kept as thumbnail URLs for an
-    imported DP feed, and otherwise refused."""
+    imported DP feed, and otherwise refused. `imported` (a DP feed): id and text are kept as
+    they are, every video is kept, and a malformed optional field is left out with a warning
+    instead of refusing the item."""
     photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip(), re.I) else None
     thumbnail_url = None
+    notes: tuple[str, ...] = ()
     if photo_url:
         fields = dict(fields)
         if fetcher is not None:
@@ -196,27 +236,46 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
                 # The cache is inside the channel folder, so the usual path checks apply.
                 fields["photo"] = os.path.relpath(fetcher.fetch(photo_url.strip(), MAX_PHOTO_BYTES), path.parent)
             except RemoteError as e:
-                raise ArticleError(source, "photo", str(e)) from None
+                if not imported:
+                    raise ArticleError(source, "photo", str(e)) from None
+                # An imported item's thumbnail worked where it was: kept as it is.
+                notes = (f"{source}: photo: {e}; kept as a URL",)
+                fields.pop("photo")
+                thumbnail_url = photo_url.strip()
         elif keep_remote_thumbnail:
             fields.pop("photo")
             thumbnail_url = photo_url.strip()
         else:
             raise ArticleError(source, "photo", f"{photo_url} is a URL; set allow_remote = true for this source to download it")
-    article = _build_article(channel, source, path, fields, body, short_max, thumbnail_url is not None)
+    article = _build_article(channel, source, path, fields, body, short_max, thumbnail_url is not None, imported)
     if thumbnail_url:
-        article = dataclasses.replace(article, thumbnail_url=thumbnail_url)
+        article = dataclasses.replace(article, thumbnail_url=thumbnail_url, warnings=notes + article.warnings)
     return article
 
 
+def _optional(parse, default, warnings: list[str], lenient: bool):
+    """A field only an import may lose: its error becomes a warning and the field is left out."""
+    try:
+        return parse()
+    except ArticleError as e:
+        if not lenient:
+            raise
+        warnings.append(f"{e}; left out")
+        return default
+
+
 def _build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
-                   short_max: int = 200, has_thumbnail: bool = False) -> Article:
+                   short_max: int = 200, has_thumbnail: bool = False, imported: bool = False) -> Article:
+    warnings: list[str] = []
     raw_id = fields.get("id", path.stem)
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
         raise ArticleError(source, "id", f"{excerpt(raw_id)} must be a short text id, e.g. us-troops-iraq")
-    article_id = normalize_id(str(raw_id).strip())
+    # An imported DP id never changes (Roku keys bookmarks and search on it): a profile that
+    # rejects it says so; ours (file names) are made safe.
+    article_id = str(raw_id) if imported else normalize_id(str(raw_id).strip())
     title = _text(fields, source, "title", required=True)
     when = parse_date(fields.get("date"), source)
-    summary = _text(fields, source, "summary")
+    summary = _optional(lambda: _text(fields, source, "summary"), None, warnings, imported)
     caption = _text(fields, source, "photo_caption")
     photos = _photos(channel, fields, source, path)
     photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None and not photos and not has_thumbnail)
@@ -241,48 +300,108 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
     clip_wanted = channel.clips.render == "always" or (channel.clips.render == "missing" and fields.get("video") is None)
     if clip_wanted and kind == "liveFeed":
         raise ArticleError(source, "video", "a liveFeed needs its stream URL; clips are for articles")
-    video = None if clip_wanted else _video(fields, source, live=kind == "liveFeed")
+    extra_videos: tuple[Video, ...] = ()
+    if clip_wanted:
+        video = None
+    elif imported:
+        video, extra_videos = _videos(fields, source, warnings, kind == "liveFeed")
+    else:
+        video = _video(fields, source, live=kind == "liveFeed")
     if kind == "auto":
         # A rendered clip is a few photos long: short-form.
         kind = "shortFormVideo" if video is None or video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
-    series = _series(fields, source)
+    series = _series(fields, source, keep_id=imported)
     if series is not None and kind != "episode":
         if fields.get("type") not in (None, "auto"):
             raise ArticleError(source, "series", f"only episodes belong to a series; set type: episode (it says {kind})")
         kind = "episode"
     if kind == "episode" and series is None:
         raise ArticleError(source, "series", "an episode needs series: {id: ..., episode: N}")
-    available_from, available_until = _available(fields, source)
+    available_from, available_until = _optional(lambda: _available(fields, source), (None, None), warnings, imported)
     section = _text(fields, source, "section")
     featured = fields.get("featured", False)
     if not isinstance(featured, bool):
         raise ArticleError(source, "featured", f"{excerpt(featured)} must be true or false")
-    body_text = markdown_to_text(body) if body.strip() else ""
-    try:
-        texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
-                             short_max=short_max)
-    except ValueError as e:
-        raise ArticleError(source, "templates", str(e)) from None
+    if imported:
+        body_text = body.strip()
+        texts = _imported_texts(title, summary, body_text, source, short_max, warnings)
+    else:
+        body_text = markdown_to_text(body) if body.strip() else ""
+        try:
+            texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
+                                 short_max=short_max)
+        except ValueError as e:
+            raise ArticleError(source, "templates", str(e)) from None
     if not texts["title"]:
         raise ArticleError(source, "title", "is empty once markup is removed")
     if not texts["short_description"]:
         raise ArticleError(source, "summary", "the article has no summary and an empty body; add a summary")
-    warnings: list[str] = []
-    tags = _tags(fields, source, warnings)
+    tags = _tags(fields, source, warnings, imported)
     if section:
         tag = section_tag(section)
         tags = tags if tag in tags else tags + (tag,)
     return Article(
         source=source, id=article_id, title=texts["title"], date=when,
         short_description=texts["short_description"], long_description=texts["long_description"],
-        tags=tags, genres=_genres(fields, source, channel.genres),
+        tags=tags, genres=_genres(fields, source, channel.genres, warnings if imported else None),
         photo=photo, photo_caption=caption, photo_focus=focus, video=video, body_text=body_text,
         kind=kind, series=series, section=section, featured=featured,
         available_from=available_from, available_until=available_until,
-        rating=_rating(fields, source), credits=_credits(fields, source), captions=_captions(fields, source),
-        external_ids=_external_ids(fields, source), ad_breaks=_ad_breaks(fields, source),
-        trickplay=_trickplay(fields, source), photos=photos, audio=audio, warnings=tuple(warnings),
+        rating=_optional(lambda: _rating(fields, source), None, warnings, imported),
+        credits=_entries(fields, source, "credits", _credit, warnings, imported),
+        captions=_entries(fields, source, "captions", _caption, warnings, imported),
+        external_ids=_entries(fields, source, "external_ids", _external_id, warnings, imported),
+        ad_breaks=_ad_breaks(fields, source, warnings, imported),
+        trickplay=_entries(fields, source, "trickplay", _trickplay_file, warnings, imported),
+        photos=photos, audio=audio, extra_videos=extra_videos,
+        release_date=_optional(lambda: _release_date(fields, source, warnings), None, warnings, imported),
+        language=_optional(lambda: _language(fields, source), None, warnings, imported),
+        warnings=tuple(warnings),
     )
+
+
+def _imported_texts(title: str, summary: str | None, long: str, source: str, short_max: int,
+                    warnings: list[str]) -> dict:
+    """An imported item's text as it was written (no Markdown, no templates); cut only where
+    Roku's limits would refuse it, with a warning."""
+    short = summary or ""
+    if not short and long:
+        short = cut(long, short_max)
+        warnings.append(f"{source}: shortDescription: missing; made from longDescription")
+    if len(short) > short_max:
+        warnings.append(f"{source}: shortDescription: {len(short)} characters; cut to {short_max}")
+        short = cut(short, short_max)
+    if len(long) > LONG_DESCRIPTION_MAX:
+        warnings.append(f"{source}: longDescription: {len(long)} characters; cut to {LONG_DESCRIPTION_MAX}")
+        long = cut(long, LONG_DESCRIPTION_MAX)
+    if long and long == short:
+        # Roku refuses a longDescription equal to the shortDescription.
+        warnings.append(f"{source}: longDescription: the same as shortDescription; left out")
+        long = ""
+    return {"title": title, "short_description": short, "long_description": long or None}
+
+
+def _release_date(fields: dict, source: str, warnings: list[str]) -> date | None:
+    raw = fields.get("release_date")
+    if raw is None:
+        return None
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    day = parse_date(raw, source, "releaseDate").date()
+    warnings.append(f"{source}: releaseDate: {excerpt(raw)} is a timestamp; its date {day.isoformat()} is kept")
+    return day
+
+
+def _language(fields: dict, source: str) -> str | None:
+    raw = fields.get("language")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not LANGUAGE.match(raw.strip()):
+        raise ArticleError(source, "content.language", f"{excerpt(raw)} must be a language code like en or en-US")
+    return raw.strip()
 
 
 def _photos(channel: Channel, fields: dict, source: str, path: Path) -> tuple[ClipPhoto, ...]:
@@ -317,7 +436,7 @@ def _whole(value, source: str, key: str, lo: int = 0) -> int:
     return value
 
 
-def _series(fields: dict, source: str) -> SeriesRef | None:
+def _series(fields: dict, source: str, keep_id: bool = False) -> SeriesRef | None:
     raw = fields.get("series")
     if raw is None:
         return None
@@ -331,7 +450,7 @@ def _series(fields: dict, source: str) -> SeriesRef | None:
     if title is not None and not isinstance(title, str):
         raise ArticleError(source, "series.title", "must be text")
     return SeriesRef(
-        id=normalize_id(str(raw["id"]).strip()), title=title.strip() if title else None,
+        id=str(raw["id"]) if keep_id else normalize_id(str(raw["id"]).strip()), title=title.strip() if title else None,
         season=_whole(season, source, "series.season") if season is not None else None,
         episode=_whole(episode, source, "series.episode") if episode is not None else None)
 
@@ -385,60 +504,79 @@ def _rating(fields: dict, source: str) -> dict | None:
             "ratingSource": _pick(raw.get("source"), source, "rating.source", RATING_SOURCES)}
 
 
-def _credits(fields: dict, source: str) -> tuple[dict, ...]:
+def _entries(fields: dict, source: str, key: str, one, warnings: list[str], lenient: bool) -> tuple[dict, ...]:
+    """A list of entries (credits, captions, ...), each checked by `one(entry, where)`. For
+    an import a bad entry (or a list that isn't one) is left out with a warning."""
+    try:
+        records = _records(fields, source, key)
+    except ArticleError as e:
+        if not lenient:
+            raise
+        warnings.append(f"{e}; left out")
+        return ()
     out = []
-    for i, c in enumerate(_records(fields, source, "credits")):
-        name = c.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ArticleError(source, f"credits[{i}].name", "is required")
-        entry = {"name": name.strip(), "role": _pick(c.get("role"), source, f"credits[{i}].role", CREDIT_ROLES, upper=True)}
-        if c.get("birth_date") is not None:
-            entry["birthDate"] = parse_date(c["birth_date"], source, f"credits[{i}].birth_date").date().isoformat()
-        out.append(entry)
+    for i, entry in enumerate(records):
+        try:
+            out.append(one(entry, source, f"{key}[{i}]"))
+        except ArticleError as e:
+            if not lenient:
+                raise
+            warnings.append(f"{e}; left out")
     return tuple(out)
 
 
-def _captions(fields: dict, source: str) -> tuple[dict, ...]:
-    out = []
-    for i, c in enumerate(_records(fields, source, "captions")):
-        language = c.get("language")
-        if not isinstance(language, str) or not LANGUAGE.match(language):
-            raise ArticleError(source, f"captions[{i}].language", f"{excerpt(language)} must be a language code like en")
-        out.append({"url": _url(c.get("url"), source, f"captions[{i}].url"), "language": language,
-                    "captionType": _pick(c.get("type", "CLOSED_CAPTION"), source, f"captions[{i}].type", CAPTION_TYPES)})
-    return tuple(out)
+def _credit(c: dict, source: str, where: str) -> dict:
+    name = c.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ArticleError(source, f"{where}.name", "is required")
+    entry = {"name": name.strip(), "role": _pick(c.get("role"), source, f"{where}.role", CREDIT_ROLES, upper=True)}
+    if c.get("birth_date") is not None:
+        entry["birthDate"] = parse_date(c["birth_date"], source, f"{where}.birth_date").date().isoformat()
+    return entry
 
 
-def _external_ids(fields: dict, source: str) -> tuple[dict, ...]:
-    out = []
-    for i, x in enumerate(_records(fields, source, "external_ids")):
-        value = x.get("id")
-        if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
-            raise ArticleError(source, f"external_ids[{i}].id", "is required")
-        out.append({"id": str(value).strip(), "idType": _pick(x.get("type"), source, f"external_ids[{i}].type", ID_TYPES)})
-    return tuple(out)
+def _caption(c: dict, source: str, where: str) -> dict:
+    language = c.get("language")
+    if not isinstance(language, str) or not LANGUAGE.match(language):
+        raise ArticleError(source, f"{where}.language", f"{excerpt(language)} must be a language code like en")
+    return {"url": _url(c.get("url"), source, f"{where}.url"), "language": language,
+            "captionType": _pick(c.get("type", "CLOSED_CAPTION"), source, f"{where}.type", CAPTION_TYPES)}
 
 
-def _ad_breaks(fields: dict, source: str) -> tuple[str, ...]:
+def _external_id(x: dict, source: str, where: str) -> dict:
+    value = x.get("id")
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+        raise ArticleError(source, f"{where}.id", "is required")
+    return {"id": str(value).strip(), "idType": _pick(x.get("type"), source, f"{where}.type", ID_TYPES)}
+
+
+def _ad_breaks(fields: dict, source: str, warnings: list[str], lenient: bool = False) -> tuple[str, ...]:
     raw = fields.get("ad_breaks")
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise ArticleError(source, "ad_breaks", "must be a list of times, e.g. [\"00:05:00\", \"00:12:30\"]")
+        problem = ArticleError(source, "ad_breaks", "must be a list of times, e.g. [\"00:05:00\", \"00:12:30\"]")
+        if not lenient:
+            raise problem
+        warnings.append(f"{problem}; left out")
+        return ()
     out = []
     for i, t in enumerate(raw):
         if isinstance(t, int) and not isinstance(t, bool) and t >= 0:  # YAML reads 00:05:00 as 300 seconds
             t = f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"
         if not isinstance(t, str) or not re.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d", t.strip()):
-            raise ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss")
+            problem = ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss")
+            if not lenient:
+                raise problem
+            warnings.append(f"{problem}; left out")
+            continue
         out.append(t.strip())
     return tuple(out)
 
 
-def _trickplay(fields: dict, source: str) -> tuple[dict, ...]:
-    return tuple({"url": _url(x.get("url"), source, f"trickplay[{i}].url"),
-                  "quality": _pick(x.get("quality", "HD"), source, f"trickplay[{i}].quality", TRICKPLAY_QUALITIES)}
-                 for i, x in enumerate(_records(fields, source, "trickplay")))
+def _trickplay_file(x: dict, source: str, where: str) -> dict:
+    return {"url": _url(x.get("url"), source, f"{where}.url"),
+            "quality": _pick(x.get("quality", "HD"), source, f"{where}.quality", TRICKPLAY_QUALITIES)}
 
 
 def _focus(fields: dict, source: str) -> tuple[float, float] | None:
@@ -449,3 +587,23 @@ def _focus(fields: dict, source: str) -> tuple[float, float] | None:
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in raw)):
         raise ArticleError(source, "photo_focus", f"{excerpt(raw)} must be [x, y] with both between 0 and 1, e.g. [0.5, 0.3]")
     return (float(raw[0]), float(raw[1]))
+
+
+def imported_series_parts(fields: dict, source: str, short_max: int, warnings: list[str]) -> dict:
+    """An imported series' own metadata, checked like an item's: title and shortDescription
+    required (an ArticleError), the rest left out with a warning when malformed. Keys are
+    those of ImportedSeries."""
+    title = _text(fields, source, "title", required=True)
+    summary = _optional(lambda: _text(fields, source, "summary"), None, warnings, True)
+    long = _optional(lambda: _text(fields, source, "long_description"), None, warnings, True)
+    texts = _imported_texts(title, summary, long or "", source, short_max, warnings)
+    if not texts["short_description"]:
+        raise ArticleError(source, "shortDescription", "is required")
+    genres = _genres(fields, source, (), warnings)
+    return {
+        "title": title, "description": texts["short_description"], "long_description": texts["long_description"],
+        "genres": genres or None, "tags": _tags(fields, source, warnings, True),
+        "release_date": _optional(lambda: _release_date(fields, source, warnings), None, warnings, True),
+        "credits": _entries(fields, source, "credits", _credit, warnings, True),
+        "external_ids": _entries(fields, source, "external_ids", _external_id, warnings, True),
+    }

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta, timezone
 from packager.config import Category, Channel, Playlist, SeriesInfo
 from packager.dp import ARRAY_OF_KIND, BITRATE_REQUIRED, dumps, serialize
 from packager.errors import ArticleError
-from packager.ids import section_tag
-from packager.model import Article, Rendition
+from packager.ids import normalize_query, section_tag
+from packager.model import Article, ImportedSeason, ImportedSeries, Rendition, Video
 from packager.text import cut
 
 
@@ -25,15 +25,19 @@ def iso_datetime(dt: datetime) -> str:
 
 # ---------------------------------------------------------------- items
 
+def video_entry(video: Video) -> dict:
+    entry = {"url": video.url, "quality": video.quality, "videoType": video.video_type}
+    if video.bitrate is not None or video.video_type in BITRATE_REQUIRED:
+        entry["bitrate"] = video.bitrate
+    return entry
+
+
 def content_of(article: Article, channel: Channel) -> dict:
-    video = {"url": article.video.url, "quality": article.video.quality, "videoType": article.video.video_type}
-    if article.video.bitrate is not None or article.video.video_type in BITRATE_REQUIRED:
-        video["bitrate"] = article.video.bitrate
     content = {
         "dateAdded": iso_datetime(article.date),
         "duration": article.video.duration,
-        "videos": [video],
-        "language": channel.language,
+        "videos": [video_entry(v) for v in (article.video, *article.extra_videos)],
+        "language": article.language or channel.language,
     }
     if article.captions:
         content["captions"] = [dict(c) for c in article.captions]
@@ -54,8 +58,8 @@ def build_item(article: Article, rendition: Rendition, channel: Channel) -> dict
     if article.long_description:
         item["longDescription"] = article.long_description
     item["thumbnail"] = rendition.url or channel.base_url + rendition.relpath
-    # The article's own calendar date, as the newsroom dated it.
-    item["releaseDate"] = article.date.date().isoformat()
+    # An imported item's own releaseDate; else the article's calendar date, as the newsroom dated it.
+    item["releaseDate"] = (article.release_date or article.date.date()).isoformat()
     if article.kind == "episode":
         item["episodeNumber"] = article.series.episode
     else:
@@ -120,26 +124,46 @@ def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: C
     oldest = min(a.date for a, _ in episodes)
     title = (info.title if info and info.title else None) or next(
         (a.series.title for a, _ in sorted(episodes, key=lambda p: p[0].date, reverse=True) if a.series.title), sid)
+    imported = info if isinstance(info, ImportedSeries) else None
     short = cut(info.description, 200) if info and info.description else newest.short_description
     thumb = series_art.get(sid) or next(r for a, r in episodes if a is newest)
     item = {"id": sid, "title": title, "shortDescription": short}
-    if info and info.description and len(info.description) > 200:
+    if imported:
+        # An imported series keeps its own text, picture, date and tags (its rows query them).
+        if imported.long_description:
+            item["longDescription"] = imported.long_description
+    elif info and info.description and len(info.description) > 200:
         item["longDescription"] = cut(info.description, 500)
-    item["thumbnail"] = thumb.url or channel.base_url + thumb.relpath
-    item["releaseDate"] = oldest.date().isoformat()
+    item["thumbnail"] = (imported.thumbnail_url if imported and imported.thumbnail_url and sid not in series_art
+                         else thumb.url or channel.base_url + thumb.relpath)
+    item["releaseDate"] = (imported.release_date if imported and imported.release_date else oldest.date()).isoformat()
     item["genres"] = list(info.genres if info and info.genres else channel.genres)
-    tags = sorted({t for a, _ in episodes for t in a.tags})[:20]
+    tags = list(imported.tags) if imported else sorted({t for a, _ in episodes for t in a.tags})[:20]
     if tags:
         item["tags"] = tags
+    if imported and imported.credits:
+        item["credits"] = [dict(c) for c in imported.credits]
+    if imported and imported.external_ids:
+        item["externalIds"] = [dict(x) for x in imported.external_ids]
     eps = [build_item(a, r, channel) for a, r in ordered]
     if any(a.series.season is not None for a, _ in ordered):
         seasons: dict[int, list] = {}
         for (a, _), ep in zip(ordered, eps):
             seasons.setdefault(a.series.season, []).append(ep)
-        item["seasons"] = [{"seasonNumber": n, "episodes": seasons[n]} for n in sorted(seasons)]
+        about = {s.number: s for s in imported.seasons} if imported else {}
+        item["seasons"] = [{"seasonNumber": n, **_season_about(about.get(n)), "episodes": seasons[n]} for n in sorted(seasons)]
     else:
         item["episodes"] = eps
     return item
+
+
+def _season_about(season: ImportedSeason | None) -> dict:
+    out = {}
+    if season and season.title:
+        out["title"] = season.title
+    if season and season.thumbnail_url:
+        out["thumbnail"] = season.thumbnail_url
+    return out
 
 
 # ---------------------------------------------------------------- units, rows, fitting
@@ -184,7 +208,7 @@ def category_entry(category: Category) -> dict:
     if category.playlist is not None:
         entry["playlistName"] = category.playlist
     else:
-        entry["query"] = category.query
+        entry["query"] = normalize_query(category.query)  # tags match lowercase, whatever the source wrote
     entry["order"] = category.order
     return entry
 

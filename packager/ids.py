@@ -31,6 +31,13 @@ def normalize_tag(tag: str) -> str:
     return _WS.sub(" ", tag).strip().lower()
 
 
+def normalize_query(query: str) -> str:
+    """A category query matched the way tags are: each tag lowercased, whitespace collapsed;
+    the AND/OR operators (upper case in Roku's queries) kept."""
+    words = _WS.sub(" ", query).strip().split(" ")
+    return " ".join(w if w in ("AND", "OR") else w.lower() for w in words)
+
+
 def section_tag(section: str) -> str:
     """The tag that puts an article in its section's row: a slug of at most 20 characters."""
     slug = re.sub(r"[^\w]+", "-", section.lower(), flags=re.UNICODE).strip("-") or "section"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+
+from packager.config import SeriesInfo
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class Article:
     photos: tuple[ClipPhoto, ...] = ()  # the clip's pictures; default: the photo
     audio: Path | None = None  # the clip's sound
     thumbnail_url: str | None = None  # an imported feed's thumbnail, kept as a URL (not re-rendered)
+    # Carried over from an imported DP feed unchanged; None/() for our own articles.
+    release_date: date | None = None  # the item's releaseDate (else the article's own date)
+    language: str | None = None  # content.language (else the channel's)
+    extra_videos: tuple[Video, ...] = ()  # every video after the first
     # What was left out of the article with a warning (a tag too long, ...): it is kept.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -76,3 +82,24 @@ class Rendition:
     # An identical file from an earlier build: linked instead of rendered and written again.
     origin: Path | None = None
     url: str | None = None  # an imported thumbnail kept where it is (no file of ours)
+
+
+@dataclass(frozen=True)
+class ImportedSeason:
+    """A season's own metadata from an imported DP feed."""
+    number: int
+    title: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedSeries(SeriesInfo):
+    """An imported DP feed's series: its own metadata, written back unchanged (not derived
+    from its episodes as for a channel.toml [[series]])."""
+    long_description: str | None = None
+    thumbnail_url: str | None = None
+    release_date: date | None = None
+    tags: tuple[str, ...] = ()
+    credits: tuple[dict, ...] = ()
+    external_ids: tuple[dict, ...] = ()
+    seasons: tuple[ImportedSeason, ...] = ()

@@ -13,6 +13,7 @@ import pytest
 from conftest import CHANNEL_TOML
 from feeds import full_feed
 
+from packager.dp import walk_items
 from packager.outputs import search_feed_errors
 from packager.validate import validate_bytes
 
@@ -221,6 +222,34 @@ def test_dp_feed_import_with_series_and_playlists(tmp_path, cli):
     assert [c["name"] for c in feed["categories"]] == ["Local", "Local sports", "Top Stories"]
     assert feed["movies"][0]["rating"] == {"rating": "TVPG", "ratingSource": "USA_PR"}
     assert validate_bytes((root / "dist" / "feed.json").read_bytes()).valid
+
+
+def test_dp_feed_over_http_renders_item_and_series_thumbnails(tmp_path, web, cli):
+    """With allow_remote, an imported feed's thumbnails (items' and the series' own) are
+    downloaded and rendered; ids, dates and the rest stay as the feed has them."""
+    base, webroot, _ = web
+    feed = full_feed()
+    for _, _, it in walk_items(feed):
+        it["thumbnail"] = f"{base}/photos/library.jpg"
+    feed["series"][0]["thumbnail"] = f"{base}/photos/storm.jpg"
+    feed["series"][1]["thumbnail"] = f"{base}/photos/missing.jpg"
+    feed["movies"][0]["thumbnail"] = f"{base}/photos/gone.jpg"
+    (webroot / "old.json").write_text(json.dumps(feed))
+    root = channel_with(tmp_path, f'[[sources]]\ntype = "dp-feed"\nurl = "{base}/old.json"\nallow_remote = true\n')
+    r = cli("build", root)
+    assert r.code == 0, r
+    out = feed_of(root)
+    series = {s["id"]: s for s in out["series"]}
+    episode_thumbs = {e["thumbnail"] for s in series["series1"]["seasons"] for e in s["episodes"]}
+    assert series["series1"]["thumbnail"].startswith("https://cdn.test/tv/artwork/")
+    assert series["series1"]["thumbnail"] not in episode_thumbs  # its own picture, not an episode's
+    assert series["series2"]["thumbnail"] == f"{base}/photos/missing.jpg"  # couldn't be fetched: kept as it was
+    assert f"old.json series[1] (series2): thumbnail: {base}/photos/missing.jpg: the server answered HTTP 404" in r.err
+    assert series["series1"]["releaseDate"] == "2026-01-01" and out["movies"][0]["id"] == "item1"
+    # An item's thumbnail that can't be fetched is kept where it was, with a warning.
+    assert out["movies"][0]["thumbnail"] == f"{base}/photos/gone.jpg"
+    assert f"old.json movies[0] (item1): thumbnail: {base}/photos/gone.jpg: the server answered HTTP 404" in r.err
+    assert out["shortFormVideos"][0]["thumbnail"].startswith("https://cdn.test/tv/artwork/")
 
 
 def test_mrss_output_parsed_back(example_channel, cli):
