@@ -16,7 +16,7 @@ from packager.artwork import ArtworkJob, render_artwork
 from packager.clips import make_clips
 from packager.config import Channel, load_channel
 from packager.digests import DigestMemo
-from packager.dp import count_items, serialize
+from packager.dp import SHORT_DESCRIPTION_MAX, STRICT_SHORT_DESCRIPTION_MAX, count_items, serialize
 from packager.errors import ArticleError, PackagerError
 from packager.feed import Catalog, FeedNotes, Unit, check_series, fit_feed, make_units, reference_time, split_expired
 from packager.model import Article, Rendition
@@ -65,7 +65,7 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
 
     strict = profile == "strict"
-    content = read_content(channel, short_max=110 if strict else 200,
+    content = read_content(channel, short_max=STRICT_SHORT_DESCRIPTION_MAX if strict else SHORT_DESCRIPTION_MAX,
                            exclude=(out, channel.root / PUBLISH_DIR))
     result.notes.warnings += content.warnings
     catalog = Catalog(tuple(content.series), tuple(content.categories), tuple(content.playlists))
@@ -130,7 +130,8 @@ def _valid_units(channel: Channel, catalog: Catalog, articles: list[Article], re
                  profile: str, result: BuildResult) -> list[Unit]:
     """Each root item validated on its own; an error inside an item (or an episode) skips
     that article, reported like any bad article. A series losing an episode is rebuilt."""
-    units, pending = [], make_units(channel, catalog, articles, renditions)
+    short_max = STRICT_SHORT_DESCRIPTION_MAX if profile == "strict" else SHORT_DESCRIPTION_MAX
+    units, pending = [], make_units(channel, catalog, articles, renditions, short_max)
     while pending:
         unit = pending.pop(0)
         report = validate_feed(_WRAP | {unit.kind: [unit.item]}, profile=profile)
@@ -147,7 +148,7 @@ def _valid_units(channel: Channel, catalog: Catalog, articles: list[Article], re
         result.skipped += bad.values()
         left = [a for a in unit.articles if a.id not in bad]
         if left and unit.kind == "series":
-            pending += make_units(channel, catalog, left, renditions)
+            pending += make_units(channel, catalog, left, renditions, short_max)
     return units
 
 

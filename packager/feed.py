@@ -118,21 +118,22 @@ def check_series(articles: list[Article]) -> tuple[list[Article], list[ArticleEr
 
 
 def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: Channel,
-                 series_art: dict[str, Rendition], info: SeriesInfo | None = None) -> dict:
+                 series_art: dict[str, Rendition], info: SeriesInfo | None = None, short_max: int = 200) -> dict:
     ordered = sorted(episodes, key=lambda p: (p[0].series.season or 0, p[0].series.episode))
     newest = max((a for a, _ in episodes), key=lambda a: (a.date, a.id))
     oldest = min(a.date for a, _ in episodes)
     title = (info.title if info and info.title else None) or next(
         (a.series.title for a, _ in sorted(episodes, key=lambda p: p[0].date, reverse=True) if a.series.title), sid)
     imported = info if isinstance(info, ImportedSeries) else None
-    short = cut(info.description, 200) if info and info.description else newest.short_description
+    # short_max: 110 under The Roku Channel's strict rules, which apply to series too.
+    short = cut(info.description, short_max) if info and info.description else newest.short_description
     thumb = series_art.get(sid) or next(r for a, r in episodes if a is newest)
     item = {"id": sid, "title": title, "shortDescription": short}
     if imported:
         # An imported series keeps its own text, picture, date and tags (its rows query them).
         if imported.long_description:
             item["longDescription"] = imported.long_description
-    elif info and info.description and len(info.description) > 200:
+    elif info and info.description and len(info.description) > short_max:
         item["longDescription"] = cut(info.description, 500)
     item["thumbnail"] = (imported.thumbnail_url if imported and imported.thumbnail_url and sid not in series_art
                          else thumb.url or channel.base_url + thumb.relpath)
@@ -309,7 +310,7 @@ def assemble(channel: Channel, units: list[Unit], categories: list, playlists: l
 
 
 def make_units(channel: Channel, catalog: Catalog, articles: list[Article],
-               renditions: dict[str, tuple[Rendition, ...]]) -> list[Unit]:
+               renditions: dict[str, tuple[Rendition, ...]], short_max: int = 200) -> list[Unit]:
     """One unit per root item: each article, and each series with its episodes. Every
     article must have its renditions (or an imported thumbnail URL) by now."""
     units: list[Unit] = []
@@ -323,7 +324,7 @@ def make_units(channel: Channel, catalog: Catalog, articles: list[Article],
     infos = {s.id: s for s in catalog.series}
     for sid, eps in episodes.items():
         newest = max(a.date for a, _ in eps)
-        units.append(Unit("series", build_series(sid, eps, channel, series_art, infos.get(sid)), newest,
+        units.append(Unit("series", build_series(sid, eps, channel, series_art, infos.get(sid), short_max), newest,
                           any(a.featured for a, _ in eps), tuple(a for a, _ in eps)))
     return units
 

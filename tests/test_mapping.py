@@ -234,3 +234,17 @@ def test_budget_fitting_on_5000_articles(make_channel, cli, tmp_path):
     small = build(root)
     assert len(small.body) <= 60000 and len(json.loads(small.body)["shortFormVideos"]) <= 50
     print(f"5,000 articles built in {took:.1f} s")
+
+
+def test_strict_profile_cuts_series_descriptions_to_110(make_channel, cli):
+    """DP402 applies to series too: under --profile strict a long [[series]] description is
+    cut like an article's, not a reason to drop every episode."""
+    long = "Every weeknight at six: the valley's news, weather and sport in fifteen minutes, " * 3
+    root = make_channel({f"e{n}.md": article_text(title=f"Episode {n}", extra=f"id: ep{n}\nseries: {{id: bulletin, episode: {n}}}\n")
+                         for n in (1, 2)},
+                        toml_extra=f'[[series]]\nid = "bulletin"\ntitle = "Bulletin"\ndescription = "{long.strip()}"\n')
+    r = cli("build", root, "--profile", "strict")
+    assert r.code == 0 and "skipped" not in r.err.replace("0 articles skipped", ""), r
+    feed = json.loads((root / "dist" / "feed.json").read_bytes())
+    assert len(feed["series"][0]["shortDescription"]) <= 110
+    assert len(feed["series"][0]["episodes"]) == 2
