@@ -159,6 +159,8 @@ def _genres(fields: dict, source: str, default: tuple[str, ...], warnings: list[
     return tuple(out) or default
 
 
+# Roku's players hold durations in 32-bit integers.
+MAX_DURATION = 2**31 - 1
 LIVE_DURATION = 24 * 3600  # a live stream has no length; Roku's content object wants one
 
 
@@ -179,6 +181,9 @@ def _video(fields: dict, source: str, live: bool = False, key: str = "video", du
         raise ArticleError(source, duration_key, "is required: the video's length in seconds")
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration <= 0:
         raise ArticleError(source, duration_key, f"{excerpt(duration)} must be a positive number of seconds")
+    if duration > MAX_DURATION:
+        raise ArticleError(source, duration_key, f"{excerpt(duration)} seconds is longer than a Roku player can count "
+                                                 f"(at most {MAX_DURATION:,}); give the video's real length")
     vtype = raw.get("type")
     if vtype is None:
         ext = Path(urlsplit(url).path).suffix.lower()

@@ -203,3 +203,16 @@ def test_bad_channel_toml(tmp_path, cli, toml, expected):
     r = cli("build", root)
     assert r.code == 2 and expected in r.err, r
     assert len(r.err) < 2000, r
+
+
+def test_absurd_duration_is_that_articles_skip_and_fails_validation(make_channel, cli, tmp_path):
+    line = build_one_bad(make_channel, cli, "d.md", article_text(video="url: https://cdn.test/v/a.m3u8\n  duration: 1.0e+308"))
+    assert "video.duration: 1e+308 seconds is longer than a Roku player can count" in line, line
+    from feeds import full_feed
+
+    feed = full_feed()
+    feed["shortFormVideos"][0]["content"]["duration"] = 10 ** 308
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(feed))
+    r = cli("validate", path, "--profile", "strict")
+    assert r.code == 1 and "DP108" in r.out, r
