@@ -69,7 +69,7 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     channel = load_channel(channel_dir)
     out = Path(out) if out is not None else channel.root / DEFAULT_OUT
     result = BuildResult(channel=channel, out=out)
-    DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
+    DistWriter(out).check_target({"channel folder": channel.root, "articles folder": channel.articles_dir})  # fail before any work if --out is somebody else's folder
 
     channel, articles, errors = read_content(channel, short_max=110 if profile == "strict" else 200)
     result.channel = channel

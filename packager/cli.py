@@ -1,7 +1,8 @@
 """The roku-packager command line: a thin layer over build, validate and publish.
 
 Exit codes: 0 success; 1 the work failed (no valid feed, an invalid feed, a failed publish,
-or --strict with skipped articles); 2 usage errors and input that can't be read."""
+or --strict with skipped articles); 2 usage errors and input that can't be read; 3 an
+internal error (a bug: please report it); 130 interrupted (Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from packager import __version__
 from packager.errors import ConfigError, FeedReadError, PackagerError, PublishError
 from packager.writer import OutputError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _err(message: str) -> None:
+    if len(message) > 2000:  # a backstop: one line stays one readable line
+        message = message[:2000] + "..."
     print(f"roku-packager: {message}", file=sys.stderr)
 
 
@@ -232,8 +235,10 @@ def make_parser() -> argparse.ArgumentParser:
         "Turn a channel folder of articles and photos into a validated Roku Direct Publisher "
         "feed with 16:9 artwork, and publish it to S3 or a folder."),
         epilog="Exit codes: 0 ok; 1 failed (invalid feed, nothing valid to write, publish failed, "
-               "--strict with skipped articles); 2 usage error or unreadable input.")
+               "--strict with skipped articles); 2 usage error or unreadable input; 3 internal "
+               "error (please report); 130 interrupted.")
     p.add_argument("--version", action="version", version=f"roku-packager {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an internal error (any position)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     b = sub.add_parser("build", help="build feed.json and artwork into an output folder",
@@ -313,10 +318,27 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _internal_error(e: BaseException, debug: bool) -> int:
+    from packager.errors import excerpt
+
+    if debug:
+        import traceback
+        traceback.print_exception(e)
+    detail = excerpt(str(e), 120) if str(e) else ""
+    _err(f"internal error, please report: {type(e).__name__}{': ' + detail if detail else ''}"
+         f"{'' if debug else ' (run again with --debug for the details)'}")
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+    """Every way out is one line and a documented exit code; a traceback only with --debug."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end]
+    if debug:  # a global flag, accepted before or after the command
+        argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
     try:
+        args = make_parser().parse_args(argv)
         return args.func(args)
     except (ConfigError, FeedReadError, OutputError) as e:
         _err(str(e))
@@ -329,9 +351,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         _err("interrupted; the previous output and live feed are unchanged")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except SystemExit:
+        raise
+    except BaseException as e:  # a bug (or MemoryError, RecursionError): one line, not a traceback
+        try:
+            return _internal_error(e, debug)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -27,3 +27,56 @@ class FeedReadError(PackagerError):
 
 class PublishError(PackagerError):
     """Publishing failed; the live feed is left as it was."""
+
+
+def excerpt(value, limit: int = 60) -> str:
+    """A short, escaped quote of a user's value for an error message: at most about `limit`
+    characters, built without ever making the full repr (a YAML alias bomb of a few hundred
+    bytes expands to gigabytes; a recursive one never ends)."""
+    parts: list[str] = []
+    budget = [max(limit, 8) + 1]  # one over: tells "fits" from "cut"
+
+    def put(text: str) -> bool:
+        parts.append(text[:budget[0]])
+        budget[0] -= len(text)
+        return budget[0] > 0
+
+    def walk(v, seen: frozenset) -> bool:
+        if budget[0] <= 0:
+            return False
+        if isinstance(v, str):
+            return put(repr(v[:budget[0]])[:-1] + ("'" if len(v) <= budget[0] else ""))
+        if isinstance(v, (bytes, bytearray)):
+            return put(repr(bytes(v[:budget[0]])))
+        if isinstance(v, (bool, float, type(None))):
+            return put(repr(v))
+        if isinstance(v, int):
+            try:
+                return put(repr(v))
+            except ValueError:  # more digits than Python will print
+                return put(f"<an integer of about {int(v.bit_length() * 0.30103)} digits>")
+        if id(v) in seen:
+            return put("...")
+        seen = seen | {id(v)}
+        if isinstance(v, dict):
+            if not put("{"):
+                return False
+            for i, (k, item) in enumerate(v.items()):
+                if (i and not put(", ")) or not walk(k, seen) or not put(": ") or not walk(item, seen):
+                    return False
+            return put("}")
+        if isinstance(v, (list, tuple, set, frozenset)):
+            open_, close = ("[", "]") if isinstance(v, list) else ("(", ")") if isinstance(v, tuple) else ("{", "}")
+            if not put(open_):
+                return False
+            for i, item in enumerate(v):
+                if (i and not put(", ")) or not walk(item, seen):
+                    return False
+            return put(close)
+        return put(f"<{type(v).__name__}>")  # never call an arbitrary object's repr
+
+    walk(value, frozenset())
+    text = "".join(parts)
+    if budget[0] <= 0:
+        text = text[:limit] + "..."
+    return text

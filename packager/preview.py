@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from packager.resources import templates_dir
 from packager.validate import query_tags
+from packager.writer import record_written
 
 CONTENT_ROWS = ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds")
 PREVIEW_NAME = "preview.html"
@@ -103,4 +104,5 @@ def render_preview(feed: dict, base_url: str, warnings: list[str]) -> str:
 def write_preview(out: Path, feed: dict, base_url: str, warnings: list[str]) -> Path:
     path = out / PREVIEW_NAME
     path.write_text(render_preview(feed, base_url, warnings), encoding="utf-8")
+    record_written(out, PREVIEW_NAME)
     return path
