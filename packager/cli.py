@@ -209,6 +209,27 @@ def cmd_serve(args) -> int:
         return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free one)")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
@@ -257,7 +278,8 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json"), default="text", help="report format (default text)")
     v.add_argument("--assets", metavar="DIR", help="check thumbnails: the folder the feed's base URL maps to")
     v.add_argument("--base-url", metavar="URL", help="base URL of --assets (default: common prefix of thumbnail URLs)")
-    v.add_argument("--timeout", type=float, default=10.0, help="seconds to wait when FEED is a URL (default 10)")
+    v.add_argument("--timeout", type=_seconds, default=10.0, metavar="S",
+                   help="seconds for the whole download when FEED is a URL (default 10)")
     v.set_defaults(func=cmd_validate)
 
     u = sub.add_parser("publish", help="build, then upload the tree (artwork first, feed.json last)",
@@ -302,7 +324,7 @@ def make_parser() -> argparse.ArgumentParser:
                                     "URLs point at this server. Prints the FEED_URL for a channel's manifest.")
     sv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     sv.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0: the whole network)")
-    sv.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    sv.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     sv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
     sv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
     sv.set_defaults(func=cmd_serve)

@@ -683,18 +683,12 @@ def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
     import sys
     if spec == "-":
         return sys.stdin.buffer.read(), "<stdin>"
-    if re.match(r"^https?://", spec):
-        import urllib.error
-        import urllib.request
-        req = urllib.request.Request(spec, headers={"User-Agent": "roku-packager validate"})
+    from packager.remote import RemoteError, fetch_feed, is_url
+    if is_url(spec):
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return resp.read(), spec
-        except urllib.error.HTTPError as e:
-            raise FeedReadError(f"{spec}: the server answered HTTP {e.code} {e.reason}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as e:
-            reason = getattr(e, "reason", None) or e
-            raise FeedReadError(f"{spec}: can't fetch: {reason} (timeout {timeout:g} s)") from None
+            return fetch_feed(spec, timeout), spec
+        except RemoteError as e:
+            raise FeedReadError(str(e)) from None
     try:
         return Path(spec).read_bytes(), spec
     except FileNotFoundError:
