@@ -147,18 +147,27 @@ def cmd_rollback(args) -> int:
 def cmd_channel_art(args) -> int:
     from packager.artwork import PhotoError
     from packager.channelart import manifest_lines, render_channel_art
-    from packager.config import parse_color
 
-    background = parse_color(args.background, "--background")
+    image, out = args.image, args.out
+    if image.is_dir():
+        raise ConfigError(f"{image}: is a folder; give the logo or image file")
+    if image.exists() and not image.is_file():
+        raise ConfigError(f"{image}: is not a regular file; give the logo or image file")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a folder; choose a folder for the images")
     try:
-        written = render_channel_art(args.image, args.out, background)
-    except FileNotFoundError:
-        raise ConfigError(f"{args.image}: no such file") from None
+        written = render_channel_art(image, out, args.background)
+    except FileNotFoundError as e:
+        if not image.exists():
+            raise ConfigError(f"{image}: no such file") from None
+        raise ConfigError(f"--out {out}: can't be made: {e.strerror}") from None
     except PhotoError as e:
-        raise ConfigError(f"{args.image} {e}") from None
+        raise ConfigError(f"{image} {e}") from None
+    except OSError as e:  # the folder can't be made or written (a file in the way, permissions, disk full)
+        raise ConfigError(f"--out {out}: can't write the images: {e.strerror or e}") from None
     for piece, path in written:
         print(f"wrote {path} ({piece.width}x{piece.height})", file=sys.stderr)
-    print("\n".join(manifest_lines(written, background, args.out.name or "images")))
+    print("\n".join(manifest_lines(written, args.background, out.name or "images")))
     return EXIT_OK
 
 
@@ -218,6 +227,15 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
     return value
+
+
+def _color(text: str) -> tuple[int, int, int]:
+    from packager.config import parse_color
+
+    try:
+        return parse_color(text, "--background")
+    except ConfigError:  # its message names channel.toml; this value came from the command line
+        raise argparse.ArgumentTypeError(f"{text!r} is not a colour like \"#14213d\"") from None
 
 
 def _port(text: str) -> int:
@@ -334,7 +352,7 @@ def make_parser() -> argparse.ArgumentParser:
                                    "the store poster from LOGO_OR_IMAGE, and print the manifest lines. A logo with "
                                    "transparency is centred on --background; a picture fills each frame.")
     a.add_argument("image", metavar="LOGO_OR_IMAGE", type=Path)
-    a.add_argument("--background", default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
+    a.add_argument("--background", type=_color, default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
     a.add_argument("--out", type=Path, default=Path("images"), metavar="DIR", help="output folder (default ./images)")
     a.set_defaults(func=cmd_channel_art)
     return p
