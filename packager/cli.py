@@ -24,6 +24,13 @@ def _err(message: str) -> None:
     print(f"roku-packager: {message}", file=sys.stderr)
 
 
+def _printable(text: str) -> str:
+    """Text from a feed as stdout can carry it: a lone surrogate or a character the terminal's
+    encoding lacks becomes an escape, not a crash."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
 def _print_build(result, quiet: bool = False) -> None:
     for w in result.channel.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -67,10 +74,8 @@ def cmd_validate(args) -> int:
         raise FeedReadError(f"--assets {args.assets}: not a folder")
     report = validate_bytes(body, profile=args.profile, assets=Path(args.assets) if args.assets else None,
                             base_url=args.base_url, source=name)
-    if args.format == "json":
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        print(format_text(report))
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.format == "json" else format_text(report)
+    print(_printable(text))
     return EXIT_OK if report.valid else EXIT_FAILED
 
 

@@ -45,7 +45,8 @@ def excerpt(value, limit: int = 60) -> str:
         if budget[0] <= 0:
             return False
         if isinstance(v, str):
-            return put(repr(v[:budget[0]])[:-1] + ("'" if len(v) <= budget[0] else ""))
+            quoted = repr(v[:budget[0]])
+            return put(quoted if len(v) <= budget[0] else quoted[:-1])
         if isinstance(v, (bytes, bytearray)):
             return put(repr(bytes(v[:budget[0]])))
         if isinstance(v, (bool, float, type(None))):

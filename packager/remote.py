@@ -93,7 +93,7 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
         raise RemoteError(f"{show(url)}: the URL has no host")
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise RemoteError(f"{show(url)}: no answer within the timeout of {timeout:g} s")
+        raise RemoteError(f"{show(url)}: can't fetch: no answer within the timeout of {timeout:g} s")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if any(c in target or c in host for c in "\r\n\0 ") or not target.isascii():
         raise RemoteError(f"{show(url)}: the URL has characters that must be percent-encoded")
@@ -142,7 +142,7 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
         raise
     except (http.client.HTTPException, OSError, ValueError, UnicodeError) as e:
         if expired.is_set() or isinstance(e, TimeoutError):
-            raise RemoteError(f"{show(url)}: no complete answer within the timeout of {timeout:g} s") from None
+            raise RemoteError(f"{show(url)}: can't fetch: no complete answer within the timeout of {timeout:g} s") from None
         reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or f"{type(e).__name__}: {excerpt(str(e), 80)}"
         raise RemoteError(f"{show(url)}: can't fetch: {reason}") from None
     finally:

@@ -127,3 +127,11 @@ def test_excerpt_of_huge_and_recursive_values():
     assert len(excerpt(deep)) <= 63
     sys.set_int_max_str_digits(4300)
     assert "digits" in excerpt(10 ** 5000)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_surrogate_in_an_item_id_is_printed_escaped(tmp_path, fmt):
+    (tmp_path / "feed.json").write_text('{"shortFormVideos": [{"id": "\\ud800", "title": 1}]}')
+    r = run("validate", tmp_path / "feed.json", "--format", fmt)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr, r
+    assert "\\ud800" in r.stdout
