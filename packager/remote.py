@@ -68,8 +68,12 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
             location = resp.headers.get("location")
             if not location:
                 raise RemoteError(f"{show(url)}: the server answered HTTP {resp.status} without a Location")
-            target = urljoin(current, location.strip())
-            if urlsplit(target).scheme.lower() not in SCHEMES:
+            try:
+                target = urljoin(current, location.strip())
+                scheme = urlsplit(target).scheme.lower()
+            except ValueError:
+                raise RemoteError(f"{show(url)}: redirected to {show(location)}, which is not a valid URL") from None
+            if scheme not in SCHEMES:
                 raise RemoteError(f"{show(url)}: redirected to {show(target)}; only http(s) redirects are followed")
             current = target
             continue

@@ -30,6 +30,8 @@ def make_answer(ftp_port=None, jpeg=b""):
             reply(conn, headers=[b"Content-Length: %d" % len(jpeg), b"Content-Type: image/jpeg"], body=jpeg)
         elif path == "/to-ftp":
             reply(conn, b"HTTP/1.1 302 Found", [b"Location: ftp://127.0.0.1:%d/feed.json" % ftp_port])
+        elif path == "/to-bad-url":
+            reply(conn, b"HTTP/1.1 302 Found", [b"Location: http://[::1"])
         elif path == "/to-file":
             reply(conn, b"HTTP/1.1 301 Moved", [b"Location: file:///etc/passwd"])
         elif path.startswith("/loop") and int(path[5:] or 0) < 6:  # /loop0 takes 6 hops, /loop6 is a 404
@@ -113,6 +115,7 @@ def test_a_slow_server_cannot_stretch_the_timeout(servers, cli, path):
 
 @pytest.mark.parametrize("path, words", [
     ("/garbage", "can't fetch"),
+    ("/to-bad-url", "not a valid URL"),  # found by tests/fuzz
     ("/huge-length", "1000000000000 bytes is over the limit"),
     ("/endless", f"more than {MAX_FEED_BYTES:,} bytes"),
 ])
