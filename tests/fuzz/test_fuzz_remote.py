@@ -13,7 +13,7 @@ from conftest import run_cli
 from feeds import full_feed
 from fuzzing import fuzz_settings, tried
 from netservers import FtpListener, RawServer
-from packager.remote import RemoteError, fetch
+from packager.remote import CACHE_DIR, Fetcher, RemoteError, fetch
 
 FEED = json.dumps(full_feed()).encode()
 
@@ -114,6 +114,30 @@ def test_validate_url_gives_a_report_or_one_clean_line(net):
         assert r.code in (0, 1, 2), r
         if r.code == 2:
             assert len(r.err.strip().splitlines()) == 1, r
+        assert ftp.connections == 0
+
+    prop()
+
+
+def test_the_photo_fetcher_writes_only_into_its_cache(net, tmp_path):
+    script, web, ftp = net
+    channel = tmp_path / "channel"
+    channel.mkdir()
+    fetcher = Fetcher(channel, timeout=3)
+
+    @fuzz_settings()
+    @given(responses(ftp.port), st.sampled_from(["/a.jpg", "/x/../b.png", "/c?d=1", "/%2e%2e/e.jpg", "/f.jpg/"]))
+    def prop(reply, path):
+        tried("remote response (photo fetch)")
+        script.reply = reply
+        try:
+            got = fetcher.fetch(web.url + path, 4096)
+        except RemoteError as e:
+            assert "\n" not in str(e), str(e)
+        else:
+            assert got.resolve().is_relative_to((channel / CACHE_DIR).resolve()) and got.stat().st_size <= 4096
+        written = [p for p in tmp_path.rglob("*") if p.is_file()]
+        assert all(p.resolve().is_relative_to((channel / CACHE_DIR).resolve()) for p in written), written
         assert ftp.connections == 0
 
     prop()
