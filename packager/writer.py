@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from packager.errors import PackagerError
 from packager.safepath import relative_key
@@ -186,8 +186,7 @@ class DistWriter:
         staging = out.parent / f".{out.name}.staging-{os.getpid()}"
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         kept = [e for e in _entries(out) if e not in written_before and e != MARKER_NAME] if out.is_dir() else []
-        clash = sorted(set(kept) & set(self._files)) or sorted(
-            k for k in kept for f in self._files if f.startswith(k + "/") or k.startswith(f + "/"))
+        clash = _clashes(out, kept, self._files)
         if clash:
             raise OutputError(f"{out / clash[0]}: roku-packager did not write this file and needs its place; "
                               f"move it away or choose another --out")
@@ -219,6 +218,17 @@ class DistWriter:
                 os.rename(old, out)
             raise
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _clashes(out: Path, kept: list[str], files) -> list[str]:
+    """The user's entries standing where the new tree needs a file or a folder."""
+    folders = {parent.as_posix() for f in files for parent in PurePosixPath(f).parents} - {"."}
+    clash = []
+    for k in kept:
+        real_folder = (out / k).is_dir() and not (out / k).is_symlink()
+        if k in files or (k in folders and not real_folder) or any(p.as_posix() in files for p in PurePosixPath(k).parents):
+            clash.append(k)
+    return sorted(clash)
 
 
 def _carry(src: Path, dest: Path) -> None:

@@ -158,3 +158,17 @@ def test_clean_stale_staging_restores_an_old_tree_left_by_a_dead_swap(tmp_path):
     (old / "feed.json").write_text("{}")
     clean_stale_staging(tmp_path / "dist")
     assert (tmp_path / "dist" / "feed.json").exists() and not old.exists()
+
+
+def test_a_foreign_file_standing_where_the_tool_needs_a_folder_is_refused(make_channel, cli):
+    root = make_channel({"a.md": GOOD})
+    assert cli("build", root).code == 0
+    shutil.rmtree(root / "dist" / "artwork")
+    (root / "dist" / "artwork").write_text("my file called artwork")
+    marker = root / "dist" / MARKER_NAME
+    data = json.loads(marker.read_text())
+    data["files"] = [f for f in data["files"] if not f.startswith("artwork/")]
+    marker.write_text(json.dumps(data))
+    r = cli("build", root)
+    assert r.code == 2 and "artwork" in r.err, r
+    assert (root / "dist" / "artwork").read_text() == "my file called artwork"
