@@ -101,10 +101,7 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if any(c in target or c in host for c in "\r\n\0 ") or not target.isascii():
         raise RemoteError(f"{show(url)}: the URL has characters that must be percent-encoded")
-    if scheme == "https":
-        conn = http.client.HTTPSConnection(host, port, timeout=remaining)
-    else:
-        conn = http.client.HTTPConnection(host, port, timeout=remaining)
+    conn, target = _connection(scheme, host, port, target, remaining)
     expired = threading.Event()
 
     def cut():  # the deadline: whatever the connection is waiting for, it stops now
@@ -152,6 +149,28 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
     finally:
         timer.cancel()
         conn.close()
+
+
+def _connection(scheme: str, host: str, port: int | None, target: str, timeout: float):
+    """A connection to the server, or through the proxy the environment names (HTTP_PROXY,
+    HTTPS_PROXY, NO_PROXY), as urllib would; returns it with the request target to send."""
+    import http.client
+    import urllib.request
+
+    kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(host):
+        return kind(host, port, timeout=timeout), target
+    p = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    if not p.hostname:
+        raise RemoteError(f"the {scheme}_proxy setting {show(proxy)} names no host")
+    netloc = f"[{host}]" if ":" in host else host
+    if scheme == "https":  # a CONNECT tunnel: the proxy never sees the request
+        conn = kind(p.hostname, p.port or 8080, timeout=timeout)
+        conn.set_tunnel(netloc, port or 443)
+        return conn, target
+    return http.client.HTTPConnection(p.hostname, p.port or 8080, timeout=timeout), \
+        f"http://{netloc}{f':{port}' if port else ''}{target}"
 
 
 def fetch_feed(url: str, timeout: float, max_bytes: int = MAX_FEED_BYTES) -> bytes:

@@ -169,3 +169,19 @@ def test_a_bad_photo_fetch_skips_that_article_only(tmp_path, servers, cli, bad_p
     assert len(skipped) == 1 and "(bad)" in skipped[0] and words in skipped[0], r
     assert [i["id"] for i in json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]] == ["good"]
     assert ftp.connections == 0
+
+
+def test_the_environment_proxy_is_used_like_urllib_did(monkeypatch):
+    def proxy(path, conn):
+        body = path.encode()
+        reply(conn, headers=[b"Content-Length: %d" % len(body)], body=body)
+
+    with RawServer(proxy) as p:
+        for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("http_proxy", p.url)
+        assert fetch("http://feeds.example.invalid:8081/feed.json?x=1", 1000, 5).body == \
+            b"http://feeds.example.invalid:8081/feed.json?x=1"
+        monkeypatch.setenv("no_proxy", "feeds.example.invalid")
+        with pytest.raises(RemoteError):
+            fetch("http://feeds.example.invalid/feed.json", 1000, 5)
