@@ -98,3 +98,13 @@ def test_known_open_validate_defects(tmp_path, text):
     feed.write_bytes(text.encode("utf-8", "surrogatepass"))
     code, _, err = run_cli("validate", str(feed))
     assert code in (0, 1, 2) and "internal error" not in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="open in validate.py's --assets check (issue 14): %00 in a thumbnail URL is exit 3")
+def test_known_open_assets_with_a_nul_in_a_thumbnail_url(tmp_path):
+    feed = copy.deepcopy(FEED)
+    feed["movies"][0]["thumbnail"] = "https://cdn.test/tv/artwork/%00.jpg"
+    (tmp_path / "feed.json").write_text(json.dumps(feed))
+    code, _, err = run_cli("validate", str(tmp_path / "feed.json"), "--assets", str(tmp_path),
+                           "--base-url", "https://cdn.test/tv/")
+    assert code in (0, 1, 2) and "internal error" not in err, err
