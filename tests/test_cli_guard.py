@@ -10,13 +10,13 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT, article_text
+from conftest import ROOT
 from packager.cli import main
 from packager.errors import excerpt
 
 ALIAS_BOMB = "\n".join(
     [f"{a}: &{a} [x,x,x,x,x,x,x,x,x]" if a == "a" else f"{a}: &{a} [{', '.join(['*' + prev] * 9)}]"
-     for prev, a in zip("-abcdefgh", "abcdefghi")]) + "\n"
+     for prev, a in zip("-abcdefgh", "abcdefghi", strict=True)]) + "\n"
 
 
 def run(*args, env=None, **kw):
