@@ -32,9 +32,10 @@ class BadPath(Exception):
 
 
 def request_key(raw_path: str) -> str:
-    """The request path, percent-decoded (UTF-8, strictly) and normalised, as a key relative
-    to the served folder ("" for the root). Raises BadPath for what no file can be called.
-    "." and ".." segments stay in the key: like every name starting with a dot, they are 404."""
+    """The request path, percent-decoded (UTF-8, strictly), without query or empty segments,
+    as a key relative to the served folder ("" for the root). Raises BadPath for what no
+    file can be called. "." and ".." stay in the key: like every name starting with a dot,
+    they are 404, so no path climbs; links are checked when the file is read."""
     if not raw_path.startswith("/"):
         raise BadPath("the path must start with /")  # "*", absolute-form URLs
     path = raw_path.split("?", 1)[0].split("#", 1)[0]
