@@ -62,7 +62,7 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     channel = load_channel(channel_dir)
     out = Path(out) if out is not None else channel.root / DEFAULT_OUT
     result = BuildResult(channel=channel, out=out)
-    DistWriter(out).check_target()  # fail before any work if --out is somebody else's folder
+    DistWriter(out).check_target({"channel folder": channel.root, "articles folder": channel.articles_dir})  # fail before any work if --out is somebody else's folder
 
     strict = profile == "strict"
     content = read_content(channel, short_max=STRICT_SHORT_DESCRIPTION_MAX if strict else SHORT_DESCRIPTION_MAX,

@@ -1,23 +1,44 @@
 """The roku-packager command line: a thin layer over build, validate and publish.
 
 Exit codes: 0 success; 1 the work failed (no valid feed, an invalid feed, a failed publish,
-or --strict with skipped articles); 2 usage errors and input that can't be read."""
+or --strict with skipped articles); 2 usage errors and input that can't be read; 3 an
+internal error (a bug: please report it); 130 interrupted (Ctrl-C)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from packager import __version__
 from packager.dp import DEFAULT_PROFILE, PROFILES
-from packager.errors import ConfigError, FeedReadError, PackagerError
-from packager.outcome import EXIT_FAILED, EXIT_OK, EXIT_USAGE, exit_code, print_build, say, strict_failure, summary
+from packager.errors import ConfigError, FeedReadError, PackagerError, excerpt
+from packager.outcome import (
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_code,
+    print_build,
+    say,
+    strict_failure,
+    summary,
+)
 
 _err = say
+
+
+def _printable(text: str) -> str:
+    """Text from a feed as stdout can carry it: a lone surrogate or a character the terminal's
+    encoding lacks becomes an escape, not a crash."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def cmd_build(args) -> int:
@@ -41,10 +62,8 @@ def cmd_validate(args) -> int:
         raise FeedReadError(f"--assets {args.assets}: not a folder")
     report = validate_bytes(body, profile=args.profile, assets=Path(args.assets) if args.assets else None,
                             base_url=args.base_url, source=name)
-    if args.format == "json":
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        print(format_text(report))
+    text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.format == "json" else format_text(report)
+    print(_printable(text))
     return EXIT_OK if report.valid else EXIT_FAILED
 
 
@@ -148,19 +167,28 @@ def cmd_rollback(args) -> int:
 
 def cmd_channel_art(args) -> int:
     from packager.channelart import manifest_lines, render_channel_art  # noqa: PLC0415 (start-up: each command loads its stages)
-    from packager.config import parse_color  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.imaging import PhotoError  # noqa: PLC0415 (start-up: each command loads its stages)
 
-    background = parse_color(args.background, "--background")
+    image, out = args.image, args.out
+    if image.is_dir():
+        raise ConfigError(f"{image}: is a folder; give the logo or image file")
+    if image.exists() and not image.is_file():
+        raise ConfigError(f"{image}: is not a regular file; give the logo or image file")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a folder; choose a folder for the images")
     try:
-        written = render_channel_art(args.image, args.out, background)
-    except FileNotFoundError:
-        raise ConfigError(f"{args.image}: no such file") from None
+        written = render_channel_art(image, out, args.background)
+    except FileNotFoundError as e:
+        if not image.exists():
+            raise ConfigError(f"{image}: no such file") from None
+        raise ConfigError(f"--out {out}: can't be made: {e.strerror}") from None
     except PhotoError as e:
-        raise ConfigError(f"{args.image} {e}") from None
+        raise ConfigError(f"{image} {e}") from None
+    except OSError as e:  # the folder can't be made or written (a file in the way, permissions, disk full)
+        raise ConfigError(f"--out {out}: can't write the images: {e.strerror or e}") from None
     for piece, path in written:
         print(f"wrote {path} ({piece.width}x{piece.height})", file=sys.stderr)
-    print("\n".join(manifest_lines(written, background, args.out.name or "images")))
+    print("\n".join(manifest_lines(written, args.background, out.name or "images")))
     return EXIT_OK
 
 
@@ -267,6 +295,35 @@ def _channel_app_parsers(sub) -> None:
 # ---------------------------------------------------------------- end of the channel app commands
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _color(text: str) -> tuple[int, int, int]:
+    from packager.config import parse_color  # noqa: PLC0415 (start-up: config reads its schema)
+
+    try:
+        return parse_color(text, "--background")
+    except ConfigError:  # its message names channel.toml; this value came from the command line
+        raise argparse.ArgumentTypeError(f"{text!r} is not a colour like \"#14213d\"") from None
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535; 0 picks a free one)")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
@@ -292,8 +349,10 @@ def make_parser() -> argparse.ArgumentParser:
         "Turn a channel folder of articles and photos into a validated Roku Direct Publisher "
         "feed with 16:9 artwork, and publish it to S3 or a folder."),
         epilog="Exit codes: 0 ok; 1 failed (invalid feed, nothing valid to write, publish failed, "
-               "--strict with skipped articles); 2 usage error or unreadable input.")
+               "--strict with skipped articles); 2 usage error or unreadable input; 3 internal "
+               "error (please report); 130 interrupted.")
     p.add_argument("--version", action="version", version=f"roku-packager {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an internal error (any position)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     b = sub.add_parser("build", help="build feed.json and artwork into an output folder",
@@ -312,7 +371,8 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--format", choices=("text", "json"), default="text", help="report format (default text)")
     v.add_argument("--assets", metavar="DIR", help="check thumbnails: the folder the feed's base URL maps to")
     v.add_argument("--base-url", metavar="URL", help="base URL of --assets (default: common prefix of thumbnail URLs)")
-    v.add_argument("--timeout", type=float, default=10.0, help="seconds to wait when FEED is a URL (default 10)")
+    v.add_argument("--timeout", type=_seconds, default=10.0, metavar="S",
+                   help="seconds for the whole download when FEED is a URL (default 10)")
     v.set_defaults(func=cmd_validate)
     _add_diff(sub)
 
@@ -358,7 +418,7 @@ def make_parser() -> argparse.ArgumentParser:
                                     "URLs point at this server. Prints the FEED_URL for a channel's manifest.")
     sv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     sv.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0: the whole network)")
-    sv.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    sv.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     sv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
     sv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
     sv.set_defaults(func=cmd_serve)
@@ -368,25 +428,46 @@ def make_parser() -> argparse.ArgumentParser:
                                    "the store poster from LOGO_OR_IMAGE, and print the manifest lines. A logo with "
                                    "transparency is centred on --background; a picture fills each frame.")
     a.add_argument("image", metavar="LOGO_OR_IMAGE", type=Path)
-    a.add_argument("--background", default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
+    a.add_argument("--background", type=_color, default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
     a.add_argument("--out", type=Path, default=Path("images"), metavar="DIR", help="output folder (default ./images)")
     a.set_defaults(func=cmd_channel_art)
     _channel_app_parsers(sub)
     return p
 
 
+def _internal_error(e: BaseException, debug: bool) -> int:
+    if debug:
+        traceback.print_exception(e)
+    detail = excerpt(str(e), 120) if str(e) else ""
+    _err(f"internal error, please report: {type(e).__name__}{': ' + detail if detail else ''}"
+         f"{'' if debug else ' (run again with --debug for the details)'}")
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+    """Every way out is one line and a documented exit code; a traceback only with --debug."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end]
+    if debug:  # a global flag, accepted before or after the command
+        argv = [a for a in argv[:end] if a != "--debug"] + argv[end:]
     try:
+        args = make_parser().parse_args(argv)
         return args.func(args)
     except PackagerError as e:
         return exit_code(e)
     except KeyboardInterrupt:
         _err("interrupted; the previous output and live feed are unchanged")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except SystemExit:
+        raise
+    except BaseException as e:  # a bug (or MemoryError, RecursionError): one line, not a traceback
+        try:
+            return _internal_error(e, debug)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 the field, and what to do; the CLI prints it without a traceback."""
 
 
-import reprlib
 
 
 class PackagerError(Exception):
@@ -32,24 +31,55 @@ class PublishError(PackagerError):
     """Publishing failed; the live feed is left as it was."""
 
 
-class _Short(reprlib.Repr):
-    """reprlib with tight limits that never asks a huge int for all its digits."""
-
-    def __init__(self, limit: int):
-        super().__init__()
-        self.maxlevel, self.maxlist, self.maxtuple, self.maxdict = 2, 6, 6, 4
-        self.maxstring = self.maxother = limit
-        self.maxlong = 40
-
-    def repr_int(self, x, level):
-        if x.bit_length() > 128:
-            return f"<a number of about {int(x.bit_length() * 0.30103)} digits>"
-        return super().repr_int(x, level)
-
-
 def excerpt(value, limit: int = 60) -> str:
-    """A short, escaped quotation of a user's value for a one-line message. Never builds the
-    whole repr of a huge value (a YAML alias bomb expands to gigabytes; a 5,000-digit number
-    can't even be turned into text), so it is safe on anything a parser returned."""
-    text = _Short(limit).repr(value)
-    return text if len(text) <= 2 * limit else text[:2 * limit] + "…"
+    """A short, escaped quote of a user's value for an error message: at most about `limit`
+    characters, built without ever making the full repr (a YAML alias bomb of a few hundred
+    bytes expands to gigabytes; a recursive one never ends)."""
+    parts: list[str] = []
+    budget = [max(limit, 8) + 1]  # one over: tells "fits" from "cut"
+
+    def put(text: str) -> bool:
+        parts.append(text[:budget[0]])
+        budget[0] -= len(text)
+        return budget[0] > 0
+
+    def walk(v, seen: frozenset) -> bool:
+        if budget[0] <= 0:
+            return False
+        if isinstance(v, str):
+            quoted = repr(v[:budget[0]])
+            return put(quoted if len(v) <= budget[0] else quoted[:-1])
+        if isinstance(v, (bytes, bytearray)):
+            return put(repr(bytes(v[:budget[0]])))
+        if isinstance(v, (bool, float, type(None))):
+            return put(repr(v))
+        if isinstance(v, int):
+            try:
+                return put(repr(v))
+            except ValueError:  # more digits than Python will print
+                return put(f"<an integer of about {int(v.bit_length() * 0.30103)} digits>")
+        if id(v) in seen:
+            return put("...")
+        seen = seen | {id(v)}
+        if isinstance(v, dict):
+            if not put("{"):
+                return False
+            for i, (k, item) in enumerate(v.items()):
+                if (i and not put(", ")) or not walk(k, seen) or not put(": ") or not walk(item, seen):
+                    return False
+            return put("}")
+        if isinstance(v, (list, tuple, set, frozenset)):
+            open_, close = ("[", "]") if isinstance(v, list) else ("(", ")") if isinstance(v, tuple) else ("{", "}")
+            if not put(open_):
+                return False
+            for i, item in enumerate(v):
+                if (i and not put(", ")) or not walk(item, seen):
+                    return False
+            return put(close)
+        return put(f"<{type(v).__name__}>")  # never call an arbitrary object's repr
+
+    walk(value, frozenset())
+    text = "".join(parts)
+    if budget[0] <= 0:
+        text = text[:limit] + "..."
+    return text

@@ -14,6 +14,8 @@ PROG = "roku-packager"
 
 def say(message: str) -> None:
     """A problem for the person at the terminal, one line (or one line per problem)."""
+    if len(message) > 4000:  # a backstop: a message stays readable
+        message = message[:4000] + "..."
     print(f"{PROG}: {message}", file=sys.stderr)
 
 

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from packager.dp import ITEM_ARRAYS, query_tags
 from packager.resources import templates_dir
+from packager.writer import record_written
 
 PREVIEW_NAME = "preview.html"
 
@@ -102,4 +103,5 @@ def render_preview(feed: dict, base_url: str, warnings: list[str]) -> str:
 def write_preview(out: Path, feed: dict, base_url: str, warnings: list[str]) -> Path:
     path = out / PREVIEW_NAME
     path.write_text(render_preview(feed, base_url, warnings), encoding="utf-8")
+    record_written(out, PREVIEW_NAME)
     return path

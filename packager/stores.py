@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from packager.errors import PublishError
+from packager.errors import ConfigError, PublishError
 from packager.safepath import relative_key
 
 
@@ -39,6 +39,9 @@ class FileStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.url = self.root.as_uri() if self.root.is_absolute() else str(self.root)
+        existing = next((p for p in (self.root, *self.root.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():  # a usage error (exit 2), not a failed publish
+            raise ConfigError(f"{self.url}: {existing} is not a folder; publish to a folder, e.g. file:///srv/roku/channel")
         # A publish lists twice (before and under the lock): hash each unchanged file once.
         self._md5s: dict[str, tuple[int, int, str]] = {}
 

@@ -32,6 +32,7 @@ from packager.dp import (
     walk_items,
 )
 from packager.errors import FeedReadError
+from packager.remote import RemoteError, fetch_feed, is_url
 
 # Every rule code, its default severity and what it means. The README lists these.
 RULES: dict[str, tuple[str, str]] = {
@@ -715,18 +716,11 @@ def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
     """A path, '-' for stdin, or an http(s) URL -> (bytes, name for messages)."""
     if spec == "-":
         return sys.stdin.buffer.read(), "<stdin>"
-    if re.match(r"^https?://", spec):
-        import urllib.error  # noqa: PLC0415 (only for URLs: urllib.request costs 20 ms at start-up)
-        import urllib.request  # noqa: PLC0415
-        req = urllib.request.Request(spec, headers={"User-Agent": "roku-packager validate"})
+    if is_url(spec):
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return resp.read(), spec
-        except urllib.error.HTTPError as e:
-            raise FeedReadError(f"{spec}: the server answered HTTP {e.code} {e.reason}") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as e:
-            reason = getattr(e, "reason", None) or e
-            raise FeedReadError(f"{spec}: can't fetch: {reason} (timeout {timeout:g} s)") from None
+            return fetch_feed(spec, timeout), spec
+        except RemoteError as e:
+            raise FeedReadError(str(e)) from None
     try:
         return Path(spec).read_bytes(), spec
     except FileNotFoundError:

@@ -141,3 +141,12 @@ def bucket(s3_server, request):
     client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
     client.create_bucket(Bucket=name)
     return client, name
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz suite's cases tried per input kind (tests/fuzz/fuzzing.py counts them)."""
+    import sys
+
+    fuzzing = sys.modules.get("fuzzing")
+    if fuzzing is not None and fuzzing.COUNTS:
+        fuzzing.report(terminalreporter.write_line)

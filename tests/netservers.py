@@ -1,0 +1,111 @@
+"""Real servers on 127.0.0.1 for the network tests: a raw socket server that answers each
+request with whatever bytes a test scripts (garbage status lines, drips, endless bodies),
+and an FTP-ish listener that records anything a client sends it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+
+class RawServer:
+    """answer(path, conn) writes the raw reply for a request to `path` on socket `conn`."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests: list[str] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn):
+        with conn:
+            conn.settimeout(30)
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data and len(data) < 65536:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                line = data.split(b"\r\n", 1)[0].decode("latin-1")
+                path = line.split(" ")[1] if line.count(" ") >= 2 else "/"
+                self.requests.append(path)
+                self.answer(path, conn)
+            except OSError:
+                return  # the client gave up (a deadline, a size limit): that's the point
+
+    def close(self):
+        self._stop = True
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class FtpListener:
+    """Greets like an FTP server and records every byte a client sends."""
+
+    def __init__(self):
+        self.received = bytearray()
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.sendall(b"220 ftp ready\r\n")
+                    while chunk := conn.recv(4096):
+                        self.received += chunk
+                        conn.sendall(b"331 password please\r\n" if chunk.startswith(b"USER") else b"230 ok\r\n")
+                except OSError:
+                    continue
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def reply(conn, status=b"HTTP/1.1 200 OK", headers=(), body=b""):
+    head = status + b"\r\n" + b"".join(h + b"\r\n" for h in headers) + b"Connection: close\r\n\r\n"
+    conn.sendall(head + body)
+
+
+def drip(conn, byte=b" ", every=0.5, total=60.0):
+    """A byte every `every` seconds for `total` seconds: no single read ever times out."""
+    end = time.monotonic() + total
+    while time.monotonic() < end:
+        conn.sendall(byte)
+        time.sleep(every)

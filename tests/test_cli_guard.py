@@ -1,0 +1,137 @@
+"""The top-level guard: whatever escapes is one line and a documented exit code (3 for a bug,
+130 for Ctrl-C at any moment), a traceback only under --debug; error quotes stay short."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from packager.cli import main
+from packager.errors import excerpt
+
+ALIAS_BOMB = "\n".join(
+    [f"{a}: &{a} [x,x,x,x,x,x,x,x,x]" if a == "a" else f"{a}: &{a} [{', '.join(['*' + prev] * 9)}]"
+     for prev, a in zip("-abcdefgh", "abcdefghi", strict=True)]) + "\n"
+
+
+def run(*args, env=None, **kw):
+    return subprocess.run([sys.executable, "-m", "packager", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, **(env or {})}, **kw)
+
+
+class Boom(Exception):
+    pass
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_3(capsys, monkeypatch):
+    import packager.cli as cli
+
+    parser = cli.make_parser()
+
+    def boom(args):
+        raise Boom("something went wrong\nwith a second line")
+
+    monkeypatch.setattr(cli, "make_parser", lambda: parser)
+    parser._subparsers._group_actions[0].choices["validate"].set_defaults(func=boom)
+    assert main(["validate", "x.json"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error, please report: Boom" in err and "Traceback" not in err
+    assert "--debug" in err
+    assert main(["--debug", "validate", "x.json"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "internal error, please report" in err
+    assert main(["validate", "x.json", "--debug"]) == 3  # the flag is global: any position
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_help_lists_exit_3_and_debug():
+    r = run("--help")
+    assert "internal error" in r.stdout and "130" in r.stdout
+    assert "--debug" in r.stdout
+
+
+def test_ctrl_c_while_the_command_imports_is_one_line_and_130(capsys, example_channel):
+    """KeyboardInterrupt raised by an import inside the command (what Ctrl-C in the first
+    second of a command does) is caught by the guard."""
+    class Interrupting:
+        def find_spec(self, name, path=None, target=None):
+            if name == "packager.build":
+                raise KeyboardInterrupt
+            return None
+
+    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k == "packager.build"}
+    sys.meta_path.insert(0, Interrupting())
+    try:
+        assert main(["build", str(example_channel)]) == 130
+    finally:
+        sys.meta_path.pop(0)
+        sys.modules.update(saved)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "interrupted" in err
+
+
+def test_ctrl_c_while_the_parser_is_made_is_caught(capsys, monkeypatch):
+    import packager.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "make_parser", interrupted)
+    assert main(["build", "x"]) == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.6, 1.0])
+def test_sigint_at_any_moment_of_a_build_is_one_line(example_channel, delay):
+    proc = subprocess.Popen([sys.executable, "-m", "packager", "build", str(example_channel)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
+    if proc.returncode == 130:
+        assert err.strip().splitlines()[-1].startswith("roku-packager: interrupted")
+
+
+def test_excerpt_of_an_alias_bomb_is_short_and_quick():
+    data = yaml.safe_load(ALIAS_BOMB + "title: &t [" + ", ".join(["*i"] * 9) + "]\n")
+    t = time.process_time()
+    text = excerpt(data["title"])
+    assert time.process_time() - t < 0.5
+    assert len(text) <= 63 and text.endswith("...") and text.startswith("[[[")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("short", "'short'"),
+    ("a\x00b\ud800", "'a\\x00b\\ud800'"),
+    ({"k": [1, 2]}, "{'k': [1, 2]}"),
+    (None, "None"),
+])
+def test_excerpt_quotes_escaped(value, expected):
+    assert excerpt(value) == expected
+
+
+def test_excerpt_of_huge_and_recursive_values():
+    assert len(excerpt("x" * 10_000)) <= 63
+    loop = []
+    loop.append(loop)
+    assert excerpt(loop) == "[...]"
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert len(excerpt(deep)) <= 63
+    sys.set_int_max_str_digits(4300)
+    assert "digits" in excerpt(10 ** 5000)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_surrogate_in_an_item_id_is_printed_escaped(tmp_path, fmt):
+    (tmp_path / "feed.json").write_text('{"shortFormVideos": [{"id": "\\ud800", "title": 1}]}')
+    r = run("validate", tmp_path / "feed.json", "--format", fmt)
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr, r
+    assert "\\ud800" in r.stdout
