@@ -617,6 +617,9 @@ def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str)
             out.append(_f("DP506", p, f"{url} is not under the base URL {base}; pass --base-url", feed))
             continue
         rel = unquote(url[len(base):].split("?", 1)[0].split("#", 1)[0])
+        if "\0" in rel:  # %00: no file can have that name
+            out.append(_f("DP501", p, f"{url} names no file (it holds a NUL byte)", feed))
+            continue
         path = (root / rel).resolve()
         if not path.is_relative_to(root):
             out.append(_f("DP506", p, f"{url} maps outside {assets}", feed))
@@ -676,6 +679,8 @@ def parse_body(body: bytes, source: str = "feed") -> tuple[object, list[Finding]
         raise FeedReadError(f"{source}: not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
     except RecursionError:
         raise FeedReadError(f"{source}: not JSON a reader can handle: nested too deeply") from None
+    except ValueError as e:  # a number of thousands of digits (Python refuses to convert it)
+        raise FeedReadError(f"{source}: not JSON a reader can handle: {str(e)[:80]}") from None
     return feed, extra
 
 
