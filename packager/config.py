@@ -148,6 +148,7 @@ class PublishSettings:
     jobs: int = 8
     retries: int = 5
     keep_history: int = 5
+    prune_grace: int = 3600  # seconds: prune never deletes objects uploaded more recently
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,7 @@ def _publish(table: dict) -> PublishSettings:
         jobs=_int(table, "publish", "jobs", 8, 1, 64),
         retries=_int(table, "publish", "retries", 5, 1, 20),
         keep_history=_int(table, "publish", "keep_history", 5, 0, 1000),
+        prune_grace=_int(table, "publish", "prune_grace", 3600, 0, 30 * 86400),
     )
 
 
