@@ -7,6 +7,7 @@ prunes from interleaving on one prefix; a holder that dies frees it within its T
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -697,6 +698,7 @@ class Version:
     items: int
     live: bool
     files: dict[str, str] = field(default_factory=dict)  # document name -> history key
+    sha256: str = ""  # of its feed.json
 
 
 def _count_items(data: bytes) -> int:
@@ -712,11 +714,13 @@ def list_versions(store) -> list[Version]:
         if when is None or FEED_NAME not in files:
             continue
         data = store.get(files[FEED_NAME]) or b""
-        out.append(Version(files[FEED_NAME], name, when, len(data), _count_items(data), False, files))
+        out.append(Version(files[FEED_NAME], name, when, len(data), _count_items(data), False, files,
+                           hashlib.sha256(data).hexdigest()))
     # The newest version whose feed.json is the live one is live.
+    live_sha = hashlib.sha256(live_feed).hexdigest() if live_feed is not None else None
     for i in range(len(out) - 1, -1, -1):
-        if live_feed is not None and store.get(out[i].key) == live_feed:
-            out[i] = Version(out[i].key, out[i].name, out[i].time, out[i].size, out[i].items, True, out[i].files)
+        if out[i].sha256 == live_sha:
+            out[i] = dataclasses.replace(out[i], live=True)
             break
     return out
 
@@ -750,9 +754,12 @@ def rollback(store, base_url: str, version: str | None = None, log=print,
         live_at = [i for i, v in enumerate(versions) if v.live]
         if not live_at:
             raise PublishError("the live feed matches no history version; name one with --version")
-        if live_at[-1] == 0:
+        # The newest earlier version that differs from the live one (a publish that failed
+        # after its history copy leaves a copy of the feed that then went live).
+        earlier = [v for v in versions[:live_at[-1]] if v.sha256 != versions[live_at[-1]].sha256]
+        if not earlier:
             raise PublishError("the live feed is the oldest version kept; there is nothing before it")
-        chosen = versions[live_at[-1] - 1]
+        chosen = earlier[-1]
     else:
         matches = [v for v in versions if version in v.name]
         if len(matches) != 1:
