@@ -183,17 +183,28 @@ def _publisher(tree: Path, target: str, endpoint: str) -> subprocess.Popen:
 
 def _kill_mid_upload(proc: subprocess.Popen, client, name: str, prefix: str) -> None:
     """SIGKILL once the publish holds its lease and has uploaded some artwork."""
+
+    def state():
+        keys = {o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix + "/")
+                for o in page.get("Contents", [])}
+        try:
+            lock = json.loads(client.get_object(Bucket=name, Key=f"{prefix}/{LOCK_KEY}")["Body"].read())
+        except client.exceptions.NoSuchKey:
+            lock = {}
+        return sum("/artwork/" in k for k in keys), lock
+
+    before, _ = state()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        keys = {o["Key"] for o in client.list_objects_v2(Bucket=name, Prefix=prefix + "/").get("Contents", [])}
-        if f"{prefix}/{LOCK_KEY}" in keys and sum("/artwork/" in k for k in keys) >= 5:
+        count, lock = state()
+        if lock.get("pid") == proc.pid and not lock.get("released") and count >= before + 5:
             break
         assert proc.poll() is None, proc.stderr.read().decode()
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    lock = json.loads(client.get_object(Bucket=name, Key=f"{prefix}/{LOCK_KEY}")["Body"].read())
+    count, lock = state()
     assert not lock["released"] and lock["pid"] == proc.pid
 
 
@@ -223,9 +234,8 @@ def test_a_sigkilled_publish_frees_the_target_within_a_minute(big_tree, s3_serve
     assert live_feed(client, name, "killed") == (big_tree / "feed.json").read_bytes()
 
     # Killed again; this time someone releases the lock by hand at once.
-    (big_tree / "artwork" / "extra-late.jpg").write_bytes(os.urandom(150_000))
     for i in range(300):
-        (big_tree / "artwork" / f"extra{i:04d}.jpg").write_bytes(os.urandom(150_000))
+        (big_tree / "artwork" / f"second{i:04d}.jpg").write_bytes(os.urandom(150_000))
     proc = _publisher(big_tree, target, s3_server)
     _kill_mid_upload(proc, client, name, "killed")
     r = cli("unlock", example_channel, *target_args, "--force")
