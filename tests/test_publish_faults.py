@@ -239,7 +239,7 @@ def test_a_sigkilled_publish_frees_the_target_within_a_minute(big_tree, s3_serve
     proc = _publisher(big_tree, target, s3_server)
     _kill_mid_upload(proc, client, name, "killed")
     r = cli("unlock", example_channel, *target_args, "--force")
-    assert r.code == 0 and f"released the publish lock of publish by host" in r.out, r
+    assert r.code == 0 and "released the publish lock of publish by host" in r.out, r
     publish_tree(big_tree, open_store(target, endpoint_url=s3_server), base_url=BASE, lock_wait=0, log=lambda *_: None)
     r = cli("unlock", example_channel, *target_args)
     assert r.code == 0 and "no publish lock held" in r.out, r

@@ -17,8 +17,20 @@ from packager.errors import PublishError
 from packager.publish import INTERNAL_PREFIX, LOCK_KEY, feed_references, list_versions, publish_tree, rollback
 from packager.stores import open_store
 from packager.validate import validate_bytes
+from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
 
 BASE = "https://cdn.example.com/riverside/"
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def s3_server(request, s3_server):
+    """Each S3 test runs against moto and against Ceph's RADOS Gateway."""
+    return endpoint_for(request.param, s3_server)
+
+
+@pytest.fixture
+def bucket(s3_server, request):
+    return make_bucket(s3_server, request.node.name)
 
 
 @pytest.fixture
