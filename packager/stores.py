@@ -325,7 +325,10 @@ class S3Store:
             with contextlib.suppress(Exception):
                 self.client.abort_multipart_upload(**where)
             raise
-        return resp.get("ETag", "").strip('"') or None
+        etag = resp.get("ETag", "").strip('"')
+        if not etag:  # radosgw 16 leaves it out of CompleteMultipartUpload's answer
+            etag = self.client.head_object(Bucket=args["Bucket"], Key=args["Key"]).get("ETag", "").strip('"')
+        return etag or None
 
     def get(self, key: str) -> bytes | None:
         got = self.get_with_etag(key)

@@ -67,6 +67,7 @@ def make_bucket(endpoint: str, node_name: str):
 
     slug = re.sub(r"[^a-z0-9-]+", "-", node_name.lower().replace("_", "-"))[:40].strip("-")
     name = f"b-{slug}-{hashlib.sha1(node_name.encode()).hexdigest()[:8]}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    # A fresh session: the default one keeps the first credentials it found.
+    client = boto3.session.Session().client("s3", endpoint_url=endpoint, region_name="us-east-1")
     client.create_bucket(Bucket=name)
     return client, name
