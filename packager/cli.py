@@ -96,6 +96,14 @@ def _duration(text: str) -> float:
     return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, a service stopped) unwinds like an error, so the
+    publish lease is released on the way out instead of running out."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def cmd_publish(args) -> int:
     from packager.build import BuildFailed, build
     from packager.publish import publish_tree
@@ -112,6 +120,7 @@ def cmd_publish(args) -> int:
         return EXIT_FAILED
     channel = result.channel
     store = _store(args, channel)
+    _exit_on_sigterm()
     keep = args.keep_history if args.keep_history is not None else channel.publish.keep_history
     grace = args.prune_grace if args.prune_grace is not None else channel.publish.prune_grace
     summary = publish_tree(result.out, store, base_url=channel.base_url,
@@ -150,6 +159,7 @@ def cmd_rollback(args) -> int:
 
     channel = load_channel(args.channel_dir)
     store = _store(args, channel)
+    _exit_on_sigterm()
     chosen = rollback(store, channel.base_url, args.version, log=lambda line: print(line, file=sys.stderr),
                       lock_wait=args.lock_wait)
     print(f"live feed is now {chosen.name} ({chosen.items} items, published "

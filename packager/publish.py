@@ -302,9 +302,9 @@ def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, R
             verified[obj.key] = {"sha256": obj.sha256, "size": obj.size, "etag": r.etag}
         return ok
 
-    everything = [feed] + objects
-    upload = [o for o in everything if not same(o)]
-    unchanged = [o for o in everything if o not in upload]
+    upload, unchanged = [], []
+    for o in [feed] + objects:
+        (unchanged if same(o) else upload).append(o)
     documents = [feed] + [o for o in objects if not is_asset(o.key)]
     return Plan(feed=feed, documents=documents, upload=upload, unchanged=unchanged, verified=verified)
 
@@ -610,8 +610,9 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         summary.seconds = time.monotonic() - started
         return summary
 
-    if not plan.upload and not prune:
+    if not plan.upload and not prune and not plan.verified:
         # Nothing to write: no lease either, so an unchanged channel costs a LIST and a GET.
+        # (Objects verified without the manifest make one more run record them in it.)
         summary.unchanged = len(plan.unchanged)
         summary.seconds = time.monotonic() - started
         return summary
