@@ -278,7 +278,8 @@ def _manifest_bytes(entries: dict[str, dict]) -> bytes:
 
 
 def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, RemoteObject],
-              manifest: dict[str, dict] | None = None, store=None) -> Plan:
+              manifest: dict[str, dict] | None = None, store=None,
+              heads: dict[tuple[str, str | None], str | None] | None = None) -> Plan:
     """Which objects differ from the target. An object is unchanged when it is there at the
     same size and the same sha256: from the manifest (if the object's ETag is still the one
     recorded), else its ETag when that is an MD5, else its x-amz-meta-sha256 (one HEAD)."""
@@ -295,7 +296,11 @@ def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, R
         if r.md5 is not None:
             ok = r.md5 == obj.md5
         elif store is not None:
-            ok = store.sha256_of(obj.key) == obj.sha256
+            # One HEAD per object version, however often the plan is made (`heads` memo).
+            memo = heads if heads is not None else {}
+            if (obj.key, r.etag) not in memo:
+                memo[(obj.key, r.etag)] = store.sha256_of(obj.key)
+            ok = memo[(obj.key, r.etag)] == obj.sha256
         else:
             ok = False
         if ok:
@@ -591,7 +596,8 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
 
     remote = store.list()
     manifest = read_manifest(store)
-    plan = make_plan(feed, objects, remote, manifest, store)
+    heads: dict = {}
+    plan = make_plan(feed, objects, remote, manifest, store, heads)
     if dry_run:
         for o in plan.upload:
             log(f"  upload {o.key} ({o.size:,} bytes)")
@@ -620,7 +626,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
     with Lease(store, command="publish", ttl=lease_seconds, wait=lock_wait, log=log) as lease:
         remote = store.list()  # again: another publish may have finished while we waited
         manifest = read_manifest(store)
-        plan = make_plan(feed, objects, remote, manifest, store)
+        plan = make_plan(feed, objects, remote, manifest, store, heads)
         summary.unchanged = len(plan.unchanged)
         confirmed: dict[str, int] = {k: r.size for k, r in remote.items()}
         recorded = dict(plan.verified)
