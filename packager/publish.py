@@ -115,7 +115,19 @@ class Summary:
     feed_object: str = ""
     feed_sha256: str = ""
     feed_changed: bool = False
-    items: dict[str, int] = field(default_factory=lambda: {"added": 0, "removed": 0, "changed": 0})
+    # The live feed before and after, kept to count item changes only when asked: that
+    # needs the validator's item walk, an import a plain publish shouldn't pay for.
+    feed_before: bytes | None = field(default=None, repr=False)
+    feed_after: bytes | None = field(default=None, repr=False)
+
+    @property
+    def items(self) -> dict[str, int]:
+        """Items added, removed and changed (by kind and id) in the live feed."""
+        if self.feed_after is None:
+            return {"added": 0, "removed": 0, "changed": 0}
+        before, after = _items(self.feed_before), _items(self.feed_after)
+        return {"added": len(after.keys() - before.keys()), "removed": len(before.keys() - after.keys()),
+                "changed": sum(1 for k in after.keys() & before.keys() if after[k] != before[k])}
 
     def line(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
@@ -129,7 +141,7 @@ class Summary:
             "target": self.target, "dry_run": self.dry_run,
             "objects": {"uploaded": self.uploaded, "unchanged": self.unchanged, "deleted": self.deleted},
             "bytes": self.uploaded_bytes,
-            "items": dict(self.items),
+            "items": self.items,
             "feed": {"url": self.feed_url, "object": self.feed_object, "sha256": self.feed_sha256,
                      "changed": self.feed_changed},
             "history_version": version_name_of(self.history_key) if self.history_key else None,
@@ -456,9 +468,11 @@ class Lease:
                     ago = time.time() - float(holder.get("expires", 0) or 0)
                     self.log(f"taking over an expired publish lease ({_holder_text(holder)}; expired {ago:.0f} s ago)")
                 body = self._body()
-                etag = self.store.put_conditional(LOCK_KEY, body, if_match=got[1] if got else None)
-                if etag is None:
-                    etag = self._ours()
+                self.store.put_conditional(LOCK_KEY, body, if_match=got[1] if got else None)
+                # Read it back: the lease is ours only if what is stored is what we wrote
+                # (a lost reply may hide a success; a store that ignores the conditions
+                # lets the last writer win, and this makes the earlier one wait).
+                etag = self._ours()
             else:
                 etag = None
                 if time.monotonic() >= deadline:
@@ -579,12 +593,6 @@ def _items(data: bytes | None) -> dict[tuple[str, str], str]:
             for kind, _, item in walk_items(feed)}
 
 
-def _count_changes(summary: Summary, old: bytes | None, new: bytes) -> None:
-    before, after = _items(old), _items(new)
-    summary.items = {"added": len(after.keys() - before.keys()), "removed": len(before.keys() - after.keys()),
-                     "changed": sum(1 for k in after.keys() & before.keys() if after[k] != before[k])}
-
-
 def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run: bool = False,
                  prune: bool = False, keep_history: int = 5, lock_wait: float = 60.0,
                  lease_seconds: float = LEASE_SECONDS, prune_grace: float = PRUNE_GRACE_SECONDS,
@@ -612,7 +620,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         summary.unchanged, summary.deleted = len(plan.unchanged), len(plan.delete)
         summary.feed_changed = feed in plan.upload
         if summary.feed_changed:
-            _count_changes(summary, store.get(FEED_NAME), feed.data)
+            summary.feed_before, summary.feed_after = store.get(FEED_NAME), feed.data
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -670,7 +678,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
             summary.uploaded_bytes += sum(d.size for d in live)
             summary.feed_changed = feed in plan.upload
             if summary.feed_changed:
-                _count_changes(summary, old_feed, feed.data)
+                summary.feed_before, summary.feed_after = old_feed, feed.data
 
         # 6. Only now, with the new feeds live, what nobody needs may go.
         after = {k: remote.get(k) or RemoteObject(k, size, None, None, time.time()) for k, size in confirmed.items()}

@@ -199,3 +199,22 @@ def test_changed_content_behind_a_stale_manifest_is_sent_again(example_channel, 
     assert again.uploaded == 1 and body(client, name, key) == art.read_bytes()
     manifest = json.loads(body(client, name, f"tv/{MANIFEST_KEY}"))["objects"]
     assert manifest[f"artwork/{art.name}"]["sha256"] == hashlib.sha256(art.read_bytes()).hexdigest()
+
+
+def test_prune_deletes_more_than_a_thousand_objects_in_batches(example_channel, s3_server, bucket, tmp_path):
+    """radosgw enforces DeleteObjects' 1,000-key limit (moto doesn't)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    client, name = bucket
+    out = build(example_channel, out=tmp_path / "o").out
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    publish_tree(out, store, base_url=BASE)
+    stale = [f"tv/artwork/stale{i:05d}.jpg" for i in range(1100)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: client.put_object(Bucket=name, Key=k, Body=b"old"), stale))
+    calls = Counter()
+    store.client.meta.events.register("before-call.s3", lambda model, **kw: calls.update([model.name]))
+    summary = publish_tree(out, store, base_url=BASE, prune=True, prune_grace=0)
+    assert summary.deleted == 1100 and calls["DeleteObjects"] == 2
+    left = keys(client, name, "tv/")
+    assert not set(stale) & left and {f"tv/artwork/{p.name}" for p in (out / "artwork").iterdir()} <= left
