@@ -467,12 +467,15 @@ class Lease:
                 if holder is not None and not holder.get("released"):
                     ago = time.time() - float(holder.get("expires", 0) or 0)
                     self.log(f"taking over an expired publish lease ({_holder_text(holder)}; expired {ago:.0f} s ago)")
-                body = self._body()
-                self.store.put_conditional(LOCK_KEY, body, if_match=got[1] if got else None)
-                # Read it back: the lease is ours only if what is stored is what we wrote
-                # (a lost reply may hide a success; a store that ignores the conditions
-                # lets the last writer win, and this makes the earlier one wait).
-                etag = self._ours()
+                try:
+                    self.store.put_conditional(LOCK_KEY, self._body(), if_match=got[1] if got else None)
+                    # Read it back: the lease is ours only if what is stored is what we wrote
+                    # (a lost reply may hide a success; a store that ignores the conditions
+                    # lets the last writer win, and this makes the earlier one wait).
+                    etag = self._ours()
+                except PublishError:
+                    self._abandon()
+                    raise
             else:
                 etag = None
                 if time.monotonic() >= deadline:
@@ -490,6 +493,16 @@ class Lease:
                 self._thread.start()
                 return self
             time.sleep(min(0.5, max(self.ttl / 10, 0.05)))
+
+    def _abandon(self) -> None:
+        """Taking the lease failed half-way: if our lease landed, release it."""
+        try:
+            etag = self._ours()
+            if etag is not None:
+                self.store.put_conditional(LOCK_KEY, self._body(released=True), if_match=etag)
+        except PublishError:
+            self.log(f"warning: a publish lease may be left at {self.store.describe(LOCK_KEY)}; "
+                     f"it frees itself within {self.ttl:.0f} s")
 
     def _renew_loop(self) -> None:
         while not self._stop.wait(self.ttl / 3):
