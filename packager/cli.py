@@ -10,6 +10,8 @@ import argparse
 import json
 import math
 import os
+import re
+import signal
 import sys
 import time
 import traceback
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from packager import __version__
 from packager.dp import DEFAULT_PROFILE, PROFILES
-from packager.errors import ConfigError, FeedReadError, PackagerError, excerpt
+from packager.errors import ConfigError, FeedReadError, PackagerError, PublishError, excerpt
 from packager.outcome import (
     EXIT_FAILED,
     EXIT_INTERNAL,
@@ -114,6 +116,20 @@ def _store(args, channel):
                       checksums=args.checksums, retries=args.retries)
 
 
+def _duration(text: str) -> float:
+    """--prune-grace: seconds, or 90s / 30m / 1h."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([smh]?)", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds or a duration like 30m or 1h")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, a service stopped) unwinds like an error, so the
+    publish lease is released on the way out instead of running out."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def cmd_publish(args) -> int:
     from packager.build import BuildFailed, build  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.publish import publish_tree  # noqa: PLC0415 (start-up: each command loads its stages)
@@ -127,11 +143,16 @@ def cmd_publish(args) -> int:
         return failed
     channel = result.channel
     store = _store(args, channel)
+    _exit_on_sigterm()
     keep = args.keep_history if args.keep_history is not None else channel.publish.keep_history
+    grace = args.prune_grace if args.prune_grace is not None else channel.publish.prune_grace
     summary = publish_tree(result.out, store, base_url=channel.base_url,
                            jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run,
-                           prune=args.prune, keep_history=keep, lock_wait=args.lock_wait,
+                           prune=args.prune, keep_history=keep, lock_wait=args.lock_wait, prune_grace=grace,
                            log=lambda line: print(line, file=sys.stderr))
+    if args.format == "json":
+        print(json.dumps(summary.to_json(), indent=2))
+        return EXIT_OK
     print(summary.line())
     if not args.dry_run:
         print(f"feed: {store.describe('feed.json')}")
@@ -150,7 +171,8 @@ def cmd_history(args) -> int:
         return EXIT_OK
     for v in reversed(versions):
         mark = "  (live)" if v.live else ""
-        print(f"{v.name}  {v.time.strftime('%Y-%m-%d %H:%M:%S UTC')}  {v.items:>5} items  {v.size:>9,} bytes{mark}")
+        print(f"{v.name}  {v.time.strftime('%Y-%m-%d %H:%M:%S UTC')}  {v.items:>5} items  {v.size:>9,} bytes  "
+              f"{' '.join(sorted(v.files))}{mark}")
     return EXIT_OK
 
 
@@ -160,8 +182,25 @@ def cmd_rollback(args) -> int:
 
     channel = load_channel(args.channel_dir)
     store = _store(args, channel)
-    chosen = rollback(store, channel.base_url, args.version, log=lambda line: print(line, file=sys.stderr))
-    print(f"live feed is now {chosen.name} ({chosen.items} items, published {chosen.time.strftime('%Y-%m-%d %H:%M:%S UTC')})")
+    _exit_on_sigterm()
+    chosen = rollback(store, channel.base_url, args.version, log=lambda line: print(line, file=sys.stderr),
+                      lock_wait=args.lock_wait)
+    print(f"live feed is now {chosen.name} ({chosen.items} items, published "
+          f"{chosen.time.strftime('%Y-%m-%d %H:%M:%S UTC')}; restored {', '.join(sorted(chosen.files))})")
+    return EXIT_OK
+
+
+def cmd_unlock(args) -> int:
+    from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.publish import unlock  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    channel = load_channel(args.channel_dir)
+    store = _store(args, channel)
+    try:
+        print(unlock(store, force=args.force))
+    except PublishError as e:
+        _err(f"unlock: {e}")
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -385,6 +424,9 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--prune", action="store_true", help="after the new feed is live, delete artwork no kept feed version uses")
     u.add_argument("--keep-history", type=int, metavar="K", help="feed versions kept for rollback (default [publish] keep_history, 5)")
     u.add_argument("--lock-wait", type=float, default=60.0, metavar="S", help="seconds to wait for another publish to the same target (default 60)")
+    u.add_argument("--prune-grace", type=_duration, metavar="AGE", help="--prune never deletes objects uploaded less than AGE ago "
+                   "(seconds, or 30m, 1h; default [publish] prune_grace, 1h)")
+    u.add_argument("--format", choices=("text", "json"), default="text", help="summary format on stdout (default text)")
     u.add_argument("--dry-run", action="store_true", help="print what would be uploaded and change nothing")
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
     u.add_argument("--jobs", dest="publish_jobs", type=int, metavar="N", help="parallel uploads (default 8)")
@@ -398,12 +440,21 @@ def make_parser() -> argparse.ArgumentParser:
     h.set_defaults(func=cmd_history)
 
     r = sub.add_parser("rollback", help="make an earlier feed version live again",
-                       description="Make a kept feed version live (default: the one before the live one), after "
-                                   "checking that all its artwork still exists.")
+                       description="Make a kept feed version live (default: the one before the live one): all its "
+                                   "feed files, after checking each parses and all its artwork still exists.")
     r.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     r.add_argument("--version", metavar="VERSION", help="a version name from `history`, or a unique part of it")
+    r.add_argument("--lock-wait", type=float, default=60.0, metavar="S", help="seconds to wait for a publish to the same target (default 60)")
     _target_args(r)
     r.set_defaults(func=cmd_rollback)
+
+    ul = sub.add_parser("unlock", help="release the publish lock of a target by hand",
+                        description="Release the publish lock on the target. A lock whose holder died frees itself "
+                                    "within its lease (30 s); a live lease is released only with --force.")
+    ul.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    ul.add_argument("--force", action="store_true", help="release a lease that is still being renewed")
+    _target_args(ul)
+    ul.set_defaults(func=cmd_unlock)
 
     pv = sub.add_parser("preview", help="build, then write DIR/preview.html: the channel as a Roku grid",
                         description="Build CHANNEL_DIR and write preview.html into the output folder: rows, 16:9 "

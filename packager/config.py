@@ -180,6 +180,7 @@ class PublishSettings:
     jobs: int = default("publish", "jobs")
     retries: int = default("publish", "retries")
     keep_history: int = default("publish", "keep_history")
+    prune_grace: int = default("publish", "prune_grace")  # seconds: prune never deletes objects uploaded more recently
 
 
 @dataclass(frozen=True)
@@ -506,7 +507,8 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
 
 def _publish(t: dict) -> PublishSettings:
     return PublishSettings(**{k: t.get(k) for k in ("target", "endpoint_url", "region", "profile", "acl", "checksums")},
-                           path_style=t["path_style"], jobs=t["jobs"], retries=t["retries"], keep_history=t["keep_history"])
+                           path_style=t["path_style"], jobs=t["jobs"], retries=t["retries"], keep_history=t["keep_history"],
+                           prune_grace=t["prune_grace"])
 
 
 # ---------------------------------------------------------------- [app]: the SDK channel app

@@ -1,15 +1,20 @@
 """Upload a built tree to a target so the live feed never points at missing artwork:
-plan against one listing, upload only what changed (artwork first), confirm every object
-the new feed needs is there, keep a history copy, write feed.json last, and only then
-prune. A lock object keeps two publishes from interleaving on one prefix."""
+plan against one listing, upload only what changed (artwork and clips first, streamed from
+disk), confirm every object the new feed needs is there, keep a history copy of every feed
+document, write feed.json last, and only then prune. A lease (a lock object renewed while
+the publish works, taken and renewed by compare-and-swap) keeps two publishes, rollbacks or
+prunes from interleaving on one prefix; a holder that dies frees it within its TTL."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import re
 import socket
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,59 +22,84 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from packager.dp import walk_items
 from packager.errors import PublishError
-from packager.stores import RemoteObject, md5_hex
-from packager.writer import CHANNEL_ZIP, FEED_NAME
+from packager.stores import RemoteObject, file_digests
+from packager.writer import CHANNEL_ZIP, FEED_NAME, read_marker
 
 ARTWORK_CACHE_CONTROL = "public, max-age=31536000, immutable"
 FEED_CACHE_CONTROL = "public, max-age=300"
 HISTORY_DIR = "feeds"
-LOCK_KEY = ".roku-packager/lock"
 INTERNAL_PREFIX = ".roku-packager/"
+LOCK_KEY = INTERNAL_PREFIX + "lock"
+# key -> sha256, size and the ETag the object had when publish recorded it: object
+# metadata isn't in a LIST, and not every store's ETag is an MD5.
+MANIFEST_KEY = INTERNAL_PREFIX + "manifest.json"
 # The folders publish manages. Only these are checked as feed references and only these
 # are ever pruned: a publisher's own files under the prefix (videos, say) are left alone.
 MANAGED_DIRS = ("artwork/", "clips/", HISTORY_DIR + "/")
-STALE_LOCK_SECONDS = 15 * 60
+LEASE_SECONDS = 30.0
+PRUNE_GRACE_SECONDS = 3600.0
 CONTENT_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
     ".json": "application/json; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8",
     ".mp4": "video/mp4", ".bif": "application/octet-stream", ".html": "text/html; charset=utf-8",
 }
+_URL = re.compile(r"""https?://[^\s"'<>\\]+""")
 
 
 @dataclass(frozen=True)
 class LocalObject:
+    """A file of the built tree, read from disk only when hashed or sent."""
+
     key: str
-    data: bytes = field(repr=False)
+    path: Path = field(repr=False)
+    size: int
     content_type: str = "application/octet-stream"
     cache_control: str = ARTWORK_CACHE_CONTROL
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
+    @cached_property
+    def sha256(self) -> str:
+        return file_digests(self.path, "sha256")["sha256"]
 
     @cached_property
-    def md5(self) -> str:  # computed once: the plan is made twice (before and under the lock)
-        return md5_hex(self.data)
+    def md5(self) -> str:  # only for stores whose listing gives MD5 ETags and no manifest entry
+        return file_digests(self.path, "md5")["md5"]
+
+    @property
+    def data(self) -> bytes:
+        return self.path.read_bytes()
 
 
 @dataclass
 class Plan:
     feed: LocalObject
+    documents: list[LocalObject]  # feed.json and the other feeds (feed.xml, search-feed.json)
     upload: list[LocalObject]
     unchanged: list[LocalObject]
-    feed_changed: bool
+    verified: dict[str, dict] = field(default_factory=dict)  # manifest entries learned while planning
     delete: list[str] = field(default_factory=list)
 
     @property
+    def documents_changed(self) -> bool:
+        keys = {d.key for d in self.documents}
+        return any(o.key in keys for o in self.upload)
+
+    @property
+    def assets(self) -> list[LocalObject]:
+        return [o for o in self.upload if is_asset(o.key)]
+
+    @property
     def upload_bytes(self) -> int:
-        return sum(o.size for o in self.upload) + (2 * self.feed.size if self.feed_changed else 0)
+        # Changed documents are written twice: a history copy of all of them, then live.
+        history = sum(d.size for d in self.documents) if self.documents_changed else 0
+        return sum(o.size for o in self.upload) + history
 
     @property
     def upload_count(self) -> int:
-        # A changed feed is two PUTs: its history copy and feed.json.
-        return len(self.upload) + (2 if self.feed_changed else 0)
+        return len(self.upload) + (len(self.documents) if self.documents_changed else 0)
 
 
 @dataclass
@@ -80,8 +110,25 @@ class Summary:
     unchanged: int = 0
     deleted: int = 0
     seconds: float = 0.0
-    history_key: str | None = None
+    history_key: str | None = None  # the new version's feed.json copy
     dry_run: bool = False
+    feed_url: str = ""
+    feed_object: str = ""
+    feed_sha256: str = ""
+    feed_changed: bool = False
+    # The live feed before and after, kept to count item changes only when asked: that
+    # needs the validator's item walk, an import a plain publish shouldn't pay for.
+    feed_before: bytes | None = field(default=None, repr=False)
+    feed_after: bytes | None = field(default=None, repr=False)
+
+    @property
+    def items(self) -> dict[str, int]:
+        """Items added, removed and changed (by kind and id) in the live feed."""
+        if self.feed_after is None:
+            return {"added": 0, "removed": 0, "changed": 0}
+        before, after = _items(self.feed_before), _items(self.feed_after)
+        return {"added": len(after.keys() - before.keys()), "removed": len(before.keys() - after.keys()),
+                "changed": sum(1 for k in after.keys() & before.keys() if after[k] != before[k])}
 
     def line(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
@@ -89,28 +136,45 @@ class Summary:
         return (f"{verb} {self.uploaded} objects / {self.uploaded_bytes / 1e6:.2f} MB, unchanged {self.unchanged}, "
                 f"{gone} {self.deleted}, {self.seconds:.1f} s -> {self.target}")
 
+    def to_json(self) -> dict:
+        """The summary a CI job reads (`publish --format json`)."""
+        return {
+            "target": self.target, "dry_run": self.dry_run,
+            "objects": {"uploaded": self.uploaded, "unchanged": self.unchanged, "deleted": self.deleted},
+            "bytes": self.uploaded_bytes,
+            "items": self.items,
+            "feed": {"url": self.feed_url, "object": self.feed_object, "sha256": self.feed_sha256,
+                     "changed": self.feed_changed},
+            "history_version": version_name_of(self.history_key) if self.history_key else None,
+            "seconds": round(self.seconds, 3),
+        }
+
 
 def content_type_for(key: str) -> str:
     return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
 
 
 def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
-    """The built tree as objects to publish: (feed.json, everything else)."""
+    """The built tree as objects to publish: (feed.json, everything else). Nothing is read
+    yet: files are hashed and streamed when needed."""
     feed_path = out / FEED_NAME
     if not feed_path.is_file():
         raise PublishError(f"{out}: no {FEED_NAME}; build the channel first")
-    feed = LocalObject(FEED_NAME, feed_path.read_bytes(), content_type_for(FEED_NAME), FEED_CACHE_CONTROL)
+    feed = LocalObject(FEED_NAME, feed_path, feed_path.stat().st_size, content_type_for(FEED_NAME), FEED_CACHE_CONTROL)
     others = []
+    written = read_marker(out)  # a user's own files in the folder are carried by builds, never published
     for path in sorted(out.rglob("*")):
         rel = path.relative_to(out)
         if not path.is_file() or any(p.startswith(".") for p in rel.parts) or rel.as_posix() == FEED_NAME:
+            continue
+        if written is not None and rel.as_posix() not in written:
             continue
         if rel.parts[0] == HISTORY_DIR or rel.suffix == ".html" or rel.as_posix() == CHANNEL_ZIP:
             continue  # history is written by publish itself; previews and the channel app are local only
         key = rel.as_posix()
         # Content-hashed files never change; other feeds (feed.xml, search-feed.json) do.
         cache = ARTWORK_CACHE_CONTROL if is_asset(key) else FEED_CACHE_CONTROL
-        others.append(LocalObject(key, path.read_bytes(), content_type_for(key), cache))
+        others.append(LocalObject(key, path, path.stat().st_size, content_type_for(key), cache))
     return feed, others
 
 
@@ -119,77 +183,192 @@ def is_asset(key: str) -> bool:
     return key.startswith(MANAGED_DIRS)
 
 
-def feed_references(feed_bytes: bytes, base_url: str) -> set[str]:
-    """Keys (relative to the target) of the feed's URLs that point into the folders
-    publish manages (artwork, clips)."""
-    try:
-        feed = json.loads(feed_bytes)
-    except ValueError:
-        return set()
+def _managed_key(url: str, base_path: str | None) -> str | None:
+    """The object key a URL names, whatever its host: the part of its path from the first
+    managed folder on. With base_path, only if the path before that folder is base_path."""
+    segments = unquote(urlsplit(url).path).split("/")
+    for i, seg in enumerate(segments):
+        if seg + "/" in MANAGED_DIRS and i + 1 < len(segments):
+            if base_path is not None and "/".join(segments[:i]) + "/" != base_path:
+                return None
+            return "/".join(segments[i:])
+    return None
+
+
+def feed_references(data: bytes, base_url: str = "", any_host: bool = False) -> set[str]:
+    """Keys (relative to the target) of the URLs in a feed document (JSON or XML) that point
+    into the folders publish manages: URLs under base_url, and URLs on any host whose path
+    is base_url's path plus a managed folder (the CDN's host changed). any_host=True counts
+    any URL whose path names a managed folder: prune keeps whatever an older version may
+    use, even after base_url's path changed. Without base_url, any_host is implied."""
+    text = data.decode("utf-8", "replace")
+    base_path = None if any_host or not base_url else (urlsplit(base_url).path or "/")
     keys: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-        elif isinstance(node, str) and base_url and node.startswith(base_url):
-            key = node[len(base_url):].split("?", 1)[0]
-            if key.startswith(MANAGED_DIRS):
-                keys.add(key)
-
-    walk(feed)
+    for url in _URL.findall(text):
+        url = url.replace("&amp;", "&")
+        if base_url and url.startswith(base_url):
+            key = unquote(url[len(base_url):].split("?", 1)[0].split("#", 1)[0])
+        else:
+            key = _managed_key(url, base_path)
+        if key and key.startswith(MANAGED_DIRS):
+            keys.add(key)
     return keys
 
 
-def history_key(feed: LocalObject, now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
-    digest = hashlib.sha256(feed.data).hexdigest()[:8]
-    return f"{HISTORY_DIR}/feed-{now.strftime('%Y%m%dT%H%M%SZ')}-{digest}.json"
+# ---------------------------------------------------------------- history versions
+
+def version_name(documents: list[LocalObject], now: datetime) -> str:
+    """feed-<UTC time>-<hash8>: names sort by time; the hash covers every document."""
+    h = hashlib.sha256()
+    for d in sorted(documents, key=lambda d: d.key):
+        h.update(f"{d.key}\0{d.sha256}\0".encode())
+    return f"feed-{now.strftime('%Y%m%dT%H%M%SZ')}-{h.hexdigest()[:8]}"
 
 
-def _after_newest(remote: dict[str, RemoteObject], now: datetime | None) -> datetime:
+def version_name_of(key: str) -> str:
+    """The version a history key belongs to: feeds/NAME/DOC or the older feeds/NAME.json."""
+    rest = key[len(HISTORY_DIR) + 1:]
+    return rest.split("/", 1)[0] if "/" in rest else rest.removesuffix(".json")
+
+
+def history_versions(remote) -> dict[str, dict[str, str]]:
+    """Kept versions, oldest first: name -> {document name: key}. Versions written before
+    history kept every feed (feeds/feed-<time>-<hash>.json) hold feed.json alone."""
+    versions: dict[str, dict[str, str]] = {}
+    for key in remote:
+        if not key.startswith(HISTORY_DIR + "/feed-"):
+            continue
+        rest = key[len(HISTORY_DIR) + 1:]
+        if "/" in rest:
+            name, doc = rest.split("/", 1)
+            if "/" in doc:
+                continue
+        elif rest.endswith(".json"):
+            name, doc = rest.removesuffix(".json"), FEED_NAME
+        else:
+            continue
+        versions.setdefault(name, {})[doc] = key
+    return dict(sorted(versions.items()))
+
+
+def history_keys(remote) -> list[str]:
+    """The feed.json copy of every kept version, oldest first."""
+    return [files[FEED_NAME] for files in history_versions(remote).values() if FEED_NAME in files]
+
+
+def _version_time(name: str) -> datetime | None:
+    try:
+        return datetime.strptime(name.split("-")[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except (IndexError, ValueError):
+        return None
+
+
+def _after_newest(remote, now: datetime | None) -> datetime:
     """History names sort by time; two publishes in one second still sort in order."""
     now = now or datetime.now(timezone.utc)
-    keys = history_keys(remote)
-    if keys:
-        try:
-            newest = datetime.strptime(keys[-1].split("feed-", 1)[1][:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-        except ValueError:
-            return now
-        if newest >= now.replace(microsecond=0):
-            return newest + timedelta(seconds=1)
+    names = list(history_versions(remote))
+    newest = _version_time(names[-1]) if names else None
+    if newest is not None and newest >= now.replace(microsecond=0):
+        return newest + timedelta(seconds=1)
     return now
 
 
-def history_keys(remote: dict[str, RemoteObject]) -> list[str]:
-    """History copies, oldest first (their names sort by time)."""
-    return sorted(k for k in remote if k.startswith(HISTORY_DIR + "/feed-") and k.endswith(".json"))
+# ---------------------------------------------------------------- planning
+
+def read_manifest(store) -> dict[str, dict]:
+    """key -> {"sha256", "size", "etag"} as the last publish recorded them; {} when the
+    manifest is missing or unreadable (then ETags that are MD5s, or HEADs, decide)."""
+    raw = store.get(MANIFEST_KEY)
+    if raw is None:
+        return {}
+    try:
+        objects = json.loads(raw).get("objects", {})
+    except (ValueError, AttributeError):
+        return {}
+    return {k: v for k, v in objects.items() if isinstance(v, dict)} if isinstance(objects, dict) else {}
 
 
-def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, RemoteObject]) -> Plan:
+def _manifest_bytes(entries: dict[str, dict]) -> bytes:
+    return json.dumps({"version": 1, "objects": dict(sorted(entries.items()))},
+                      separators=(",", ":"), sort_keys=True).encode()
+
+
+def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, RemoteObject],
+              manifest: dict[str, dict] | None = None, store=None,
+              heads: dict[tuple[str, str | None], str | None] | None = None) -> Plan:
+    """Which objects differ from the target. An object is unchanged when it is there at the
+    same size and the same sha256: from the manifest (if the object's ETag is still the one
+    recorded), else its ETag when that is an MD5, else its x-amz-meta-sha256 (one HEAD)."""
+    manifest = manifest or {}
+    verified: dict[str, dict] = {}
+
     def same(obj: LocalObject) -> bool:
         r = remote.get(obj.key)
-        return r is not None and r.size == obj.size and r.md5 == obj.md5
+        if r is None or r.size != obj.size:
+            return False
+        entry = manifest.get(obj.key)
+        if entry and entry.get("size") == r.size and entry.get("etag") == r.etag and entry.get("sha256"):
+            return entry["sha256"] == obj.sha256
+        if r.md5 is not None:
+            ok = r.md5 == obj.md5
+        elif store is not None:
+            # One HEAD per object version, however often the plan is made (`heads` memo).
+            memo = heads if heads is not None else {}
+            if (obj.key, r.etag) not in memo:
+                memo[(obj.key, r.etag)] = store.sha256_of(obj.key)
+            ok = memo[(obj.key, r.etag)] == obj.sha256
+        else:
+            ok = False
+        if ok:
+            verified[obj.key] = {"sha256": obj.sha256, "size": obj.size, "etag": r.etag}
+        return ok
 
-    upload = [o for o in objects if not same(o)]
-    unchanged = [o for o in objects if same(o)]
-    return Plan(feed=feed, upload=upload, unchanged=unchanged, feed_changed=not same(feed))
+    upload, unchanged = [], []
+    for o in [feed] + objects:
+        (unchanged if same(o) else upload).append(o)
+    documents = [feed] + [o for o in objects if not is_asset(o.key)]
+    return Plan(feed=feed, documents=documents, upload=upload, unchanged=unchanged, verified=verified)
 
 
 def prune_candidates(remote: dict[str, RemoteObject], keep: set[str], keep_history: int,
-                     new_history: str | None) -> list[str]:
-    """Objects under the prefix that neither the new tree nor the last K history feeds
-    need. The newest K history copies stay; the lock and other internal keys never go."""
-    history = history_keys(remote)
-    if new_history and new_history not in history:
-        history.append(new_history)
-        history.sort()
-    kept_history = set(history[-keep_history:]) if keep_history > 0 else set()
-    return sorted(k for k in remote
-                  if k.startswith(MANAGED_DIRS) and k not in keep and k not in kept_history)
+                     new_version: str | None, grace: float = PRUNE_GRACE_SECONDS,
+                     now: float | None = None) -> list[str]:
+    """Objects under the managed folders that neither the new tree nor the kept history
+    versions need, and that are older than the grace period: a concurrent publish's fresh
+    artwork is never removed before its feed goes live. The internal keys never go."""
+    names = list(history_versions(remote))
+    if new_version and new_version not in names:
+        names = sorted(names + [new_version])
+    kept = set(names[-keep_history:]) if keep_history > 0 else set()
+    cutoff = (now if now is not None else time.time()) - grace
+    return sorted(k for k, r in remote.items()
+                  if k.startswith(MANAGED_DIRS) and k not in keep
+                  and not (k.startswith(HISTORY_DIR + "/") and version_name_of(k) in kept)
+                  and not (r.modified is not None and r.modified > cutoff))
+
+
+def _kept_references(store, remote, keep_history: int, base_url: str, extra: list[bytes] = ()) -> set[str]:
+    """Everything the newest K history versions and the live documents refer to, by key
+    under the prefix whatever the URL's host: rollback targets must stay whole."""
+    versions = list(history_versions(remote).values())
+    kept = versions[-keep_history:] if keep_history > 0 else []
+    keys = [k for files in kept for k in files.values()]
+    keys += [k for k in remote if not k.startswith(MANAGED_DIRS + (INTERNAL_PREFIX,)) and k.endswith((".json", ".xml"))]
+    refs: set[str] = set()
+    for data in extra:
+        refs |= feed_references(data, base_url, any_host=True)
+    for key in keys:
+        data = store.get(key)
+        if data is not None:
+            refs |= feed_references(data, base_url, any_host=True)
+    return refs
+
+
+def existing_objects(store, folders: tuple[str, ...] = ("artwork/", "clips/")) -> dict[str, int]:
+    """One listing of the target: key -> size of every object under `folders` (artwork and
+    clips by default). For "the bucket is the cache": a build can skip rendering what is
+    already published."""
+    return {k: r.size for k, r in store.list().items() if k.startswith(folders)}
 
 
 class Progress:
@@ -217,211 +396,388 @@ class Progress:
             self.stream.flush()
 
 
-class PublishLock:
-    """One publish per prefix: a lock object created with a conditional PUT. A lock older
-    than STALE_LOCK_SECONDS belongs to a publish that died and is taken over."""
 
-    def __init__(self, store, wait: float = 60.0, stale_after: float = STALE_LOCK_SECONDS, log=print):
-        self.store, self.wait, self.stale_after, self.log = store, wait, stale_after, log
+
+# ---------------------------------------------------------------- the lease
+
+def _holder_text(holder: dict) -> str:
+    when = datetime.fromtimestamp(float(holder.get("started", 0) or 0), timezone.utc).strftime("%H:%M:%S UTC")
+    return (f"{holder.get('command', 'publish')} by host {holder.get('host', '?')}, pid {holder.get('pid', '?')}, "
+            f"since {when}")
+
+
+def _parse_lock(raw: bytes) -> dict:
+    try:
+        holder = json.loads(raw)
+    except ValueError:
+        return {"released": True}  # not ours to interpret: free to overwrite (by compare-and-swap)
+    return holder if isinstance(holder, dict) else {"released": True}
+
+
+def _lease_free(holder: dict, now: float) -> bool:
+    return bool(holder.get("released")) or float(holder.get("expires", 0) or 0) < now
+
+
+class Lease:
+    """One publish, rollback or prune per prefix at a time. The lock object holds a lease
+    that expires `ttl` seconds after its last renewal; a background thread renews it every
+    ttl/3 while the work goes on. Taking, renewing and releasing are compare-and-swap PUTs
+    (If-None-Match: * to create, If-Match on the ETag to replace), so of two contenders
+    exactly one wins, and a holder that dies (SIGKILL, a lost network) frees the target
+    within `ttl` without anyone typing a command. Release writes a "released" lease rather
+    than deleting, so it can never remove a lease someone else has taken since.
+
+    Clocks: expiry is judged by the waiting machine's clock against the holder's; keep
+    publishing hosts on NTP (a skew of s seconds shortens or lengthens the wait by s)."""
+
+    def __init__(self, store, *, command: str = "publish", ttl: float = LEASE_SECONDS, wait: float = 60.0, log=print):
+        self.store, self.command, self.ttl, self.wait, self.log = store, command, float(ttl), wait, log
         self.token = uuid.uuid4().hex
-        self.body = json.dumps({"token": self.token, "host": socket.gethostname(), "pid": os.getpid(),
-                                "started": time.time()}).encode()
+        self.started = time.time()
+        self.seq = 0
+        self.etag: str | None = None
+        self.expires = 0.0
+        self.lost: str | None = None
+        self._mutex = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def _holder(self) -> dict | None:
-        raw = self.store.get(LOCK_KEY)
-        if raw is None:
+    def _body(self, released: bool = False) -> bytes:
+        now = time.time()
+        self.seq += 1
+        return json.dumps({"token": self.token, "host": socket.gethostname(), "pid": os.getpid(),
+                           "command": self.command, "started": self.started, "renewed": now,
+                           "expires": now + self.ttl, "ttl": self.ttl, "seq": self.seq,
+                           "released": released}).encode()
+
+    def _ours(self) -> str | None:
+        """The lock's ETag if the stored lease is exactly the one we last wrote (a PUT whose
+        reply was lost may have landed, and its retry then fails its own condition)."""
+        got = self.store.get_with_etag(LOCK_KEY)
+        if got is None:
             return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return {"started": 0}
+        holder = _parse_lock(got[0])
+        return got[1] if holder.get("token") == self.token and holder.get("seq") == self.seq else None
 
     def __enter__(self):
         deadline = time.monotonic() + self.wait
         announced = False
         while True:
-            if self.store.put_if_absent(LOCK_KEY, self.body):
+            got = self.store.get_with_etag(LOCK_KEY)
+            holder = _parse_lock(got[0]) if got else None
+            if holder is not None and holder.get("token") == self.token and not holder.get("released"):
+                etag = got[1]  # our own earlier PUT landed though its reply was lost
+            elif holder is None or _lease_free(holder, time.time()):
+                if holder is not None and not holder.get("released"):
+                    ago = time.time() - float(holder.get("expires", 0) or 0)
+                    self.log(f"taking over an expired publish lease ({_holder_text(holder)}; expired {ago:.0f} s ago)")
                 try:
-                    holder = self._holder()  # stores without conditional PUTs: last writer wins
+                    self.store.put_conditional(LOCK_KEY, self._body(), if_match=got[1] if got else None)
+                    # Read it back: the lease is ours only if what is stored is what we wrote
+                    # (a lost reply may hide a success; a store that ignores the conditions
+                    # lets the last writer win, and this makes the earlier one wait).
+                    etag = self._ours()
                 except PublishError:
-                    self.__exit__(None, None, None)  # don't leave our lock behind
+                    self._abandon()
                     raise
-                if holder and holder.get("token") == self.token:
-                    return self
-            holder = self._holder()
-            if holder is not None:
-                age = time.time() - float(holder.get("started", 0) or 0)
-                if age > self.stale_after:
-                    self.log(f"taking over a stale publish lock ({age / 60:.0f} min old, host {holder.get('host', '?')})")
-                    self.store.delete([LOCK_KEY])
-                    continue
+            else:
+                etag = None
                 if time.monotonic() >= deadline:
-                    since = datetime.fromtimestamp(float(holder.get("started", 0)), timezone.utc).strftime("%H:%M:%S UTC")
+                    left = float(holder.get("expires", 0) or 0) - time.time()
                     raise PublishError(
-                        f"another publish to {self.store.describe()} is running (since {since}, host "
-                        f"{holder.get('host', '?')}); try again later. If it died, its lock "
-                        f"{self.store.describe(LOCK_KEY)} goes stale after {self.stale_after / 60:.0f} min")
+                        f"another {_holder_text(holder)} holds {self.store.describe()}; its lease "
+                        f"expires in {max(left, 0):.0f} s unless renewed. Try again later; if that process "
+                        f"is gone, `roku-packager unlock CHANNEL_DIR --force` releases it")
                 if not announced:
-                    self.log("waiting for another publish to this target to finish...")
+                    self.log(f"waiting for another {_holder_text(holder)} to finish...")
                     announced = True
-            time.sleep(0.2)
+            if etag is not None:
+                self.etag, self.expires = etag, time.time() + self.ttl
+                self._thread = threading.Thread(target=self._renew_loop, name="publish-lease", daemon=True)
+                self._thread.start()
+                return self
+            time.sleep(min(0.5, max(self.ttl / 10, 0.05)))
+
+    def _abandon(self) -> None:
+        """Taking the lease failed half-way: if our lease landed, release it."""
+        try:
+            etag = self._ours()
+            if etag is not None:
+                self.store.put_conditional(LOCK_KEY, self._body(released=True), if_match=etag)
+        except PublishError:
+            self.log(f"warning: a publish lease may be left at {self.store.describe(LOCK_KEY)}; "
+                     f"it frees itself within {self.ttl:.0f} s")
+
+    def _renew_loop(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            with self._mutex:
+                if self._stop.is_set() or self.lost:
+                    return
+                try:
+                    etag = self.store.put_conditional(LOCK_KEY, self._body(), if_match=self.etag)
+                    if etag is None:
+                        etag = self._ours()
+                    if etag is None:
+                        self.lost = "another process took the publish lock (unlock --force?)"
+                        return
+                    self.etag, self.expires = etag, time.time() - 1 + self.ttl
+                except PublishError as e:
+                    if time.time() > self.expires:
+                        self.lost = f"could not renew the publish lease: {e}"
+                        return
+
+    def check(self) -> None:
+        """Raise unless the lease is certainly still ours: called before each step that
+        changes what the live feed is or deletes anything."""
+        if self.lost is None and time.time() > self.expires:
+            self.lost = "the publish lease could not be renewed in time"
+        if self.lost:
+            raise PublishError(f"{self.lost}; stopped before changing the live feed further")
 
     def __exit__(self, *exc):
-        # A few tries: a lock left behind would hold up the next publish until it goes stale.
-        for attempt in range(3):
-            try:
-                holder = self._holder()
-                if holder and holder.get("token") == self.token:
-                    self.store.delete([LOCK_KEY])
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.ttl)
+        with self._mutex:
+            if self.lost or self.etag is None:
                 return False
-            except PublishError:
-                time.sleep(0.2 * (attempt + 1))
-        self.log(f"warning: could not remove the publish lock {self.store.describe(LOCK_KEY)}; "
-                 f"the next publish waits until it goes stale ({self.stale_after / 60:.0f} min) or it is deleted")
+            for attempt in range(3):
+                try:
+                    if self.store.put_conditional(LOCK_KEY, self._body(released=True), if_match=self.etag) is None:
+                        self._ours()  # taken over meanwhile, or our release already landed
+                    return False
+                except PublishError:
+                    time.sleep(0.2 * (attempt + 1))
+        self.log(f"warning: could not release the publish lock {self.store.describe(LOCK_KEY)}; "
+                 f"it frees itself within {self.ttl:.0f} s")
         return False
 
 
-def _upload(store, objects: list[LocalObject], jobs: int, confirmed: dict[str, int]) -> None:
+def unlock(store, force: bool = False) -> str:
+    """Release the lock by hand (`roku-packager unlock`): at once if its lease has expired,
+    only with force while it is live (the holder then stops before its next live change)."""
+    got = store.get_with_etag(LOCK_KEY)
+    if got is None:
+        return f"no publish lock at {store.describe()}"
+    holder = _parse_lock(got[0])
+    if holder.get("released"):
+        return f"no publish lock held at {store.describe()}"
+    now = time.time()
+    left = float(holder.get("expires", 0) or 0) - now
+    if left > 0 and not force:
+        raise PublishError(f"the lock is held by a running {_holder_text(holder)}; its lease was renewed "
+                           f"{now - float(holder.get('renewed', now) or now):.0f} s ago and expires in {left:.0f} s. "
+                           "If that process is gone it frees itself by then; pass --force to release it now "
+                           "(a running publish then stops before changing the live feed)")
+    body = json.dumps({"token": "unlock", "host": socket.gethostname(), "pid": os.getpid(), "command": "unlock",
+                       "started": now, "renewed": now, "expires": now, "released": True}).encode()
+    if store.put_conditional(LOCK_KEY, body, if_match=got[1]) is None:
+        raise PublishError("the lock changed while releasing it (its holder renewed it); run unlock again")
+    state = f"expired {-left:.0f} s ago" if left <= 0 else f"live for {left:.0f} s more"
+    return f"released the publish lock of {_holder_text(holder)} ({state})"
+
+
+# ---------------------------------------------------------------- publish
+
+def _upload(store, objects: list[LocalObject], jobs: int, confirmed: dict[str, int],
+            recorded: dict[str, dict], lease: Lease | None = None) -> None:
+    """Streamed from disk, in parallel on one client; each object carries its sha256."""
     progress = Progress(len(objects), sum(o.size for o in objects))
 
     def put(obj: LocalObject):
-        store.put(obj.key, obj.data, obj.content_type, obj.cache_control)
-        return obj
+        if lease is not None:
+            lease.check()
+        etag = store.put(obj.key, obj.path, obj.content_type, obj.cache_control, sha256=obj.sha256)
+        return obj, etag
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for obj in pool.map(put, objects):
+        for obj, etag in pool.map(put, objects):
             confirmed[obj.key] = obj.size
+            recorded[obj.key] = {"sha256": obj.sha256, "size": obj.size, "etag": etag}
             progress.advance(obj.size)
+
+
+def _items(data: bytes | None) -> dict[tuple[str, str], str]:
+    """(kind, id) -> the item's canonical JSON, for the added/removed/changed counts."""
+    try:
+        feed = json.loads(data) if data else {}
+    except ValueError:
+        return {}
+    if not isinstance(feed, dict):
+        return {}
+    return {(kind, str(item.get("id"))): json.dumps(item, sort_keys=True)
+            for kind, _, item in walk_items(feed)}
 
 
 def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run: bool = False,
                  prune: bool = False, keep_history: int = 5, lock_wait: float = 60.0,
+                 lease_seconds: float = LEASE_SECONDS, prune_grace: float = PRUNE_GRACE_SECONDS,
                  log=print, now: datetime | None = None) -> Summary:
     started = time.monotonic()
     feed, objects = tree_objects(out)
-    summary = Summary(target=store.url, dry_run=dry_run)
+    summary = Summary(target=store.url, dry_run=dry_run, feed_object=store.describe(FEED_NAME),
+                      feed_url=(base_url + FEED_NAME) if base_url else "", feed_sha256=feed.sha256)
 
+    remote = store.list()
+    manifest = read_manifest(store)
+    heads: dict = {}
+    plan = make_plan(feed, objects, remote, manifest, store, heads)
     if dry_run:
-        remote = store.list()
-        plan = make_plan(feed, objects, remote)
         for o in plan.upload:
             log(f"  upload {o.key} ({o.size:,} bytes)")
-        if plan.feed_changed:
-            log(f"  upload {FEED_NAME} ({feed.size:,} bytes) last, after a history copy")
+        if plan.documents_changed:
+            log(f"  keep a history copy of {', '.join(d.key for d in plan.documents)}; {FEED_NAME} last")
         if prune:
-            keep = {o.key for o in objects} | _history_references(store, remote, keep_history, base_url)
-            plan.delete = prune_candidates(remote, keep, keep_history, None)
+            keep = {o.key for o in objects} | _kept_references(store, remote, keep_history, base_url, [feed.data])
+            plan.delete = prune_candidates(remote, keep, keep_history, None, prune_grace)
             for k in plan.delete:
                 log(f"  delete {k}")
         summary.uploaded, summary.uploaded_bytes = plan.upload_count, plan.upload_bytes
-        summary.unchanged = len(plan.unchanged) + (0 if plan.feed_changed else 1)
-        summary.deleted = len(plan.delete)
+        summary.unchanged, summary.deleted = len(plan.unchanged), len(plan.delete)
+        summary.feed_changed = feed in plan.upload
+        if summary.feed_changed:
+            summary.feed_before, summary.feed_after = store.get(FEED_NAME), feed.data
         summary.seconds = time.monotonic() - started
         return summary
 
-    plan = make_plan(feed, objects, store.list())
-    if not plan.upload and not plan.feed_changed and not prune:
-        # Nothing to write: no lock either, so an unchanged channel costs one LIST.
-        summary.unchanged = len(plan.unchanged) + 1
+    if not plan.upload and not prune and not plan.verified:
+        # Nothing to write: no lease either, so an unchanged channel costs a LIST and a GET.
+        # (Objects verified without the manifest make one more run record them in it.)
+        summary.unchanged = len(plan.unchanged)
         summary.seconds = time.monotonic() - started
         return summary
 
-    with PublishLock(store, wait=lock_wait, log=log):
+    with Lease(store, command="publish", ttl=lease_seconds, wait=lock_wait, log=log) as lease:
         remote = store.list()  # again: another publish may have finished while we waited
-        plan = make_plan(feed, objects, remote)
-        summary.unchanged = len(plan.unchanged) + (0 if plan.feed_changed else 1)
+        manifest = read_manifest(store)
+        plan = make_plan(feed, objects, remote, manifest, store, heads)
+        summary.unchanged = len(plan.unchanged)
         confirmed: dict[str, int] = {k: r.size for k, r in remote.items()}
+        recorded = dict(plan.verified)
 
-        # 1. Artwork and clips first, in parallel on one client.
-        assets = [o for o in plan.upload if is_asset(o.key)]
-        documents = [o for o in plan.upload if not is_asset(o.key)]
-        _upload(store, assets, jobs, confirmed)
-        summary.uploaded, summary.uploaded_bytes = len(plan.upload), sum(o.size for o in plan.upload)
+        # 1. Artwork and clips first.
+        _upload(store, plan.assets, jobs, confirmed, recorded, lease)
+        summary.uploaded, summary.uploaded_bytes = len(plan.assets), sum(o.size for o in plan.assets)
 
-        # 2. Every object the new feed needs is there, at the expected size.
+        # 2. Every object the new feeds need is there, at the expected size.
         expected = {o.key: o.size for o in objects if is_asset(o.key)}
-        needed = feed_references(feed.data, base_url) | set(expected)
+        needed = set(expected)
+        for d in plan.documents:
+            needed |= feed_references(d.data, base_url)
         missing = [k for k in sorted(needed) if k not in confirmed or (k in expected and confirmed[k] != expected[k])]
         if missing:
             raise PublishError(f"{len(missing)} objects the new feed needs are not on the target "
                                f"(first: {missing[0]}); the live feed was left as it was")
 
-        # 3. The other feeds (MRSS, search feed) refer to the same artwork: live now.
-        _upload(store, documents, jobs, confirmed)
-        if plan.feed_changed:
-            # 4. A history copy, then 5. the live feed, last.
-            summary.history_key = history_key(feed, _after_newest(remote, now))
-            store.put(summary.history_key, feed.data, feed.content_type, ARTWORK_CACHE_CONTROL)
-            store.put(FEED_NAME, feed.data, feed.content_type, FEED_CACHE_CONTROL)
-            summary.uploaded += 2
-            summary.uploaded_bytes += 2 * feed.size
-            confirmed[summary.history_key] = feed.size
+        if plan.documents_changed:
+            old_feed = store.get(FEED_NAME)
+            # 3. A history copy of every feed document, together: rollback restores the set.
+            name = version_name(plan.documents, _after_newest(remote, now))
+            history = [(f"{HISTORY_DIR}/{name}/{d.key}", d) for d in plan.documents]
+            lease.check()
+            for key, d in history:
+                etag = store.put(key, d.path, d.content_type, ARTWORK_CACHE_CONTROL, sha256=d.sha256)
+                confirmed[key] = d.size
+                recorded[key] = {"sha256": d.sha256, "size": d.size, "etag": etag}
+            summary.history_key = f"{HISTORY_DIR}/{name}/{FEED_NAME}"
+            summary.uploaded += len(history)
+            summary.uploaded_bytes += sum(d.size for d in plan.documents)
+            # 4. The other feeds (MRSS, search feed), then 5. feed.json, last.
+            live = [d for d in plan.upload if not is_asset(d.key) and d.key != FEED_NAME]
+            live += [feed] if feed in plan.upload else []
+            for d in live:
+                lease.check()
+                etag = store.put(d.key, d.path, d.content_type, d.cache_control, sha256=d.sha256)
+                confirmed[d.key] = d.size
+                recorded[d.key] = {"sha256": d.sha256, "size": d.size, "etag": etag}
+            summary.uploaded += len(live)
+            summary.uploaded_bytes += sum(d.size for d in live)
+            summary.feed_changed = feed in plan.upload
+            if summary.feed_changed:
+                summary.feed_before, summary.feed_after = old_feed, feed.data
 
-        # 6. Only now, with the new feed live, anything nobody needs may go.
+        # 6. Only now, with the new feeds live, what nobody needs may go.
+        after = {k: remote.get(k) or RemoteObject(k, size, None, None, time.time()) for k, size in confirmed.items()}
         if prune:
-            after = {k: remote.get(k) or RemoteObject(k, size, None) for k, size in confirmed.items()}
-            keep = {o.key for o in objects} | _history_references(store, after, keep_history, base_url)
-            plan.delete = prune_candidates(after, keep, keep_history, summary.history_key)
+            keep = {o.key for o in objects} | _kept_references(store, after, keep_history, base_url)
+            new_version = version_name_of(summary.history_key) if summary.history_key else None
+            plan.delete = prune_candidates(after, keep, keep_history, new_version, prune_grace)
             if plan.delete:
+                lease.check()
                 store.delete(plan.delete)
             summary.deleted = len(plan.delete)
+
+        # 7. The manifest: what the next publish compares against without reading objects.
+        entries = {k: v for k, v in manifest.items() if k in after and k not in plan.delete
+                   and v.get("etag") == after[k].etag}
+        entries.update(recorded)
+        entries = {k: v for k, v in entries.items() if k not in plan.delete}
+        if entries != manifest:
+            store.put(MANIFEST_KEY, _manifest_bytes(entries), "application/json", "no-store")
     summary.seconds = time.monotonic() - started
     return summary
-
-
-def _history_references(store, remote: dict[str, RemoteObject], keep_history: int, base_url: str) -> set[str]:
-    """Everything the newest K history feeds (and the live feed) reference: rollback
-    targets must stay whole."""
-    keys = history_keys(remote)[-keep_history:] if keep_history > 0 else []
-    refs: set[str] = set()
-    for key in keys + [FEED_NAME]:
-        data = store.get(key)
-        if data is not None:
-            refs |= feed_references(data, base_url)
-    return refs
 
 
 # ---------------------------------------------------------------- history and rollback
 
 @dataclass(frozen=True)
 class Version:
-    key: str
+    key: str  # its feed.json copy
     name: str  # feed-20261125T203000Z-abcd1234
     time: datetime
     size: int
     items: int
     live: bool
+    files: dict[str, str] = field(default_factory=dict)  # document name -> history key
+    sha256: str = ""  # of its feed.json
 
 
 def _count_items(data: bytes) -> int:
-    from packager.validate import walk_items
-    try:
-        feed = json.loads(data)
-    except ValueError:
-        return 0
-    return sum(1 for kind, _, _ in walk_items(feed) if kind != "episode") if isinstance(feed, dict) else 0
+    return sum(1 for kind, _ in _items(data) if kind != "episode")
 
 
 def list_versions(store) -> list[Version]:
     remote = store.list()
-    live = remote.get(FEED_NAME)
+    live_feed = store.get(FEED_NAME) if FEED_NAME in remote else None
     out = []
-    for key in history_keys(remote):
-        name = key.rsplit("/", 1)[-1].removesuffix(".json")
-        try:
-            when = datetime.strptime(name.split("-")[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-        except (IndexError, ValueError):
+    for name, files in history_versions(remote).items():
+        when = _version_time(name)
+        if when is None or FEED_NAME not in files:
             continue
-        data = store.get(key) or b""
-        is_live = live is not None and live.md5 is not None and live.md5 == md5_hex(data)
-        if live is not None and live.md5 is None:
-            is_live = (store.get(FEED_NAME) or b"") == data
-        out.append(Version(key, name, when, len(data), _count_items(data), is_live))
+        data = store.get(files[FEED_NAME]) or b""
+        out.append(Version(files[FEED_NAME], name, when, len(data), _count_items(data), False, files,
+                           hashlib.sha256(data).hexdigest()))
+    # The newest version whose feed.json is the live one is live.
+    live_sha = hashlib.sha256(live_feed).hexdigest() if live_feed is not None else None
+    for i in range(len(out) - 1, -1, -1):
+        if out[i].sha256 == live_sha:
+            out[i] = dataclasses.replace(out[i], live=True)
+            break
     return out
 
 
-def rollback(store, base_url: str, version: str | None = None, log=print) -> Version:
-    """Make an earlier feed version live again, after checking all its objects exist."""
+def _check_parses(key: str, data: bytes | None) -> str | None:
+    """Why a history copy can't go live, or None."""
+    if data is None:
+        return "it is gone"
+    if key.endswith(".xml"):
+        import defusedxml.ElementTree as SafeET  # noqa: PLC0415 (only when a rollback checks an XML copy)
+        try:
+            SafeET.fromstring(data)
+        except Exception as e:  # defusedxml's ParseError and its refusals (entities, DTDs)
+            return f"it is not well-formed XML ({e})"
+        return None
+    try:
+        parsed = json.loads(data)
+    except ValueError as e:
+        return f"it is not JSON ({e})"
+    return None if isinstance(parsed, dict) else "it is not a JSON object"
+
+
+def rollback(store, base_url: str, version: str | None = None, log=print,
+             lease_seconds: float = LEASE_SECONDS, lock_wait: float = 60.0) -> Version:
+    """Make an earlier version live again: every feed document it kept (feed.json last),
+    after checking that each parses and every object they reference exists."""
     versions = list_versions(store)
     if not versions:
         raise PublishError(f"{store.describe()}: no feed history to roll back to")
@@ -429,21 +785,37 @@ def rollback(store, base_url: str, version: str | None = None, log=print) -> Ver
         live_at = [i for i, v in enumerate(versions) if v.live]
         if not live_at:
             raise PublishError("the live feed matches no history version; name one with --version")
-        if live_at[-1] == 0:
+        # The newest earlier version that differs from the live one (a publish that failed
+        # after its history copy leaves a copy of the feed that then went live).
+        earlier = [v for v in versions[:live_at[-1]] if v.sha256 != versions[live_at[-1]].sha256]
+        if not earlier:
             raise PublishError("the live feed is the oldest version kept; there is nothing before it")
-        chosen = versions[live_at[-1] - 1]
+        chosen = earlier[-1]
     else:
         matches = [v for v in versions if version in v.name]
         if len(matches) != 1:
             names = ", ".join(v.name for v in versions[-5:])
             raise PublishError(f"--version {version!r} matches {len(matches)} versions; pick one of: {names}")
         chosen = matches[0]
-    data = store.get(chosen.key)
-    remote = store.list()
-    missing = sorted(k for k in feed_references(data, base_url) if k not in remote)
-    if missing:
-        raise PublishError(f"{chosen.name} needs {len(missing)} objects that are gone (first: {missing[0]}); "
-                           "it can't be made live")
-    with PublishLock(store, log=log):
-        store.put(FEED_NAME, data, content_type_for(FEED_NAME), FEED_CACHE_CONTROL)
+    with Lease(store, command="rollback", ttl=lease_seconds, wait=lock_wait, log=log) as lease:
+        documents = {doc: store.get(key) for doc, key in chosen.files.items()}
+        for doc, data in documents.items():
+            why = _check_parses(chosen.files[doc], data)
+            if why:
+                raise PublishError(f"{chosen.name}: its copy of {doc} ({chosen.files[doc]}) can't be used: {why}; "
+                                   "it can't be made live")
+        remote = store.list()
+        refs = set().union(*(feed_references(d, base_url) for d in documents.values()))
+        missing = sorted(k for k in refs if k not in remote)
+        if missing:
+            raise PublishError(f"{chosen.name} needs {len(missing)} objects that are gone (first: {missing[0]}); "
+                               "it can't be made live")
+        for doc in sorted(documents, key=lambda d: d == FEED_NAME):  # feed.json last
+            lease.check()
+            store.put(doc, documents[doc], content_type_for(doc), FEED_CACHE_CONTROL,
+                      sha256=hashlib.sha256(documents[doc]).hexdigest())
+        absent = sorted(k for k in remote if not is_asset(k) and not k.startswith(INTERNAL_PREFIX)
+                        and k.endswith((".json", ".xml")) and k not in documents and "/" not in k)
+        if absent:
+            log(f"note: {chosen.name} kept no copy of {', '.join(absent)}; left as it is")
     return chosen

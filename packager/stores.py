@@ -3,12 +3,17 @@ Both answer the same few questions: what is there (one listing), put, get, delet
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import io
 import os
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from packager.errors import ConfigError, PublishError
 from packager.safepath import relative_key
@@ -18,11 +23,71 @@ from packager.safepath import relative_key
 class RemoteObject:
     key: str  # relative to the target's prefix
     size: int
-    md5: str | None  # hex digest when known (S3 single-part ETag, or read from disk)
+    md5: str | None  # hex digest when known (an S3 ETag that is an MD5, or read from disk)
+    etag: str | None = None  # the store's version tag, unquoted: changes whenever the object does
+    modified: float | None = None  # seconds since the epoch (the store's clock)
+
+
+# Objects over this size go up in parts (S3 caps a single PUT at 5 GB); each part is read
+# from disk as it is sent, so memory stays at one part per upload thread.
+MULTIPART_THRESHOLD = 64 * 1024 * 1024
+PART_SIZE = 16 * 1024 * 1024
+MAX_PARTS = 10_000
+CHUNK = 1024 * 1024
 
 
 def md5_hex(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def file_digests(path: Path, *algorithms: str) -> dict[str, str]:
+    """Hex digests of a file, read in chunks (a clip can be larger than memory)."""
+    hashes = {a: hashlib.new(a, usedforsecurity=False) if a == "md5" else hashlib.new(a) for a in algorithms}
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            for h in hashes.values():
+                h.update(chunk)
+    return {a: h.hexdigest() for a, h in hashes.items()}
+
+
+def part_size_for(size: int) -> int:
+    return max(PART_SIZE, -(-size // MAX_PARTS))
+
+
+class _Slice(io.RawIOBase):
+    """One part of a file, seekable (botocore rewinds a body to retry or hash it)."""
+
+    def __init__(self, path: Path, offset: int, length: int):
+        self._fh = open(path, "rb")
+        self._offset, self._length, self._pos = offset, length, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, pos, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = max(0, min(self._length, base + pos))
+        return self._pos
+
+    def tell(self):
+        return self._pos
+
+    def readinto(self, buf):
+        n = min(len(buf), self._length - self._pos)
+        if n <= 0:
+            return 0
+        self._fh.seek(self._offset + self._pos)
+        data = self._fh.read(n)
+        buf[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self):
+        self._fh.close()
+        super().close()
 
 
 def _safe_key(key: str) -> str:
@@ -34,7 +99,9 @@ def _safe_key(key: str) -> str:
 
 class FileStore:
     """A folder on disk with the same semantics as a bucket prefix; every write is a
-    temporary file renamed into place, so readers never see half a file."""
+    temporary file renamed into place, so readers never see half a file. A file's ETag is
+    its mtime and size (it changes whenever the file is rewritten); conditional writes are
+    made atomic by an flock on a file beside the key."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -42,11 +109,13 @@ class FileStore:
         existing = next((p for p in (self.root, *self.root.parents) if p.exists()), None)
         if existing is not None and not existing.is_dir():  # a usage error (exit 2), not a failed publish
             raise ConfigError(f"{self.url}: {existing} is not a folder; publish to a folder, e.g. file:///srv/roku/channel")
-        # A publish lists twice (before and under the lock): hash each unchanged file once.
-        self._md5s: dict[str, tuple[int, int, str]] = {}
 
     def describe(self, key: str = "") -> str:
         return str(self.root / key) if key else str(self.root)
+
+    @staticmethod
+    def _etag(st: os.stat_result) -> str:
+        return f"{st.st_mtime_ns:x}-{st.st_size:x}"
 
     def list(self) -> dict[str, RemoteObject]:
         """Every file under the folder except hidden ones (temporary files, the lock)."""
@@ -61,26 +130,28 @@ class FileStore:
                 path = Path(dirpath) / name
                 key = path.relative_to(self.root).as_posix()
                 st = path.stat()
-                known = self._md5s.get(key)
-                if known is None or known[:2] != (st.st_size, st.st_mtime_ns):
-                    known = (st.st_size, st.st_mtime_ns, md5_hex(path.read_bytes()))
-                    self._md5s[key] = known
-                out[key] = RemoteObject(key, known[0], known[2])
+                out[key] = RemoteObject(key, st.st_size, None, self._etag(st), st.st_mtime)
         return out
 
-    def put(self, key: str, data: bytes, content_type: str, cache_control: str) -> None:
+    def put(self, key: str, body: bytes | Path, content_type: str = "", cache_control: str = "",
+            sha256: str | None = None) -> str | None:
         dest = self.root / _safe_key(key)
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
+                    if isinstance(body, Path):
+                        with open(body, "rb") as src:
+                            shutil.copyfileobj(src, fh, CHUNK)
+                    else:
+                        fh.write(body)
                 os.chmod(tmp, 0o644)
                 os.replace(tmp, dest)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
+            return self._etag(dest.stat())
         except OSError as e:
             raise PublishError(f"{dest}: can't write: {e.strerror or e}") from None
 
@@ -89,22 +160,53 @@ class FileStore:
             return (self.root / _safe_key(key)).read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as e:
+            raise PublishError(f"{self.root / key}: can't read: {e.strerror or e}") from None
 
-    def put_if_absent(self, key: str, data: bytes) -> bool:
-        """Create `key` only if nothing is there (the publish lock)."""
+    def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
+        path = self.root / _safe_key(key)
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(), self._etag(os.fstat(fh.fileno()))
+        except FileNotFoundError:
+            return None
+
+    def sha256_of(self, key: str) -> str | None:
+        path = self.root / _safe_key(key)
+        return file_digests(path, "sha256")["sha256"] if path.is_file() else None
+
+    def put_conditional(self, key: str, data: bytes, *, if_match: str | None = None) -> str | None:
+        """Write `key` only if it is absent (if_match None) or still has ETag `if_match`:
+        the new ETag, or None when the condition failed."""
         dest = self.root / _safe_key(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        return True
+        with open(dest.parent / f".{dest.name}.mutex", "a") as mutex:
+            fcntl.flock(mutex, fcntl.LOCK_EX)
+            try:
+                current = self.get_with_etag(key)
+                if (current is None) != (if_match is None) or (current is not None and current[1] != if_match):
+                    return None
+                etag = self.put(key, data)
+                # Two writes within the clock's resolution would share an mtime: make it move.
+                while etag == if_match:
+                    os.utime(dest, ns=(time.time_ns(), time.time_ns()))
+                    etag = self._etag(dest.stat())
+                return etag
+            finally:
+                fcntl.flock(mutex, fcntl.LOCK_UN)
 
     def delete(self, keys: list[str]) -> None:
         for key in keys:
-            (self.root / _safe_key(key)).unlink(missing_ok=True)
+            path = self.root / _safe_key(key)
+            path.unlink(missing_ok=True)
+            # A history version is a folder: don't leave it behind empty.
+            for parent in path.parents:
+                if parent == self.root or self.root not in parent.parents:
+                    break
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break
 
 
 class S3Store:
@@ -112,8 +214,8 @@ class S3Store:
 
     def __init__(self, bucket: str, prefix: str, *, endpoint_url=None, region=None, profile=None,
                  path_style=False, acl=None, checksums=None, retries=5, pool=10):
-        import boto3
-        from botocore.config import Config
+        import boto3  # noqa: PLC0415 (heavy: loaded only for s3:// targets)
+        from botocore.config import Config  # noqa: PLC0415 (heavy)
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -138,7 +240,12 @@ class S3Store:
         return f"s3://{self.bucket}/{self.prefix}{key}"
 
     def _explain(self, e: Exception, key: str = "") -> PublishError:
-        from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, PartialCredentialsError
+        from botocore.exceptions import (  # noqa: PLC0415 (heavy)
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            PartialCredentialsError,
+        )
         where = self.describe(key)
         if isinstance(e, (NoCredentialsError, PartialCredentialsError)):
             return PublishError("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -166,41 +273,125 @@ class S3Store:
                 for obj in page.get("Contents", []):
                     key = obj["Key"][len(self.prefix):]
                     etag = obj.get("ETag", "").strip('"')
+                    # Only a single-part upload without SSE-KMS has an MD5 for an ETag; a
+                    # multipart ETag has a "-N" suffix. Stores differ, so trust neither blindly:
+                    # publish compares the sha256 its manifest recorded for this ETag first.
                     md5 = etag if len(etag) == 32 and "-" not in etag else None
-                    out[key] = RemoteObject(key, obj["Size"], md5)
+                    modified = obj.get("LastModified")
+                    out[key] = RemoteObject(key, obj["Size"], md5, etag or None,
+                                            modified.timestamp() if modified else None)
         except Exception as e:
             raise self._explain(e) from None
         return out
 
-    def put(self, key: str, data: bytes, content_type: str, cache_control: str) -> None:
-        args = dict(Bucket=self.bucket, Key=self.prefix + _safe_key(key), Body=data,
-                    ContentType=content_type, CacheControl=cache_control)
+    def _put_args(self, key: str, content_type: str, cache_control: str, sha256: str | None) -> dict:
+        args = dict(Bucket=self.bucket, Key=self.prefix + _safe_key(key), ContentType=content_type,
+                    CacheControl=cache_control)
+        if sha256:
+            args["Metadata"] = {"sha256": sha256}
         if self.acl:
             args["ACL"] = self.acl
+        return args
+
+    def put(self, key: str, body: bytes | Path, content_type: str = "application/octet-stream",
+            cache_control: str = "", sha256: str | None = None) -> str | None:
+        """Upload bytes, or a file streamed from disk (in parts above MULTIPART_THRESHOLD);
+        returns the new ETag."""
+        args = self._put_args(key, content_type, cache_control, sha256)
+        if not cache_control:
+            del args["CacheControl"]
         try:
-            self.client.put_object(**args)
+            if isinstance(body, Path):
+                size = body.stat().st_size
+                if size > MULTIPART_THRESHOLD:
+                    return self._put_multipart(args, body, size)
+                with open(body, "rb") as fh:
+                    resp = self.client.put_object(Body=fh, **args)
+            else:
+                resp = self.client.put_object(Body=body, **args)
+        except PublishError:
+            raise
         except Exception as e:
             raise self._explain(e, key) from None
+        return resp.get("ETag", "").strip('"') or None
+
+    def _put_multipart(self, args: dict, path: Path, size: int) -> str | None:
+        upload = self.client.create_multipart_upload(**args)["UploadId"]
+        where = dict(Bucket=args["Bucket"], Key=args["Key"], UploadId=upload)
+        try:
+            parts, step = [], part_size_for(size)
+            for number, offset in enumerate(range(0, size, step), start=1):
+                with _Slice(path, offset, min(step, size - offset)) as body:
+                    resp = self.client.upload_part(Body=body, PartNumber=number, **where)
+                parts.append({"PartNumber": number, "ETag": resp["ETag"]})
+            resp = self.client.complete_multipart_upload(MultipartUpload={"Parts": parts}, **where)
+        except BaseException:
+            # Parts of an abandoned upload are billed until aborted. The original failure is
+            # what the publisher needs to see; a bucket lifecycle rule
+            # (AbortIncompleteMultipartUpload) cleans up what this could not.
+            with contextlib.suppress(Exception):
+                self.client.abort_multipart_upload(**where)
+            raise
+        etag = resp.get("ETag", "").strip('"')
+        if not etag:  # radosgw 16 leaves it out of CompleteMultipartUpload's answer
+            etag = self.client.head_object(Bucket=args["Bucket"], Key=args["Key"]).get("ETag", "").strip('"')
+        return etag or None
 
     def get(self, key: str) -> bytes | None:
+        got = self.get_with_etag(key)
+        return got[0] if got else None
+
+    def _missing(self, e: Exception) -> bool:
+        from botocore.exceptions import ClientError  # noqa: PLC0415 (heavy)
+        return isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+    def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key))["Body"].read()
+            resp = self.client.get_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key))
+            return resp["Body"].read(), resp.get("ETag", "").strip('"')
         except Exception as e:
-            from botocore.exceptions import ClientError
-            if isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if self._missing(e):
                 return None
             raise self._explain(e, key) from None
 
-    def put_if_absent(self, key: str, data: bytes) -> bool:
-        """A conditional PUT (If-None-Match: *): False when the key already exists."""
-        from botocore.exceptions import ClientError
+    def sha256_of(self, key: str) -> str | None:
+        """The sha256 publish stored in the object's metadata (a HEAD request)."""
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key), Body=data,
-                                   ContentType="application/json", IfNoneMatch="*")
-            return True
+            head = self.client.head_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key))
+        except Exception as e:
+            if self._missing(e):
+                return None
+            raise self._explain(e, key) from None
+        return head.get("Metadata", {}).get("sha256")
+
+    def put_conditional(self, key: str, data: bytes, *, if_match: str | None = None) -> str | None:
+        """A compare-and-swap PUT: create `key` only if absent (If-None-Match: *), or
+        replace it only if its ETag is still `if_match`. The new ETag, or None when the
+        condition failed. (The ETag is sent unquoted: radosgw 16 matches only that form.)"""
+        from botocore.exceptions import ClientError  # noqa: PLC0415 (heavy)
+        args = dict(Bucket=self.bucket, Key=self.prefix + _safe_key(key), Body=data,
+                    ContentType="application/json", CacheControl="no-store")
+        if if_match is None:
+            args["IfNoneMatch"] = "*"
+        else:
+            args["IfMatch"] = if_match
+        try:
+            return self.client.put_object(**args).get("ETag", "").strip('"')
         except ClientError as e:
-            if e.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
-                return False
+            code = e.response.get("Error", {}).get("Code")
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                return None
+            if if_match is not None and self._missing(e):
+                return None
+            if code == "NotImplemented":
+                # A store without conditional writes: write plainly; the lease reads its
+                # lock back after taking it, so two writers still can't both go on.
+                args.pop("IfNoneMatch", None)
+                args.pop("IfMatch", None)
+                try:
+                    return self.client.put_object(**args).get("ETag", "").strip('"')
+                except Exception as e2:
+                    raise self._explain(e2, key) from None
             raise self._explain(e, key) from None
         except Exception as e:
             raise self._explain(e, key) from None
@@ -235,7 +426,6 @@ def open_store(target: str, settings=None, endpoint_url=None, **overrides):
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise PublishError(f"{target}: file targets must be local: file:///abs/path")
-        from urllib.parse import unquote
         path = Path(unquote(parts.path))
         if not path.is_absolute():
             raise PublishError(f"{target}: write an absolute path: file:///abs/path")

@@ -11,5 +11,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get install -y -q chromium >/dev/null 2>&1 || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q chromium >/dev/null; }
 fi
+bash scripts/radosgw.sh install || echo "scripts/test.sh: Ceph radosgw could not be installed; its publish tests will be skipped" >&2
 .venv/bin/ruff check --quiet packager tests scripts
 exec .venv/bin/python -m pytest -q "$@"

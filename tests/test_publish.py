@@ -18,7 +18,7 @@ def test_publish_to_folder(example_channel, cli, tmp_path):
     for item in feed["shortFormVideos"] + feed["tvSpecials"]:
         rel = item["thumbnail"].removeprefix("https://cdn.example.com/riverside/")
         assert (target / rel).read_bytes() == (built / rel).read_bytes()
-    history = list((target / "feeds").glob("feed-*.json"))
+    history = list((target / "feeds").glob("feed-*/feed.json"))
     assert len(history) == 1 and history[0].read_bytes() == (target / "feed.json").read_bytes()
     assert "uploaded 11 objects" in r.out  # 9 artwork + history copy + feed
     # Nothing changed: nothing uploaded.
@@ -63,13 +63,16 @@ def test_publish_to_s3_over_http(example_channel, s3_server, bucket):
     live = client.get_object(Bucket=name, Key="tv/riverside/feed.json")["Body"].read()
     assert live == (result.out / "feed.json").read_bytes()
 
-    # feed.json is the very last PUT, after every artwork object and the history copy.
+    # feed.json is the very last PUT (of a feed or artwork), after every artwork object and
+    # the history copy; only the manifest and the lock's release come after it.
+    puts = [p for p in puts if "/.roku-packager/" not in p]
     assert puts[-1].endswith("/tv/riverside/feed.json")
     assert "/feeds/feed-" in puts[-2]
     assert sum("/artwork/" in p for p in puts[:-2]) == 9
 
     # A second publish with nothing changed makes no PUT at all.
-    puts.clear()
+    puts = []
+    store.client.meta.events.register("before-call.s3.PutObject", lambda params, **kw: puts.append(params["url_path"]))
     summary = publish_tree(result.out, store, jobs=4)
     assert puts == [] and summary.uploaded == 0 and summary.unchanged == 10
 
@@ -111,3 +114,31 @@ def test_missing_credentials_are_explained(example_channel, s3_server, cli, monk
     assert r.code == 1
     assert r.err.strip().splitlines()[-1] == ("roku-packager: publish failed: no AWS credentials found: set "
                                               "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / --profile")
+
+
+def test_folder_target_lease_and_unlock(example_channel, cli, tmp_path):
+    import time
+
+    site = tmp_path / "site"
+    target = ["--to", site.as_uri()]
+    r = cli("unlock", example_channel, *target)
+    assert r.code == 0 and "no publish lock at" in r.out, r
+    lock = site / ".roku-packager" / "lock"
+    lock.parent.mkdir(parents=True)
+    now = time.time()
+    lock.write_text(json.dumps({"token": "t", "host": "newsroom-2", "pid": 7, "command": "publish",
+                                "started": now, "renewed": now, "expires": now + 30}))
+    r = cli("publish", example_channel, *target, "--lock-wait", "0")
+    assert r.code == 1 and "another publish by host newsroom-2, pid 7" in r.err and "unlock" in r.err, r
+    r = cli("unlock", example_channel, *target)
+    assert r.code == 1 and "held by a running publish by host newsroom-2" in r.err and "--force" in r.err, r
+    r = cli("unlock", example_channel, *target, "--force")
+    assert r.code == 0 and "released the publish lock of publish by host newsroom-2, pid 7" in r.out, r
+    r = cli("publish", example_channel, *target, "--lock-wait", "0", "--format", "json")
+    summary = json.loads(r.out)
+    assert r.code == 0 and summary["objects"]["uploaded"] == 11 and summary["items"]["added"] == 9, r
+    assert json.loads(lock.read_text())["released"] is True
+    # An expired lease needs no --force.
+    lock.write_text(json.dumps({"token": "t", "host": "newsroom-2", "pid": 7, "started": now - 90, "expires": now - 60}))
+    r = cli("unlock", example_channel, *target)
+    assert r.code == 0 and "expired" in r.out, r

@@ -11,14 +11,26 @@ import photos
 import pytest
 from botocore.exceptions import ConnectionClosedError
 from conftest import article_text
+from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
 
 from packager.build import build
 from packager.errors import PublishError
-from packager.publish import LOCK_KEY, feed_references, list_versions, publish_tree, rollback
+from packager.publish import INTERNAL_PREFIX, LOCK_KEY, feed_references, list_versions, publish_tree, rollback
 from packager.stores import open_store
 from packager.validate import validate_bytes
 
 BASE = "https://cdn.example.com/riverside/"
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def s3_server(request, s3_server):
+    """Each S3 test runs against moto and against Ceph's RADOS Gateway."""
+    return endpoint_for(request.param, s3_server)
+
+
+@pytest.fixture
+def bucket(s3_server, request):
+    return make_bucket(s3_server, request.node.name)
 
 
 @pytest.fixture
@@ -83,7 +95,7 @@ def test_one_changed_article_uploads_only_what_changed(versions, s3_server, buck
     assert len(changed) == 1  # the changed photo; the new article shares an existing photo
     artwork_puts = sorted(p.rsplit("/", 1)[-1] for p in puts if "/artwork/" in p)
     assert artwork_puts == changed
-    assert [p for p in puts if "/artwork/" not in p and LOCK_KEY not in p] == [
+    assert [p for p in puts if "/artwork/" not in p and INTERNAL_PREFIX not in p] == [
         next(p for p in puts if "/feeds/" in p), f"{s3_server}/{name}/tv/feed.json"]
     assert summary.uploaded == 3 and summary.unchanged == 8
     assert all(m != "HEAD" for m, _ in requests.sent)  # planning never HEADs objects
@@ -114,11 +126,11 @@ def test_prune_keeps_what_history_needs_and_nothing_else(example_channel, s3_ser
         photos.scene(1600, 1000, 100 + n).save(example_channel / "photos" / "landscape.jpg", quality=72)
         out = build(example_channel, out=tmp_path / f"v{n}").out
         outs.append(out)
-        publish_tree(out, store, base_url=BASE, prune=True, keep_history=2,
+        publish_tree(out, store, base_url=BASE, prune=True, keep_history=2, prune_grace=0,
                      now=__import__("datetime").datetime(2026, 11, 25, 10, n, tzinfo=__import__("datetime").timezone.utc))
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=name)["Contents"]}
     history = sorted(k for k in keys if k.startswith("tv/feeds/"))
-    assert len(history) == 2 and history[-1].startswith("tv/feeds/feed-20261125T100300Z-")
+    assert len(history) == 2 and history[-1].startswith("tv/feeds/feed-20261125T100300Z-") and history[-1].endswith("/feed.json")
     # Every artwork object is used by the live feed or a kept history version; the versions
     # dropped from history lost their unique artwork.
     needed = set()
@@ -234,8 +246,8 @@ def test_concurrent_publishes_end_consistent(versions, s3_server, bucket):
     assert all(not isinstance(r, Exception) for r in results.values()), results
     live = assert_live_feed_whole(client, name, "both")
     assert live in ((a / "feed.json").read_bytes(), (b / "feed.json").read_bytes())
-    keys = {o["Key"] for o in client.list_objects_v2(Bucket=name, Prefix="both/")["Contents"]}
-    assert f"both/{LOCK_KEY}" not in keys
+    lock = json.loads(client.get_object(Bucket=name, Key=f"both/{LOCK_KEY}")["Body"].read())
+    assert lock["released"] is True
 
 
 def test_a_held_lock_is_reported(versions, s3_server, bucket):
@@ -243,14 +255,17 @@ def test_a_held_lock_is_reported(versions, s3_server, bucket):
     a, _ = versions
     store = store_for(s3_server, name, "locked")
     import time as _time
-    client.put_object(Bucket=name, Key=f"locked/{LOCK_KEY}",
-                      Body=json.dumps({"token": "x", "host": "newsroom-1", "started": _time.time()}).encode())
-    with pytest.raises(PublishError, match="another publish to .* is running .*host newsroom-1"):
+    now = _time.time()
+    client.put_object(Bucket=name, Key=f"locked/{LOCK_KEY}", Body=json.dumps(
+        {"token": "x", "host": "newsroom-1", "pid": 4242, "started": now, "expires": now + 30}).encode())
+    with pytest.raises(PublishError, match="another publish by host newsroom-1, pid 4242, .* holds .*unlock"):
         publish_tree(a, store, base_url=BASE, lock_wait=0.5)
-    # A stale lock (a publish that died) is taken over.
-    client.put_object(Bucket=name, Key=f"locked/{LOCK_KEY}",
-                      Body=json.dumps({"token": "x", "host": "newsroom-1", "started": _time.time() - 3600}).encode())
-    publish_tree(a, store, base_url=BASE, lock_wait=0.5, log=lambda *_: None)
+    # An expired lease (a publish that died) is taken over at once.
+    client.put_object(Bucket=name, Key=f"locked/{LOCK_KEY}", Body=json.dumps(
+        {"token": "x", "host": "newsroom-1", "pid": 4242, "started": now - 60, "expires": now - 1}).encode())
+    lines = []
+    publish_tree(a, store, base_url=BASE, lock_wait=0, log=lines.append)
+    assert any("taking over an expired publish lease (publish by host newsroom-1, pid 4242" in line for line in lines), lines
     assert_live_feed_whole(client, name, "locked")
 
 
@@ -258,11 +273,11 @@ def test_folder_target_has_the_same_semantics(versions, tmp_path, cli, example_c
     a, b = versions
     store = open_store((tmp_path / "site").as_uri())
     publish_tree(a, store, base_url=BASE)
-    publish_tree(b, store, base_url=BASE, prune=True, keep_history=0)
+    publish_tree(b, store, base_url=BASE, prune=True, keep_history=0, prune_grace=0)
     site = tmp_path / "site"
     assert (site / "feed.json").read_bytes() == (b / "feed.json").read_bytes()
     assert {p.name for p in (site / "artwork").iterdir()} == {p.name for p in (b / "artwork").iterdir()}
-    assert not (site / ".roku-packager" / "lock").exists()
+    assert json.loads((site / ".roku-packager" / "lock").read_bytes())["released"] is True
     assert not (site / "feeds").exists() or not any((site / "feeds").iterdir())  # keep_history = 0
     r = cli("rollback", example_channel, "--to", site.as_uri())
     assert r.code == 1 and "no feed history to roll back to" in r.err, r
@@ -276,7 +291,7 @@ def test_other_feeds_go_live_after_the_artwork_and_are_not_immutable(example_cha
     store = store_for(s3_server, name, "tv")
     requests = Requests(store)
     publish_tree(out, store, base_url=BASE)
-    puts = [p.rsplit("/tv/", 1)[1] for p in requests.puts() if "/tv/" in p and LOCK_KEY not in p]
+    puts = [p.rsplit("/tv/", 1)[1] for p in requests.puts() if "/tv/" in p and INTERNAL_PREFIX not in p]
     last_art = max(i for i, k in enumerate(puts) if k.startswith("artwork/"))
     assert min(puts.index("feed.xml"), puts.index("search-feed.json")) > last_art
     assert puts[-1] == "feed.json"
