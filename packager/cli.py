@@ -154,9 +154,27 @@ def cmd_publish(args) -> int:
         print(json.dumps(summary.to_json(), indent=2))
         return EXIT_OK
     print(summary.line())
-    if not args.dry_run:
+    if args.dry_run:
+        _print_viewer_changes(store, result.feed)
+    else:
         print(f"feed: {store.describe('feed.json')}")
     return EXIT_OK
+
+
+def _print_viewer_changes(store, new_feed: dict) -> None:
+    """--dry-run: what viewers would see change, item by item, against the live feed."""
+    from packager.diff import diff_feeds  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    live = store.get("feed.json")
+    try:
+        old = json.loads(live) if live else {}
+    except ValueError:
+        old = {}
+    if not isinstance(old, dict):
+        old = {}
+    print(("against the live feed:" if live else "no live feed yet; everything is new:"))
+    for line in diff_feeds(old, new_feed).lines():
+        print(f"  {line}")
 
 
 def cmd_history(args) -> int:

@@ -1,0 +1,20 @@
+"""publish --dry-run shows what viewers would see change, item by item, against the live feed."""
+
+from __future__ import annotations
+
+
+def test_dry_run_lists_item_changes_against_the_live_feed(example_channel, cli, tmp_path):
+    target = (tmp_path / "public").as_uri()
+    first = cli("publish", example_channel, "--to", target, "--dry-run")
+    assert first.code == 0 and "no live feed yet; everything is new:" in first.out, first
+    assert cli("publish", example_channel, "--to", target).code == 0
+    article = example_channel / "articles" / "council-budget.md"
+    article.write_text(article.read_text().replace('title: "', 'title: "UPDATE: ', 1))
+    (example_channel / "articles" / "soccer-preview.md").unlink()
+    r = cli("publish", example_channel, "--to", target, "--dry-run")
+    assert r.code == 0, r
+    assert "against the live feed:" in r.out
+    assert "items: 0 added, 1 removed, 1 changed" in r.out, r.out
+    assert "~ council-budget" in r.out and "title" in r.out.split("~ council-budget", 1)[1].splitlines()[0]
+    # Nothing changed on the target: the live feed still has the old title.
+    assert b"UPDATE: " not in (tmp_path / "public" / "feed.json").read_bytes()
