@@ -150,3 +150,14 @@ def pytest_terminal_summary(terminalreporter):
     fuzzing = sys.modules.get("fuzzing")
     if fuzzing is not None and fuzzing.COUNTS:
         fuzzing.report(terminalreporter.write_line)
+
+
+def mark_as_built(out: Path) -> None:
+    """Record files a test put into a built folder in its marker, as if the build wrote them:
+    publish uploads only what the tool wrote."""
+    from packager.writer import record_written
+
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            record_written(out, rel.as_posix())

@@ -18,3 +18,12 @@ def test_dry_run_lists_item_changes_against_the_live_feed(example_channel, cli, 
     assert "~ council-budget" in r.out and "title" in r.out.split("~ council-budget", 1)[1].splitlines()[0]
     # Nothing changed on the target: the live feed still has the old title.
     assert b"UPDATE: " not in (tmp_path / "public" / "feed.json").read_bytes()
+
+
+def test_a_users_own_file_in_the_output_folder_is_kept_but_never_published(example_channel, cli, tmp_path):
+    assert cli("build", example_channel).code == 0
+    (example_channel / "dist" / "notes.txt").write_text("for the newsroom only")
+    assert cli("publish", example_channel, "--to", (tmp_path / "public").as_uri()).code == 0
+    assert (example_channel / "dist" / "notes.txt").read_text() == "for the newsroom only"
+    assert not (tmp_path / "public" / "notes.txt").exists()
+    assert (tmp_path / "public" / "feed.json").is_file()

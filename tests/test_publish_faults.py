@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, mark_as_built
 
 from packager.build import build
 from packager.errors import PublishError
@@ -214,6 +214,7 @@ def big_tree(example_channel, tmp_path):
     out = build(example_channel, out=tmp_path / "big").out
     for i in range(300):
         (out / "artwork" / f"extra{i:04d}.jpg").write_bytes(os.urandom(150_000))
+    mark_as_built(out)
     return out
 
 
@@ -236,6 +237,7 @@ def test_a_sigkilled_publish_frees_the_target_within_a_minute(big_tree, s3_serve
     # Killed again; this time someone releases the lock by hand at once.
     for i in range(300):
         (big_tree / "artwork" / f"second{i:04d}.jpg").write_bytes(os.urandom(150_000))
+    mark_as_built(big_tree)
     proc = _publisher(big_tree, target, s3_server)
     _kill_mid_upload(proc, client, name, "killed")
     r = cli("unlock", example_channel, *target_args, "--force")
@@ -254,6 +256,7 @@ def test_a_publish_that_loses_its_lease_stops_before_going_live(versions, s3_ser
     publish_tree(a, store, base_url=BASE)
     for i in range(12):
         (b / "artwork" / f"extra{i}.jpg").write_bytes(os.urandom(1000))
+    mark_as_built(b)
     slow = open_store(f"s3://{name}/forced", endpoint_url=s3_server)
     forced = threading.Event()
 

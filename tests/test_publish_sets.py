@@ -8,7 +8,7 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import article_text
+from conftest import article_text, mark_as_built
 from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
 
 from packager.build import build
@@ -151,6 +151,7 @@ def test_a_large_clip_goes_up_in_parts_and_is_never_sent_again(example_channel, 
             chunk = hashlib.sha256(str(i).encode()).digest() * (1024 * 1024 // 32)
             fh.write(chunk)
             digest.update(chunk)
+    mark_as_built(out)
     store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
     calls = Counter()
     store.client.meta.events.register("before-call.s3", lambda model, **kw: calls.update([model.name]))
