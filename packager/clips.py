@@ -449,6 +449,19 @@ def write_bif(frames: list[Image.Image], interval_s: int, path: Path) -> None:
     path.write_bytes(header + index + b"".join(images))
 
 
+def x264_options(settings: ClipSettings) -> dict[str, str]:
+    """One encoder thread, always: x264's rate control (the bitrate target, and the VBV cap
+    under it) reads how far the *other* threads have got with their frames (frame threads:
+    `b_thread_active` and `frame_size_estimated` in ratecontrol.c; sliced threads: the other
+    slices' estimates), so with more than one thread the quantisers, and so the bytes,
+    depend on timing: a busy machine gave different clips from the same inputs. Speed comes
+    from drawing frames on another thread and from rendering several clips at once."""
+    kbps = settings.bitrate_kbps
+    return {"preset": settings.preset, "profile": "high", "maxrate": f"{int(kbps * 1.5)}k",
+            "bufsize": f"{kbps * 2}k", "g": str(settings.fps * 2),
+            "x264-params": "threads=1:colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"}
+
+
 def render_clip(article: Article, settings: ClipSettings, card: TitleCardSettings, out_dir: Path,
                 relpath: str, max_pixels: int = 100_000_000, jobs: int | None = None) -> ClipInfo:
     import av  # noqa: PLC0415 (heavy)
@@ -472,9 +485,7 @@ def render_clip(article: Article, settings: ClipSettings, card: TitleCardSetting
         video.width, video.height, video.pix_fmt = settings.width, settings.height, "yuv420p"
         kbps = settings.bitrate_kbps
         video.bit_rate = kbps * 1000
-        video.options = {"preset": settings.preset, "profile": "high", "maxrate": f"{int(kbps * 1.5)}k",
-                         "bufsize": f"{kbps * 2}k", "g": str(settings.fps * 2),
-                         "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"}
+        video.options = x264_options(settings)
         audio = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
         audio.bit_rate = 128_000
         # Frames are drawn ahead on worker threads (Pillow releases the GIL) while this
