@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from queue import SimpleQueue
 from typing import Any, Callable, Iterator
 
 from packager.errors import ConfigError
@@ -37,7 +39,7 @@ class Executor:
     def run(self, tasks: list[Task], what: str) -> Iterator[tuple[Any, Any]]:
         """(key, result) as tasks finish. A task whose arguments can't be made (a file gone
         since it was hashed) gives its OSError as the result."""
-        queue, inflight = deque(tasks), {}
+        queue, inflight, finished = deque(tasks), {}, SimpleQueue()
         done_count, total = 0, len(tasks)
         window = self.window()
         while queue or inflight:
@@ -48,10 +50,13 @@ class Executor:
                 except OSError as e:
                     yield task.key, e
                     continue
-                inflight[self.submit(task.fn, args)] = task.key
+                future = self.submit(task.fn, args)
+                inflight[future] = task.key
+                future.add_done_callback(finished.put)
             if not inflight:
                 continue
-            for future in self.wait_any(list(inflight)):
+            future = finished.get()
+            if future in inflight:
                 key = inflight.pop(future)
                 where, result = future.result()
                 self.ran[what, where] += 1
@@ -73,9 +78,6 @@ class Executor:
         raise NotImplementedError
 
     def submit(self, fn, args: tuple):
-        raise NotImplementedError
-
-    def wait_any(self, futures: list) -> list:
         raise NotImplementedError
 
     def describe(self) -> str:
@@ -113,9 +115,6 @@ class LocalExecutor(Executor):
 
     def submit(self, fn, args: tuple):
         return self.pool.submit(_here, fn, args)
-
-    def wait_any(self, futures: list) -> list:
-        return list(wait(futures, return_when=FIRST_COMPLETED).done)
 
     def describe(self) -> str:
         return f"here ({self.slots} slot{'s' * (self.slots != 1)})"
@@ -159,12 +158,8 @@ class DaskExecutor(Executor):
         return max(4, 2 * threads)
 
     def submit(self, fn, args: tuple):
-        return self.client.submit(_on_worker, fn, *args, pure=False)
-
-    def wait_any(self, futures: list) -> list:
-        from distributed import wait as dask_wait  # noqa: PLC0415 (heavy, and an optional extra)
-
-        return list(dask_wait(futures, return_when="FIRST_COMPLETED").done)
+        # Named after the task's function (render_clip_task-…), for the dashboard.
+        return self.client.submit(_on_worker, fn, *args, key=f"{fn.__name__}-{uuid.uuid4().hex}")
 
     def describe(self) -> str:
         by_worker = Counter()
