@@ -154,8 +154,9 @@ class DaskExecutor(Executor):
                               f"{SCHEDULER_ENV}") from None
 
     def window(self) -> int:
+        # Enough in flight that no worker waits for a round trip between short tasks.
         threads = sum(self.client.nthreads().values())
-        return max(4, 2 * threads)
+        return max(16, 4 * threads)
 
     def submit(self, fn, args: tuple):
         # Named after the task's function (render_clip_task-…), for the dashboard.

@@ -94,7 +94,11 @@ def test_worker_killed_mid_clip_is_rescheduled_and_output_is_identical(clip_chan
     killed = None
     while killed is None and t.is_alive():
         # The worker process executing a clip task right now: kill it (SIGKILL, no goodbye).
-        for worker, keys in client.run(_executing).items():
+        try:
+            executing = client.run(_executing, on_error="ignore")
+        except OSError:  # a worker between lives
+            continue
+        for worker, keys in executing.items():
             if any(k.startswith("render_clip_task-") for k in keys):
                 pid = client.run(os.getpid, workers=[worker])[worker]
                 os.kill(pid, signal.SIGKILL)
