@@ -166,29 +166,37 @@ def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | 
 
     renditions, errors = {}, []
     pending: dict[tuple[str, ...], _Pending] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-        for job, result in pool.map(prepare, articles):
-            if isinstance(result, ArticleError):
-                errors.append(result)
-            elif isinstance(result, _Pending):
-                same = pending.setdefault(tuple(result.names), result)
-                if same is not result:
-                    same.jobs.append(job)
-            else:
-                renditions[job.key] = result
-    tasks = [Task(key, render_photo_task, lambda p=p: (p.photo.read_bytes(), p.photo.suffix, p.spec, settings.max_pixels))
-             for key, p in pending.items()]
-    try:
-        for key, result in executor.run(tasks, "photo"):
-            p = pending[key]
-            for job in p.jobs:
-                if isinstance(result, OSError):
-                    errors.append(ArticleError(job.source, "photo", f"{job.photo.name} can't be read: {result.strerror or result}"))
-                elif isinstance(result, str):
-                    errors.append(ArticleError(job.source, "photo", f"{job.photo.name} {result}"))
+
+    def tasks():
+        # Hashing on threads here overlaps with rendering there: each new rendition set is
+        # sent as soon as it is known (its bytes read again when sent, so an archive's
+        # photos are never all in memory).
+        with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+            for job, result in pool.map(prepare, articles):
+                if isinstance(result, ArticleError):
+                    errors.append(result)
+                elif isinstance(result, _Pending):
+                    same = pending.setdefault(tuple(result.names), result)
+                    if same is not result:
+                        same.jobs.append(job)
+                        continue
+                    yield Task(tuple(result.names), render_photo_task, lambda p=result: (
+                        p.photo.read_bytes(), p.photo.suffix, p.spec, settings.max_pixels))
                 else:
-                    renditions[job.key] = tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(p.names, result))
+                    renditions[job.key] = result
+
+    try:
+        rendered = dict(executor.run(tasks(), "photo"))
     finally:
         if own:
             executor.close()
+    for key, p in pending.items():  # every article sharing the set, found before or after it was sent
+        result = rendered[key]
+        for job in p.jobs:
+            if isinstance(result, OSError):
+                errors.append(ArticleError(job.source, "photo", f"{job.photo.name} can't be read: {result.strerror or result}"))
+            elif isinstance(result, str):
+                errors.append(ArticleError(job.source, "photo", f"{job.photo.name} {result}"))
+            else:
+                renditions[job.key] = tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(p.names, result))
     return renditions, errors

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections import Counter, deque
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from queue import SimpleQueue
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from packager.errors import ConfigError
 
@@ -36,15 +37,20 @@ class Executor:
     def __init__(self):
         self.ran: Counter = Counter()  # (what, where) -> tasks finished
 
-    def run(self, tasks: list[Task], what: str) -> Iterator[tuple[Any, Any]]:
-        """(key, result) as tasks finish. A task whose arguments can't be made (a file gone
-        since it was hashed) gives its OSError as the result."""
-        queue, inflight, finished = deque(tasks), {}, SimpleQueue()
-        done_count, total = 0, len(tasks)
+    def run(self, tasks: Iterable[Task], what: str) -> Iterator[tuple[Any, Any]]:
+        """(key, result) as tasks finish; `tasks` may be a generator, drawn from only while
+        fewer than a window of tasks are in flight. A task whose arguments can't be made (a
+        file gone since it was hashed) gives its OSError as the result."""
+        total = len(tasks) if isinstance(tasks, Sized) else None
+        pending, inflight, finished = iter(tasks), {}, SimpleQueue()
+        done_count, exhausted = 0, False
         window = self.window()
-        while queue or inflight:
-            while queue and len(inflight) < window:
-                task = queue.popleft()
+        while not exhausted or inflight:
+            while not exhausted and len(inflight) < window:
+                task = next(pending, None)
+                if task is None:
+                    exhausted = True
+                    break
                 try:
                     args = task.args()
                 except OSError as e:
@@ -87,13 +93,13 @@ class Executor:
         raise NotImplementedError
 
 
-def _progress(done: int | None, total: int, what: str) -> None:
-    if not total or not sys.stderr.isatty():
+def _progress(done: int | None, total: int | None, what: str) -> None:
+    if total == 0 or not sys.stderr.isatty():
         return
     if done is None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     else:
-        print(f"\rrendering {what}s: {done}/{total} tasks done", end="", file=sys.stderr, flush=True)
+        print(f"\rrendering {what}s: {done}{f'/{total}' if total else ''} tasks done", end="", file=sys.stderr, flush=True)
 
 
 def _here(fn, args: tuple):
