@@ -2,10 +2,11 @@
 
 The clip opens on the title card, then shows each photo with a slow, deterministic
 pan/zoom towards its focus point, crossfading between them, with a lower third (headline
-and caption) inside the TV title-safe area. Frames are drawn with Pillow on all cores and
-encoded in-process by FFmpeg's libx264 and AAC encoders through PyAV (its wheels bundle
-FFmpeg, so no system FFmpeg is needed). Clips are named by a hash of every input and
-setting, so an unchanged article is never rendered twice."""
+and caption) inside the TV title-safe area. Frames are drawn with Pillow on a thread beside
+the encoder and encoded in-process by FFmpeg's libx264 (on one thread: see x264_options) and
+AAC encoders through PyAV (its wheels bundle FFmpeg, so no system FFmpeg is needed). Clips
+are named by a hash of every input and setting, so an unchanged article is never rendered
+twice; render_clip_task renders one from its inputs' bytes, on this machine or a worker."""
 
 from __future__ import annotations
 

@@ -55,3 +55,22 @@ def test_render_table_is_checked_by_the_schema(make_channel, cli):
     root = make_channel({"story.md": text_article()}, CLIPS + '\n[render]\nexecutor = "spark"\n')
     r = cli("build", root)
     assert r.code == 2 and "executor" in r.err and "spark" in r.err, r
+
+
+def test_progress_line_counts_finished_tasks_on_a_terminal(monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    ex = LocalExecutor(jobs=2)
+    try:
+        assert sorted(k for k, _ in ex.run([Task(i, len, lambda: (b"abc",)) for i in range(3)], "photo")) == [0, 1, 2]
+    finally:
+        ex.close()
+    shown = term.getvalue()
+    assert [f"{n}/3" in shown for n in (1, 2, 3)] == [True] * 3
+    assert shown.endswith("\r\033[K")  # the line is cleared when the tasks are done
