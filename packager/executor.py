@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from queue import SimpleQueue
 from typing import Any, Callable
 
-from packager.errors import ConfigError
+from packager.errors import ConfigError, PackagerError
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -64,7 +64,7 @@ class Executor:
             future = finished.get()
             if future in inflight:
                 key = inflight.pop(future)
-                where, result = future.result()
+                where, result = self.result(future)
                 self.ran[what, where] += 1
                 done_count += 1
                 _progress(done_count, total, what)
@@ -80,6 +80,9 @@ class Executor:
         return f"rendered {done} {self.describe()}"
 
     # ---- what a kind of executor provides
+    def result(self, future):
+        return future.result()
+
     def window(self) -> int:
         raise NotImplementedError
 
@@ -167,6 +170,15 @@ class DaskExecutor(Executor):
     def submit(self, fn, args: tuple):
         # Named after the task's function (render_clip_task-…), for the dashboard.
         return self.client.submit(_on_worker, fn, *args, key=f"{fn.__name__}-{uuid.uuid4().hex}")
+
+    def result(self, future):
+        from distributed import KilledWorker  # noqa: PLC0415 (heavy, and an optional extra)
+
+        try:
+            return future.result()
+        except KilledWorker as e:  # the scheduler gave up on the task: a crash, not a bad input
+            raise PackagerError(f"a render task took down every Dask worker it ran on ({e}); "
+                                "check the workers' logs (out of memory?)") from None
 
     def describe(self) -> str:
         by_worker = Counter()

@@ -141,3 +141,18 @@ def test_dask_without_an_address_is_a_usage_error(clip_channel, cli, monkeypatch
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     r = cli("build", clip_channel, "--executor", "dask")
     assert r.code == 2 and "--scheduler" in r.err and "DASK_SCHEDULER_ADDRESS" in r.err, r
+
+
+def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
+    """Not a bad input but a crash (out of memory, say): after Dask's retries, the build
+    stops with a PackagerError (one line, exit 1), not a traceback. Last in this file: it
+    leaves the workers restarting."""
+    from packager.errors import PackagerError
+    from packager.executor import DaskExecutor, Task
+
+    ex = DaskExecutor(cluster.scheduler_address)
+    try:
+        with pytest.raises(PackagerError, match="took down every Dask worker"):
+            list(ex.run([Task("x", os._exit, lambda: (1,))], "clip"))
+    finally:
+        ex.close()
