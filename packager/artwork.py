@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from packager.config import ArtworkSettings
 from packager.digests import DigestMemo, SourceError
 from packager.errors import ArticleError
+from packager.executor import Executor, LocalExecutor, Task
 from packager.imaging import PhotoError, RenderSpec, render_image, render_photo, title_card_image
 from packager.model import Article, Rendition
 
@@ -106,86 +106,99 @@ def _cached(names: list[str], cache_dir: Path | None) -> list[Rendition] | None:
     return out
 
 
-class _Once:
-    """Within one build, each distinct rendition set is rendered once, however many
-    articles share the photo."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.results: dict[tuple, object] = {}
-        self.events: dict[tuple, object] = {}
-
-    def run(self, key: tuple, fn):
-        with self.lock:
-            if key in self.results:
-                return self.results[key]
-            event = self.events.get(key)
-            owner = event is None
-            if owner:
-                event = self.events[key] = threading.Event()
-        if not owner:
-            event.wait()
-            return self.results.get(key) or fn()
-        try:
-            result = fn()
-            self.results[key] = result
-            return result
-        finally:
-            event.set()
-
-
-def render_article_artwork(article: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None,
-                           memo: DigestMemo, once: _Once | None = None) -> tuple[Rendition, ...]:
-    spec = render_spec(settings, article.focus)
-    if article.photo is None:
-        digest, data = title_card_digest(article, settings), None
-    else:
-        digest, data = _read_photo(article, memo)
-    names = rendition_names(digest, spec)
-    job = lambda: _render_job(article, settings, spec, names, data, cache_dir)  # noqa: E731
+def render_photo_task(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int):
+    """A render task (pure: bytes and settings in, bytes out, on any worker):
+    [(width, height, encoded bytes)] in the order of spec.renditions, or the PhotoError's
+    message."""
     try:
-        return once.run(tuple(names), job) if once is not None else job()
+        return render_photo(data, suffix, spec, max_pixels)
     except PhotoError as e:
-        raise ArticleError(article.source, "photo", f"{article.photo.name} {e}") from None
+        return str(e)
 
 
-def _render_job(article: ArtworkJob, settings, spec, names, data, cache_dir) -> tuple[Rendition, ...]:
+@dataclass
+class _Pending:
+    """One distinct rendition set to render (several articles may share a photo)."""
+    names: list[str]
+    photo: Path
+    spec: RenderSpec
+    jobs: list[ArtworkJob]
+
+
+def _prepare(job: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None, memo: DigestMemo):
+    """Names (content hashes) and reuse, before any rendering: the renditions if an earlier
+    build has them or the job is a title card (drawn here: it needs the channel's font and
+    logo, and is cheap), else what to render."""
+    spec = render_spec(settings, job.focus)
+    if job.photo is None:
+        names = rendition_names(title_card_digest(job, settings), spec)
+        cached = _cached(names, cache_dir)
+        if cached is not None:
+            return tuple(cached)
+        try:
+            rendered = render_title_card(job.title, settings, spec)
+        except OSError as e:  # title-card font or logo unreadable
+            raise ArticleError(job.source, "photo", f"the title card can't be drawn: {e}") from None
+        return tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(names, rendered))
+    digest, _ = _read_photo(job, memo)
+    names = rendition_names(digest, spec)
     cached = _cached(names, cache_dir)
     if cached is not None:
         return tuple(cached)
-    try:
-        if article.photo is None:
-            rendered = render_title_card(article.title, settings, spec)
-        else:
-            if data is None:
-                data = article.photo.read_bytes()
-            rendered = render_photo(data, article.photo.suffix, spec, settings.max_pixels)
-    except OSError as e:  # title-card font or logo unreadable
-        raise ArticleError(article.source, "photo", f"the title card can't be drawn: {e}") from None
-    return tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(names, rendered))
+    return _Pending(names, job.photo, spec, [job])
 
 
 def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | None = None,
-                   jobs: int | None = None, memo: DigestMemo | None = None
+                   jobs: int | None = None, memo: DigestMemo | None = None, executor: Executor | None = None
                    ) -> tuple[dict[str, tuple[Rendition, ...]], list[ArticleError]]:
-    """Render every article's (or job's) artwork in parallel (Pillow releases the GIL while
-    decoding, resampling and encoding). Returns renditions by key, and per-item errors."""
+    """Every article's (or job's) artwork. Names and reuse are worked out here, on threads
+    (reading and hashing photos); the renders run as tasks on the executor (this machine's
+    pool by default), each distinct rendition set once however many articles share it.
+    Returns renditions by key, and per-item errors."""
     memo = memo if memo is not None else DigestMemo.load(cache_dir)
-    once = _Once()
+    own = executor is None
+    executor = executor if executor is not None else LocalExecutor(jobs)
 
-    def one(item):
+    def prepare(item):
         job = item if isinstance(item, ArtworkJob) else ArtworkJob.for_article(item)
         try:
-            return job.key, render_article_artwork(job, settings, cache_dir, memo, once)
+            return job, _prepare(job, settings, cache_dir, memo)
         except ArticleError as e:
-            return job.key, e
+            return job, e
 
     renditions, errors = {}, []
-    workers = max(1, jobs or os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for article_id, result in pool.map(one, articles):
-            if isinstance(result, ArticleError):
-                errors.append(result)
+    pending: dict[tuple[str, ...], _Pending] = {}
+
+    def tasks():
+        # Hashing on threads here overlaps with rendering there: each new rendition set is
+        # sent as soon as it is known (its bytes read again when sent, so an archive's
+        # photos are never all in memory).
+        with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+            for job, result in pool.map(prepare, articles):
+                if isinstance(result, ArticleError):
+                    errors.append(result)
+                elif isinstance(result, _Pending):
+                    same = pending.setdefault(tuple(result.names), result)
+                    if same is not result:
+                        same.jobs.append(job)
+                        continue
+                    yield Task(tuple(result.names), render_photo_task, lambda p=result: (
+                        p.photo.read_bytes(), p.photo.suffix, p.spec, settings.max_pixels))
+                else:
+                    renditions[job.key] = result
+
+    try:
+        rendered = dict(executor.run(tasks(), "photo"))
+    finally:
+        if own:
+            executor.close()
+    for key, p in pending.items():  # every article sharing the set, found before or after it was sent
+        result = rendered[key]
+        for job in p.jobs:
+            if isinstance(result, OSError):
+                errors.append(ArticleError(job.source, "photo", f"{job.photo.name} can't be read: {result.strerror or result}"))
+            elif isinstance(result, str):
+                errors.append(ArticleError(job.source, "photo", f"{job.photo.name} {result}"))
             else:
-                renditions[article_id] = result
+                renditions[job.key] = tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(p.names, result))
     return renditions, errors

@@ -18,6 +18,7 @@ from packager.config import Channel, load_channel
 from packager.digests import DigestMemo
 from packager.dp import SHORT_DESCRIPTION_MAX, STRICT_SHORT_DESCRIPTION_MAX, count_items, serialize
 from packager.errors import ArticleError, PackagerError
+from packager.executor import Executor, open_executor
 from packager.feed import Catalog, FeedNotes, Unit, check_series, fit_feed, make_units, reference_time, split_expired
 from packager.model import Article, Rendition
 from packager.outputs import MRSS_NAME, SEARCH_NAME, build_mrss, build_search_feed, search_feed_errors
@@ -46,6 +47,7 @@ class BuildResult:
     renditions: dict[str, tuple[Rendition, ...]] = field(default_factory=dict)
     skipped: list[ArticleError] = field(default_factory=list)
     notes: FeedNotes = field(default_factory=FeedNotes)
+    rendered: str | None = None  # how many render tasks ran, and where
 
     @property
     def feed_path(self) -> Path:
@@ -58,12 +60,21 @@ class BuildResult:
 
 
 def build(channel_dir: Path | str, out: Path | str | None = None, profile: str = DEFAULT_PROFILE,
-          jobs: int | None = None) -> BuildResult:
+          jobs: int | None = None, executor: str | None = None, scheduler: str | None = None) -> BuildResult:
     channel = load_channel(channel_dir)
     out = Path(out) if out is not None else channel.root / DEFAULT_OUT
     result = BuildResult(channel=channel, out=out)
-    DistWriter(out).check_target({"channel folder": channel.root, "articles folder": channel.articles_dir})  # fail before any work if --out is somebody else's folder
+    # Fail before any work if --out is somebody else's folder, or holds the channel itself.
+    DistWriter(out).check_target({"channel folder": channel.root, "articles folder": channel.articles_dir})
+    renderer = open_executor(executor, scheduler, channel.render, jobs)  # an unreachable scheduler fails here
+    try:
+        return _build(channel, out, profile, jobs, renderer, result)
+    finally:
+        renderer.close()
 
+
+def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer: Executor,
+           result: BuildResult) -> BuildResult:
     strict = profile == "strict"
     content = read_content(channel, short_max=STRICT_SHORT_DESCRIPTION_MAX if strict else SHORT_DESCRIPTION_MAX,
                            exclude=(out, channel.root / PUBLISH_DIR))
@@ -81,7 +92,7 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     cache_dir = out if out.is_dir() else None
     memo = DigestMemo.load(cache_dir)
     renditions, art_errors = render_artwork(_artwork_jobs(articles, catalog, series_ids), channel.artwork,
-                                            cache_dir=cache_dir, jobs=jobs, memo=memo)
+                                            cache_dir=cache_dir, jobs=jobs, memo=memo, executor=renderer)
     result.skipped += art_errors
     for a in articles:
         if a.thumbnail_url is not None:  # imported, kept as a URL: nothing to render or write
@@ -93,7 +104,8 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-", dir=out.absolute().parent))
     try:
-        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo)
+        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer)
+        result.rendered = renderer.summary() if renderer.ran else None
         result.skipped += clipped.errors
         result.notes.warnings += clipped.warnings
         articles = clipped.articles

@@ -46,8 +46,9 @@ def _printable(text: str) -> str:
 def cmd_build(args) -> int:
     from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
 
-    result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs)
+    result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs, **_render(args))
     print_build(result)
+    _rendered(result)
     print(summary(result))
     return strict_failure(result, args.strict) or EXIT_OK
 
@@ -135,10 +136,11 @@ def cmd_publish(args) -> int:
     from packager.publish import publish_tree  # noqa: PLC0415 (start-up: each command loads its stages)
 
     try:
-        result = build(args.channel_dir, out=args.out, jobs=args.jobs)
+        result = build(args.channel_dir, out=args.out, jobs=args.jobs, **_render(args))
     except BuildFailed as e:
         return exit_code(e, "; nothing was published")
     print_build(result)
+    _rendered(result)
     if (failed := strict_failure(result, args.strict, "; nothing was published")) is not None:
         return failed
     channel = result.channel
@@ -253,8 +255,9 @@ def cmd_preview(args) -> int:
     from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.preview import write_preview  # noqa: PLC0415 (start-up: each command loads its stages)
 
-    result = build(args.channel_dir, out=args.out, jobs=args.jobs)
+    result = build(args.channel_dir, out=args.out, jobs=args.jobs, **_render(args))
     print_build(result)
+    _rendered(result)
     path = write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
     print(f"preview: {path.resolve().as_uri()}")
     return EXIT_OK
@@ -381,6 +384,23 @@ def _port(text: str) -> int:
     return value
 
 
+def _render(args) -> dict:
+    """--executor/--scheduler, for build."""
+    return {"executor": args.executor, "scheduler": args.scheduler}
+
+
+def _rendered(result) -> None:
+    if result.rendered:
+        print(result.rendered, file=sys.stderr)
+
+
+def _render_args(p) -> None:
+    p.add_argument("--executor", choices=("local", "dask"), help="where artwork and clips render: local (default: "
+                   "[render] executor, else this machine's cores) or dask (a Dask cluster; the dask extra)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="the Dask scheduler, e.g. tcp://host:8786 "
+                   "(default: DASK_SCHEDULER_ADDRESS, else [render] scheduler)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
@@ -419,6 +439,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="exit 1 if any article was skipped")
     b.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
     b.add_argument("--jobs", type=int, metavar="N", help="render artwork on N threads (default: CPU count)")
+    _render_args(b)
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="check any Direct Publisher JSON feed",
@@ -449,6 +470,7 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
     u.add_argument("--jobs", dest="publish_jobs", type=int, metavar="N", help="parallel uploads (default 8)")
     u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    _render_args(u)
     u.set_defaults(func=cmd_publish)
 
     h = sub.add_parser("history", help="list the published feed versions",
@@ -480,6 +502,7 @@ def make_parser() -> argparse.ArgumentParser:
     pv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     pv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
     pv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    _render_args(pv)
     pv.set_defaults(func=cmd_preview)
 
     sv = sub.add_parser("serve", help="build, then serve the channel on this network to try it on a Roku",

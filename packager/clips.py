@@ -2,10 +2,11 @@
 
 The clip opens on the title card, then shows each photo with a slow, deterministic
 pan/zoom towards its focus point, crossfading between them, with a lower third (headline
-and caption) inside the TV title-safe area. Frames are drawn with Pillow on all cores and
-encoded in-process by FFmpeg's libx264 and AAC encoders through PyAV (its wheels bundle
-FFmpeg, so no system FFmpeg is needed). Clips are named by a hash of every input and
-setting, so an unchanged article is never rendered twice."""
+and caption) inside the TV title-safe area. Frames are drawn with Pillow on a thread beside
+the encoder and encoded in-process by FFmpeg's libx264 (on one thread: see x264_options) and
+AAC encoders through PyAV (its wheels bundle FFmpeg, so no system FFmpeg is needed). Clips
+are named by a hash of every input and setting, so an unchanged article is never rendered
+twice; render_clip_task renders one from its inputs' bytes, on this machine or a worker."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import json
 import math
 import os
 import struct
+import tempfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from PIL import Image, ImageDraw
 from packager.config import Channel, ClipSettings, TitleCardSettings
 from packager.digests import DigestMemo
 from packager.errors import ArticleError
+from packager.executor import Executor, LocalExecutor, Task
 from packager.imaging import PhotoError, RenderSpec, compose, decode, load_font, missing_glyphs, title_card_image, wrap_lines
 from packager.model import Article, ClipPhoto, Video
 
@@ -449,6 +452,19 @@ def write_bif(frames: list[Image.Image], interval_s: int, path: Path) -> None:
     path.write_bytes(header + index + b"".join(images))
 
 
+def x264_options(settings: ClipSettings) -> dict[str, str]:
+    """One encoder thread, always: x264's rate control (the bitrate target, and the VBV cap
+    under it) reads how far the *other* threads have got with their frames (frame threads:
+    `b_thread_active` and `frame_size_estimated` in ratecontrol.c; sliced threads: the other
+    slices' estimates), so with more than one thread the quantisers, and so the bytes,
+    depend on timing: a busy machine gave different clips from the same inputs. Speed comes
+    from drawing frames on another thread and from rendering several clips at once."""
+    kbps = settings.bitrate_kbps
+    return {"preset": settings.preset, "profile": "high", "maxrate": f"{int(kbps * 1.5)}k",
+            "bufsize": f"{kbps * 2}k", "g": str(settings.fps * 2),
+            "x264-params": "threads=1:colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"}
+
+
 def render_clip(article: Article, settings: ClipSettings, card: TitleCardSettings, out_dir: Path,
                 relpath: str, max_pixels: int = 100_000_000, jobs: int | None = None) -> ClipInfo:
     import av  # noqa: PLC0415 (heavy)
@@ -472,9 +488,7 @@ def render_clip(article: Article, settings: ClipSettings, card: TitleCardSetting
         video.width, video.height, video.pix_fmt = settings.width, settings.height, "yuv420p"
         kbps = settings.bitrate_kbps
         video.bit_rate = kbps * 1000
-        video.options = {"preset": settings.preset, "profile": "high", "maxrate": f"{int(kbps * 1.5)}k",
-                         "bufsize": f"{kbps * 2}k", "g": str(settings.fps * 2),
-                         "x264-params": "colorprim=bt709:transfer=bt709:colormatrix=bt709:range=tv"}
+        video.options = x264_options(settings)
         audio = container.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
         audio.bit_rate = 128_000
         # Frames are drawn ahead on worker threads (Pillow releases the GIL) while this
@@ -532,6 +546,68 @@ def probe(path: Path, relpath: str) -> ClipInfo:
     return ClipInfo(relpath, duration, kbps, width, height)
 
 
+# ---------------------------------------------------------------- the render task
+
+DRAW_THREADS = 1  # frames drawn ahead of the encoder's one thread, per clip
+
+
+@dataclass(frozen=True)
+class RenderedClip:
+    info: ClipInfo
+    video: bytes
+    trickplay: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ClipFailure:
+    """A ClipError, as a value: it crosses to and from a Dask worker intact."""
+    field: str
+    message: str
+
+
+def clip_inputs(article: Article, settings: ClipSettings, card: TitleCardSettings) -> dict[str, bytes]:
+    """The bytes of every file a clip reads, by path, shipped with its task once. A file
+    that can't be read is left out: the render then names it as not found."""
+    paths = [p.path for p in article.photos] + [article.audio, settings.music, settings.font, card.font, card.logo]
+    out: dict[str, bytes] = {}
+    for path in paths:
+        if path is not None and str(path) not in out:
+            try:
+                out[str(path)] = Path(path).read_bytes()
+            except OSError:
+                continue
+    return out
+
+
+def render_clip_task(article: Article, settings: ClipSettings, card: TitleCardSettings, relpath: str,
+                     max_pixels: int, files: dict[str, bytes]) -> RenderedClip | ClipFailure:
+    """A render task (pure: the inputs' bytes and the settings in, the clip's bytes out, on
+    any worker). The inputs are written to a private scratch folder under their own file
+    names, so messages name the files the user knows."""
+    with tempfile.TemporaryDirectory(prefix="roku-packager-clip-") as tmp:
+        scratch = Path(tmp)
+        local: dict[str, Path] = {}
+        for i, (path, data) in enumerate(sorted(files.items())):
+            dest = scratch / "in" / str(i) / Path(path).name
+            dest.parent.mkdir(parents=True)
+            dest.write_bytes(data)
+            local[path] = dest
+
+        def moved(path):
+            return None if path is None else local.get(str(path), scratch / "missing" / Path(path).name)
+
+        article = dataclasses.replace(article, audio=moved(article.audio), photos=tuple(
+            dataclasses.replace(p, path=moved(p.path)) for p in article.photos))
+        settings = dataclasses.replace(settings, music=moved(settings.music), font=moved(settings.font))
+        card = dataclasses.replace(card, font=moved(card.font), logo=moved(card.logo))
+        try:
+            info = render_clip(article, settings, card, scratch / "out", relpath, max_pixels, DRAW_THREADS)
+        except ClipError as e:
+            return ClipFailure(e.field, str(e))
+        trick = (scratch / "out" / info.trickplay).read_bytes() if info.trickplay else None
+        return RenderedClip(info, (scratch / "out" / relpath).read_bytes(), trick)
+
+
 # ---------------------------------------------------------------- the build step
 
 @dataclass
@@ -543,40 +619,48 @@ class ClippedArticles:
 
 
 def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
-               jobs: int | None, memo: DigestMemo | None = None) -> ClippedArticles:
-    """Render (or reuse from cache_dir) a clip for every article without a video. An
-    article whose clip can't be made is skipped with one line."""
+               jobs: int | None, memo: DigestMemo | None = None, executor: Executor | None = None) -> ClippedArticles:
+    """Render (or reuse from cache_dir) a clip for every article without a video: one task
+    per clip on the executor (this machine's pool by default), its result written to
+    staging here. An article whose clip can't be made is skipped with one line."""
     settings, card = channel.clips, channel.artwork.title_card
     wanted = [a for a in articles if a.video is None]
     if not wanted:
         return ClippedArticles(list(articles))
     digest = (lambda path: memo.digest(path)[0]) if memo is not None else None
 
-    def one(a: Article):
+    done: dict[str, object] = {}
+    tasks, names = [], {}
+    for a in wanted:
         name = clip_name(a, settings, card, digest)
         trick = trickplay_name(name)
         earlier = cache_dir / name if cache_dir is not None else None
-        try:
-            if earlier is not None and earlier.is_file() and (not settings.trickplay or (cache_dir / trick).is_file()):
-                info = probe(earlier, name)  # rendered by an earlier build: measured, not rendered
-                info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
-                                trick if settings.trickplay else None)
-                files = {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {})
-            else:
-                info = render_clip(a, settings, card, staging, name, channel.artwork.max_pixels, frame_jobs)
-                files = {name: staging / name} | ({info.trickplay: staging / info.trickplay} if info.trickplay else {})
-        except ClipError as e:
-            return ArticleError(a.source, e.field, str(e))
-        video = Video(url=channel.base_url + name, duration=math.ceil(info.duration), video_type="MP4",
-                      quality=info.quality, bitrate=info.bitrate_kbps)
-        trickplay = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
-        return info, dataclasses.replace(a, video=video, trickplay=trickplay), files
+        if earlier is not None and earlier.is_file() and (not settings.trickplay or (cache_dir / trick).is_file()):
+            info = probe(earlier, name)  # rendered by an earlier build: measured, not rendered
+            info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
+                            trick if settings.trickplay else None)
+            done[a.id] = (info, {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {}))
+        else:
+            names[a.id] = name
+            tasks.append(Task(a.id, render_clip_task, lambda a=a, name=name: (
+                a, settings, card, name, channel.artwork.max_pixels, clip_inputs(a, settings, card))))
+    by_id = {a.id: a for a in wanted}
+    own = executor is None
+    executor = executor if executor is not None else LocalExecutor(jobs)
+    try:
+        for key, out in executor.run(tasks, "clip"):
+            a = by_id[key]
+            if isinstance(out, ClipFailure):
+                done[key] = ArticleError(a.source, out.field, out.message)
+                continue
+            files = {names[key]: _stage(staging, names[key], out.video)}
+            if out.info.trickplay:
+                files[out.info.trickplay] = _stage(staging, out.info.trickplay, out.trickplay)
+            done[key] = (out.info, files)
+    finally:
+        if own:
+            executor.close()
 
-    # Each clip draws its frames on two threads and x264 threads itself: a clip per two cores.
-    cores = jobs or os.cpu_count() or 1
-    frame_jobs = min(2, cores)
-    with ThreadPoolExecutor(max_workers=max(1, cores // 2)) as pool:
-        done = dict(zip((a.id for a in wanted), pool.map(one, wanted)))
     out = ClippedArticles([])
     for a in articles:
         result = done.get(a.id)
@@ -585,8 +669,18 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
         elif isinstance(result, ArticleError):
             out.errors.append(result)
         else:
-            info, clipped, files = result
+            info, files = result
             out.warnings += [f"{a.source}: {w}" for w in info.warnings]
-            out.articles.append(clipped)
+            video = Video(url=channel.base_url + info.relpath, duration=math.ceil(info.duration), video_type="MP4",
+                          quality=info.quality, bitrate=info.bitrate_kbps)
+            trickplay = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
+            out.articles.append(dataclasses.replace(a, video=video, trickplay=trickplay))
             out.files[a.id] = files
     return out
+
+
+def _stage(staging: Path, relpath: str, data: bytes) -> Path:
+    dest = staging / relpath
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+    return dest

@@ -129,6 +129,13 @@ class ClipSettings:
     preset: str = default("clips", "preset")
 
 
+@dataclass(frozen=True)
+class RenderSettings:
+    """Where artwork and clips are rendered; --executor/--scheduler override these."""
+    executor: str = default("render", "executor")  # local | dask
+    scheduler: str | None = default("render", "scheduler")  # tcp://host:8786
+
+
 def parse_color(value, key: str) -> tuple[int, int, int]:
     m = re.fullmatch(r"#?([0-9a-fA-F]{6})", value.strip()) if isinstance(value, str) else None
     if not m:
@@ -201,6 +208,7 @@ class Channel:
     feed: FeedLimits = field(default_factory=FeedLimits)
     templates: tuple[tuple[str, str], ...] = ()  # (name, Jinja2 source) overriding templates/text/
     clips: ClipSettings = field(default_factory=ClipSettings)
+    render: RenderSettings = field(default_factory=RenderSettings)
     outputs: Outputs = field(default_factory=Outputs)
     sources: tuple[Source, ...] = ()
     allow_remote: bool = False
@@ -600,6 +608,7 @@ def load_channel(channel_dir: Path | str) -> Channel:
                         max_age_days=data["feed"].get("max_age_days")),
         templates=_templates(data["templates"], root),
         clips=_clips(data["clips"], root),
+        render=RenderSettings(**data["render"]),
         outputs=_outputs(data["outputs"], data["search_feed"]),
         sources=_sources(data.get("sources", []), root, ch["allow_remote"]),
         allow_remote=ch["allow_remote"],

@@ -1,5 +1,6 @@
 """Clips from text articles: decode what was written and check it."""
 
+import dataclasses
 import io
 import json
 import math
@@ -199,3 +200,27 @@ def test_bad_clip_inputs_are_per_article_errors(clip_channel, cli, case, expecte
     feed = json.loads((clip_channel / "dist" / "feed.json").read_bytes())
     assert [i["id"] for i in feed["shortFormVideos"]] == ["video"]
     assert not list((clip_channel / "dist").glob("clips/*"))
+
+
+def test_clip_bytes_do_not_depend_on_machine_load(clip_channel, tmp_path):
+    """Same inputs, same bytes, even while other processes compete for the cores (x264's
+    threaded rate control once made the bytes depend on timing)."""
+    import subprocess
+    import sys
+
+    from packager.clips import render_clip
+
+    channel = load_channel(clip_channel)
+    (article,) = [a for a in read_content(channel).articles if a.id == "story"]
+    settings = dataclasses.replace(channel.clips, width=1280, height=720, seconds_per_photo=(6.0, 6.0), trickplay=False)
+    outs = []
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        for k in range(3):
+            render_clip(article, settings, channel.artwork.title_card, tmp_path, f"clips/{k}.mp4")
+            outs.append((tmp_path / f"clips/{k}.mp4").read_bytes())
+    finally:
+        for h in hogs:
+            h.kill()
+            h.wait()
+    assert outs[0] == outs[1] == outs[2]

@@ -1,0 +1,158 @@
+"""--executor dask against Dask's real scheduler and worker processes (a LocalCluster on
+127.0.0.1): the same bytes as a local build, a worker killed mid-clip, render errors on a
+worker, and an unreachable scheduler."""
+
+import logging
+import os
+import signal
+import threading
+import time
+
+import photos
+import pytest
+from test_clips import CLIPS, text_article
+
+from packager.build import build
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # Two single-threaded worker processes, each under a nanny that restarts it if killed.
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, silence_logs=logging.CRITICAL) as c:
+        yield c
+
+
+@pytest.fixture
+def client(cluster):
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
+        c.wait_for_workers(2)
+        yield c
+
+
+def tree(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".roku-packager-photos.json"}
+
+
+@pytest.fixture
+def clip_channel(make_channel):
+    """Three text articles (clips) sharing photos, and one with its own video."""
+    articles = {f"story{i}.md": text_article(title=f"Bridge closes for repairs, part {i}") for i in range(3)}
+    articles["video.md"] = text_article(title="Has its own video", extra="video:\n  url: https://cdn.test/v/a.m3u8\n  duration: 60\n")
+    root = make_channel(articles, CLIPS)
+    photos.scene(1600, 900, 21).save(root / "photos" / "a.jpg", quality=90)
+    photos.scene(1200, 800, 22).save(root / "photos" / "b.jpg", quality=90)
+    return root
+
+
+def test_dask_build_is_byte_identical_to_local(clip_channel, cluster, cli, tmp_path):
+    local = cli("build", clip_channel, "--out", tmp_path / "local")
+    assert local.code == 0, local
+    r = cli("build", clip_channel, "--out", tmp_path / "dask", "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert r.code == 0, r
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    assert len(list((tmp_path / "dask" / "clips").glob("*.mp4"))) == 3
+    # Where the tasks ran: 2 photos (a.jpg's renditions, shared) ... and 3 clips, on workers.
+    (line,) = [x for x in r.err.splitlines() if x.startswith("rendered ")]
+    assert f"on the Dask cluster at {cluster.scheduler_address}" in line and "3 clips" in line
+    assert "on tcp://127.0.0.1:" in line
+
+
+def test_scheduler_from_the_environment_and_channel_toml(clip_channel, cluster, cli, monkeypatch):
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler_address)
+    r = cli("build", clip_channel, "--executor", "dask")
+    assert r.code == 0 and "on the Dask cluster" in r.err, r
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS")
+    toml = clip_channel / "channel.toml"
+    toml.write_text(toml.read_text() + f'\n[render]\nexecutor = "dask"\nscheduler = "{cluster.scheduler_address}"\n')
+    story = clip_channel / "articles" / "story0.md"
+    story.write_text(story.read_text().replace("part 0", "part zero"))  # one clip to render again
+    r = cli("build", clip_channel)
+    assert r.code == 0 and "rendered 1 clip on the Dask cluster" in r.err, r
+
+
+def _executing(dask_worker) -> list[str]:
+    return [str(ts.key) for ts in dask_worker.state.executing]
+
+
+def test_worker_killed_mid_clip_is_rescheduled_and_output_is_identical(clip_channel, cluster, client, tmp_path, cli):
+    assert cli("build", clip_channel, "--out", tmp_path / "local").code == 0
+    results, errors = {}, []
+
+    def run():
+        try:
+            results["build"] = build(clip_channel, out=tmp_path / "dask", executor="dask",
+                                     scheduler=cluster.scheduler_address)
+        except BaseException as e:  # surfaced by the assertion below
+            errors.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    killed = None
+    while killed is None and t.is_alive():
+        # The worker process executing a clip task right now: kill it (SIGKILL, no goodbye).
+        try:
+            executing = client.run(_executing, on_error="ignore")
+        except OSError:  # a worker between lives
+            continue
+        for worker, keys in executing.items():
+            if any(k.startswith("render_clip_task-") for k in keys):
+                pid = client.run(os.getpid, workers=[worker])[worker]
+                os.kill(pid, signal.SIGKILL)
+                killed = worker
+                break
+        time.sleep(0.02)
+    t.join(timeout=600)
+    assert killed is not None, "no clip task was seen running on a worker"
+    assert not errors, errors
+    result = results["build"]
+    assert not result.skipped and "3 clips" in result.rendered, result.rendered
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+
+
+def test_render_error_on_a_worker_is_the_same_one_line_skip(clip_channel, cluster, cli):
+    photos.scene(400, 300, 1).save(clip_channel / "photos" / "b.jpg")
+    r = cli("build", clip_channel, "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert r.code == 0, r
+    local = cli("build", clip_channel)
+    skipped = sorted(x for x in r.err.splitlines() if x.startswith("skipped:"))
+    assert skipped == sorted(x for x in local.err.splitlines() if x.startswith("skipped:"))
+    assert "skipped: articles/story0.md: photos: b.jpg 400x300 is too small" in r.err
+
+
+def test_unreachable_scheduler_fails_fast_with_one_line(clip_channel, cli):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    r = cli("build", clip_channel, "--executor", "dask", "--scheduler", address)
+    assert r.code == 2, r
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and address in lines[0] and "Dask scheduler" in lines[0], r
+    assert not (clip_channel / "dist").exists()
+
+
+def test_dask_without_an_address_is_a_usage_error(clip_channel, cli, monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    r = cli("build", clip_channel, "--executor", "dask")
+    assert r.code == 2 and "--scheduler" in r.err and "DASK_SCHEDULER_ADDRESS" in r.err, r
+
+
+def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
+    """Not a bad input but a crash (out of memory, say): after Dask's retries, the build
+    stops with a PackagerError (one line, exit 1), not a traceback. Last in this file: it
+    leaves the workers restarting."""
+    from packager.errors import PackagerError
+    from packager.executor import DaskExecutor, Task
+
+    ex = DaskExecutor(cluster.scheduler_address)
+    try:
+        with pytest.raises(PackagerError, match="took down every Dask worker"):
+            list(ex.run([Task("x", os._exit, lambda: (1,))], "clip"))
+    finally:
+        ex.close()
