@@ -18,7 +18,7 @@ from packager.digests import DigestMemo, SourceError
 from packager.errors import ArticleError
 from packager.executor import Executor, LocalExecutor, Task
 from packager.imaging import PhotoError, RenderSpec, render_image, render_photo, title_card_image
-from packager.model import Article, Rendition
+from packager.model import Article, Published, Rendition
 
 # Bump when the pipeline's output for the same input changes, so names change with it.
 PIPELINE_VERSION = "3"
@@ -92,9 +92,11 @@ def _read_photo(article: ArtworkJob, memo: DigestMemo) -> tuple[str, bytes | Non
         raise ArticleError(article.source, "photo", f"{name} can't be read: {e.strerror or e}") from None
 
 
-def _cached(names: list[str], cache_dir: Path | None) -> list[Rendition] | None:
+def _cached(names: list[str], cache_dir: Path | None, published: Published | None = None) -> list[Rendition] | None:
+    """An earlier build's files for these names, else (the bucket is the cache) the target's
+    objects when every name is published there; None when they must be rendered."""
     if cache_dir is None:
-        return None
+        return _published(names, published)
     out = []
     for name in names:
         path = cache_dir / name
@@ -102,8 +104,14 @@ def _cached(names: list[str], cache_dir: Path | None) -> list[Rendition] | None:
             with Image.open(path) as im:  # reads the header only
                 out.append(Rendition(name, im.size[0], im.size[1], origin=path))
         except (OSError, UnidentifiedImageError):
-            return None  # not rendered before, or damaged: render again
+            return _published(names, published)  # not rendered before, or damaged: render again
     return out
+
+
+def _published(names: list[str], published: Published | None) -> list[Rendition] | None:
+    if published is None or not all(n in published.keys for n in names):
+        return None
+    return [Rendition(n, 0, 0, remote=True) for n in names]
 
 
 def render_photo_task(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int):
@@ -125,14 +133,15 @@ class _Pending:
     jobs: list[ArtworkJob]
 
 
-def _prepare(job: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None, memo: DigestMemo):
+def _prepare(job: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None, memo: DigestMemo,
+             published: Published | None = None):
     """Names (content hashes) and reuse, before any rendering: the renditions if an earlier
     build has them or the job is a title card (drawn here: it needs the channel's font and
     logo, and is cheap), else what to render."""
     spec = render_spec(settings, job.focus)
     if job.photo is None:
         names = rendition_names(title_card_digest(job, settings), spec)
-        cached = _cached(names, cache_dir)
+        cached = _cached(names, cache_dir, published)
         if cached is not None:
             return tuple(cached)
         try:
@@ -142,15 +151,15 @@ def _prepare(job: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None,
         return tuple(Rendition(name, w, h, data) for name, (w, h, data) in zip(names, rendered))
     digest, _ = _read_photo(job, memo)
     names = rendition_names(digest, spec)
-    cached = _cached(names, cache_dir)
+    cached = _cached(names, cache_dir, published)
     if cached is not None:
         return tuple(cached)
     return _Pending(names, job.photo, spec, [job])
 
 
 def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | None = None,
-                   jobs: int | None = None, memo: DigestMemo | None = None, executor: Executor | None = None
-                   ) -> tuple[dict[str, tuple[Rendition, ...]], list[ArticleError]]:
+                   jobs: int | None = None, memo: DigestMemo | None = None, executor: Executor | None = None,
+                   published: Published | None = None) -> tuple[dict[str, tuple[Rendition, ...]], list[ArticleError]]:
     """Every article's (or job's) artwork. Names and reuse are worked out here, on threads
     (reading and hashing photos); the renders run as tasks on the executor (this machine's
     pool by default), each distinct rendition set once however many articles share it.
@@ -162,7 +171,7 @@ def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | 
     def prepare(item):
         job = item if isinstance(item, ArtworkJob) else ArtworkJob.for_article(item)
         try:
-            return job, _prepare(job, settings, cache_dir, memo)
+            return job, _prepare(job, settings, cache_dir, memo, published)
         except ArticleError as e:
             return job, e
 

@@ -7,6 +7,7 @@ left out has a reason (skipped with an ArticleError, expired, or fitted out, in 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from packager.dp import SHORT_DESCRIPTION_MAX, STRICT_SHORT_DESCRIPTION_MAX, cou
 from packager.errors import ArticleError, PackagerError
 from packager.executor import Executor, open_executor
 from packager.feed import Catalog, FeedNotes, Unit, check_series, fit_feed, make_units, reference_time, split_expired
-from packager.model import Article, Rendition
+from packager.model import Article, Published, Rendition
 from packager.outputs import MRSS_NAME, SEARCH_NAME, build_mrss, build_search_feed, search_feed_errors
 from packager.readers import read_content
 from packager.validate import DEFAULT_PROFILE, Report, validate_feed
@@ -60,7 +61,10 @@ class BuildResult:
 
 
 def build(channel_dir: Path | str, out: Path | str | None = None, profile: str = DEFAULT_PROFILE,
-          jobs: int | None = None, executor: str | None = None, scheduler: str | None = None) -> BuildResult:
+          jobs: int | None = None, executor: str | None = None, scheduler: str | None = None,
+          published: Published | None = None) -> BuildResult:
+    """`published`: what the publish target already holds; artwork and clips found there are
+    not rendered (the bucket is the cache) and not written to dist/ (publish has them)."""
     channel = load_channel(channel_dir)
     out = Path(out) if out is not None else channel.root / DEFAULT_OUT
     result = BuildResult(channel=channel, out=out)
@@ -68,13 +72,13 @@ def build(channel_dir: Path | str, out: Path | str | None = None, profile: str =
     DistWriter(out).check_target({"channel folder": channel.root, "articles folder": channel.articles_dir})
     renderer = open_executor(executor, scheduler, channel.render, jobs)  # an unreachable scheduler fails here
     try:
-        return _build(channel, out, profile, jobs, renderer, result)
+        return _build(channel, out, profile, jobs, renderer, result, published)
     finally:
         renderer.close()
 
 
 def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer: Executor,
-           result: BuildResult) -> BuildResult:
+           result: BuildResult, published: Published | None) -> BuildResult:
     strict = profile == "strict"
     content = read_content(channel, short_max=STRICT_SHORT_DESCRIPTION_MAX if strict else SHORT_DESCRIPTION_MAX,
                            exclude=(out, channel.root / PUBLISH_DIR))
@@ -92,7 +96,8 @@ def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer
     cache_dir = out if out.is_dir() else None
     memo = DigestMemo.load(cache_dir)
     renditions, art_errors = render_artwork(_artwork_jobs(articles, catalog, series_ids), channel.artwork,
-                                            cache_dir=cache_dir, jobs=jobs, memo=memo, executor=renderer)
+                                            cache_dir=cache_dir, jobs=jobs, memo=memo, executor=renderer,
+                                            published=published)
     result.skipped += art_errors
     for a in articles:
         if a.thumbnail_url is not None:  # imported, kept as a URL: nothing to render or write
@@ -101,10 +106,11 @@ def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer
 
     staging = None
     if any(a.video is None for a in articles):
+        # The clips' scratch folder; named with this process's id so a killed build's is cleaned.
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-", dir=out.absolute().parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-{os.getpid()}-", dir=out.absolute().parent))
     try:
-        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer)
+        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer, published)
         result.rendered = renderer.summary() if renderer.ran else None
         result.skipped += clipped.errors
         result.notes.warnings += clipped.warnings
@@ -187,7 +193,7 @@ def _write(result: BuildResult, units: list[Unit], renditions, clip_files: dict[
     keys = [a.id for u in units for a in u.articles] + [f"series:{u.id}" for u in units if u.kind == "series"]
     for key in keys:
         for r in renditions.get(key, ()):
-            if r.relpath:
+            if r.relpath and not r.remote:  # a published one stays on the target, not in dist/
                 writer.add(r.relpath, r.data or None, r.origin)
         for relpath, path in clip_files.get(key, {}).items():
             writer.add(relpath, origin=path)

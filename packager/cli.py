@@ -46,7 +46,16 @@ def _printable(text: str) -> str:
 def cmd_build(args) -> int:
     from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
 
-    result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs, **_render(args))
+    published = None
+    if args.reuse_from:
+        from packager.config import load_channel  # noqa: PLC0415 (start-up)
+        from packager.publish import published_objects  # noqa: PLC0415 (start-up)
+        from packager.stores import open_store  # noqa: PLC0415 (start-up)
+
+        store = open_store(args.reuse_from, load_channel(args.channel_dir).publish)
+        published = published_objects(store, store.list())
+    result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs, published=published,
+                   **_render(args))
     print_build(result)
     _rendered(result)
     print(summary(result))
@@ -133,10 +142,16 @@ def _exit_on_sigterm() -> None:
 
 def cmd_publish(args) -> int:
     from packager.build import BuildFailed, build  # noqa: PLC0415 (start-up: each command loads its stages)
-    from packager.publish import publish_tree  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.publish import publish_tree, published_objects  # noqa: PLC0415 (start-up)
 
+    # The bucket is the cache: one listing (and the live feed) tells the build what is already
+    # published, so a clean checkout renders nothing the target has; the plan reuses the listing.
+    store = _store(args, load_channel(args.channel_dir))
+    listing = store.list()
     try:
-        result = build(args.channel_dir, out=args.out, jobs=args.jobs, **_render(args))
+        result = build(args.channel_dir, out=args.out, jobs=args.jobs, published=published_objects(store, listing),
+                       **_render(args))
     except BuildFailed as e:
         return exit_code(e, "; nothing was published")
     print_build(result)
@@ -144,14 +159,13 @@ def cmd_publish(args) -> int:
     if (failed := strict_failure(result, args.strict, "; nothing was published")) is not None:
         return failed
     channel = result.channel
-    store = _store(args, channel)
     _exit_on_sigterm()
     keep = args.keep_history if args.keep_history is not None else channel.publish.keep_history
     grace = args.prune_grace if args.prune_grace is not None else channel.publish.prune_grace
     summary = publish_tree(result.out, store, base_url=channel.base_url,
                            jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run,
                            prune=args.prune, keep_history=keep, lock_wait=args.lock_wait, prune_grace=grace,
-                           log=lambda line: print(line, file=sys.stderr))
+                           log=lambda line: print(line, file=sys.stderr), listing=listing)
     if args.format == "json":
         print(json.dumps(summary.to_json(), indent=2))
         return EXIT_OK
@@ -439,6 +453,9 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="exit 1 if any article was skipped")
     b.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
     b.add_argument("--jobs", type=int, metavar="N", help="render artwork on N threads (default: CPU count)")
+    b.add_argument("--reuse-from", metavar="TARGET", help="skip rendering artwork and clips already published at TARGET "
+                   "(s3://bucket/prefix or file:///path; endpoint and credentials from [publish]); they are not "
+                   "written to the output folder")
     _render_args(b)
     b.set_defaults(func=cmd_build)
 

@@ -30,7 +30,7 @@ from packager.digests import DigestMemo
 from packager.errors import ArticleError
 from packager.executor import Executor, LocalExecutor, Task
 from packager.imaging import PhotoError, RenderSpec, compose, decode, load_font, missing_glyphs, title_card_image, wrap_lines
-from packager.model import Article, ClipPhoto, Video
+from packager.model import Article, ClipPhoto, Published, Video
 
 CLIP_PIPELINE = "clip-1"
 CLIPS_DIR = "clips"
@@ -619,7 +619,8 @@ class ClippedArticles:
 
 
 def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None, staging: Path | None,
-               jobs: int | None, memo: DigestMemo | None = None, executor: Executor | None = None) -> ClippedArticles:
+               jobs: int | None, memo: DigestMemo | None = None, executor: Executor | None = None,
+               published: Published | None = None) -> ClippedArticles:
     """Render (or reuse from cache_dir) a clip for every article without a video: one task
     per clip on the executor (this machine's pool by default), its result written to
     staging here. An article whose clip can't be made is skipped with one line."""
@@ -640,6 +641,12 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
             info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
                             trick if settings.trickplay else None)
             done[a.id] = (info, {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {}))
+        elif (published is not None and name in published.clips and name in published.keys
+              and (not settings.trickplay or trick in published.keys)):
+            # The bucket is the cache: published, and measured in the live feed. Nothing to write.
+            seconds, kbps = published.clips[name]
+            done[a.id] = (ClipInfo(name, seconds, kbps, settings.width, settings.height,
+                                   trick if settings.trickplay else None), {})
         else:
             names[a.id] = name
             tasks.append(Task(a.id, render_clip_task, lambda a=a, name=name: (

@@ -82,6 +82,15 @@ class Rendition:
     # An identical file from an earlier build: linked instead of rendered and written again.
     origin: Path | None = None
     url: str | None = None  # an imported thumbnail kept where it is (no file of ours)
+    remote: bool = False  # already on the publish target (the bucket is the cache): nothing to write
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish target already holds, for "the bucket is the cache": its artwork and
+    clip keys, and each published clip's measurements as the live feed states them."""
+    keys: frozenset[str] = frozenset()
+    clips: dict = field(default_factory=dict, compare=False)  # clips/<hash>.mp4 -> (seconds, kbps)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from packager.dp import walk_items
 from packager.errors import PublishError
+from packager.model import Published
 from packager.stores import RemoteObject, file_digests
 from packager.writer import CHANNEL_ZIP, FEED_NAME, read_marker
 
@@ -364,6 +365,29 @@ def _kept_references(store, remote, keep_history: int, base_url: str, extra: lis
     return refs
 
 
+_CLIP_KEY = re.compile(r"(clips/[0-9a-f]{16,64}\.mp4)$")
+
+
+def published_objects(store, listing: dict[str, RemoteObject]) -> Published:
+    """The bucket as the cache, from one listing and one GET: the artwork and clip keys the
+    target holds, and each clip's duration and bitrate as the live feed states them (matched
+    by key, whatever host the feed's URLs name), so a build can skip rendering them."""
+    keys = frozenset(k for k in listing if k.startswith(("artwork/", "clips/")))
+    clips: dict[str, tuple[int, int]] = {}
+    try:
+        feed = json.loads(store.get(FEED_NAME) or b"{}")
+    except ValueError:
+        feed = {}
+    for _, _, item in walk_items(feed if isinstance(feed, dict) else {}):
+        content = item.get("content") if isinstance(item.get("content"), dict) else {}
+        duration = content.get("duration")
+        for video in content.get("videos") or []:
+            m = _CLIP_KEY.search(video.get("url", "")) if isinstance(video, dict) and isinstance(video.get("url"), str) else None
+            if m and m.group(1) in keys and isinstance(duration, int) and isinstance(video.get("bitrate"), int):
+                clips[m.group(1)] = (duration, video["bitrate"])
+    return Published(keys, clips)
+
+
 def existing_objects(store, folders: tuple[str, ...] = ("artwork/", "clips/")) -> dict[str, int]:
     """One listing of the target: key -> size of every object under `folders` (artwork and
     clips by default). For "the bucket is the cache": a build can skip rendering what is
@@ -612,13 +636,15 @@ def _items(data: bytes | None) -> dict[tuple[str, str], str]:
 def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run: bool = False,
                  prune: bool = False, keep_history: int = 5, lock_wait: float = 60.0,
                  lease_seconds: float = LEASE_SECONDS, prune_grace: float = PRUNE_GRACE_SECONDS,
-                 log=print, now: datetime | None = None) -> Summary:
+                 log=print, now: datetime | None = None, listing: dict[str, RemoteObject] | None = None) -> Summary:
+    """`listing`: the target's listing when the caller has just made it (publish lists once
+    for the bucket-as-cache and the plan)."""
     started = time.monotonic()
     feed, objects = tree_objects(out)
     summary = Summary(target=store.url, dry_run=dry_run, feed_object=store.describe(FEED_NAME),
                       feed_url=(base_url + FEED_NAME) if base_url else "", feed_sha256=feed.sha256)
 
-    remote = store.list()
+    remote = listing if listing is not None else store.list()
     manifest = read_manifest(store)
     heads: dict = {}
     plan = make_plan(feed, objects, remote, manifest, store, heads)

@@ -28,7 +28,8 @@ MARKER_VERSION = 1
 # What 0.1.0 wrote (it left no marker): top-level files, and hashed names under artwork/ and clips/.
 _LEGACY_TOP = {FEED_NAME, "feed.xml", "search-feed.json", "preview.html", ".roku-packager-photos.json", CHANNEL_ZIP}
 _LEGACY_HASHED = re.compile(r"^(artwork/[0-9a-f]{8,64}[-_0-9a-z]*\.(jpg|jpeg|png|webp)|clips/[0-9a-f]{8,64}(\.mp4|-hd\.bif))$")
-_SIDE_DIR = re.compile(r"^\.(?P<name>.+)\.(?P<kind>staging|old)-(?P<pid>\d+)$")
+# .dist.staging-PID, .dist.old-PID, and the clips' scratch folder .dist.clips-PID-XXXX
+_SIDE_DIR = re.compile(r"^\.(?P<name>.+)\.(?P<kind>staging|old|clips)-(?P<pid>\d+)(-[A-Za-z0-9_]+)?$")
 
 
 class OutputError(PackagerError):
@@ -117,7 +118,8 @@ def clean_stale_staging(out: Path) -> None:
         if pid == os.getpid() or _pid_alive(pid):
             continue
         try:
-            ours = read_marker(side) is not None or not any(side.iterdir())
+            ours = (read_marker(side) is not None or not any(side.iterdir())
+                    or (m["kind"] == "clips" and all(e.startswith("clips/") for e in _entries(side))))
         except OutputError:
             ours = False
         if not ours:
