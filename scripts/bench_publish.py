@@ -7,9 +7,13 @@
    page per 1,000 objects);
 3. a publish SIGKILLed mid-upload, then the time until the next publish has succeeded
    (goal: under 60 s; it waits out the dead publisher's 30 s lease), next to the same
-   publish with no dead lease in the way.
+   publish with no dead lease in the way;
+4. the bucket as the cache: a clean checkout (no dist/) of an unchanged channel of
+   --articles photo stories (default 200) and --clips text-only stories rendered as clips
+   (default 4) published again: renders and PUTs counted (goal: zero of each), its time
+   beside a warm no-op publish of the same channel (dist/ present).
 
-    python scripts/bench_publish.py [--objects N]
+    python scripts/bench_publish.py [--objects N] [--articles N] [--clips N]
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--objects", type=int, default=2000)
     p.add_argument("--jobs", type=int, default=8)
+    p.add_argument("--articles", type=int, default=200)
+    p.add_argument("--clips", type=int, default=4)
     args = p.parse_args()
 
     import logging
@@ -109,6 +115,7 @@ def main() -> None:
               f"LIST pages {requests['LIST']} for {n + 1:,} objects (goal {-(-(n + 1) // 1000)})")
 
         kill_to_next(tree, endpoint, args.objects)
+        clean_checkout(tmp, endpoint, args.articles, args.clips)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         server.stop()
@@ -165,6 +172,59 @@ def kill_to_next(tree: Path, endpoint: str, n: int) -> None:
     print(f"SIGKILLed publish -> next successful publish: {recovered:.1f} s (goal < 60 s), of which waiting "
           f"for the dead lease to run out {took_over[0] if took_over else 0:.1f} s (lease 30 s); the same publish "
           f"of {n:,} new objects with no dead lease: {baseline:.1f} s; ratio {recovered / baseline:.1f}")
+
+
+def _channel(root: Path, articles: int, clips: int) -> Path:
+    from PIL import Image
+
+    (root / "articles").mkdir(parents=True)
+    (root / "photos").mkdir()
+    (root / "channel.toml").write_text('[channel]\nprovider_name = "Bench"\nlanguage = "en"\n'
+                                       f'base_url = "{BASE}"\n[clips]\nrender = "missing"\nwidth = 640\nheight = 360\n'
+                                       'seconds_per_photo = [3, 3]\nintro_seconds = 1\n')
+    for i in range(articles + clips):
+        Image.effect_mandelbrot((1600, 900), (-2.2 + i * 0.001, -1.2, 1.0, 1.2), 30).convert("RGB").save(
+            root / "photos" / f"p{i}.jpg", quality=85)
+        video = "" if i >= articles else f"video:\n  url: https://cdn.example.com/v/{i}.m3u8\n  duration: 60\n"
+        (root / "articles" / f"a{i}.md").write_text(
+            f"---\ntitle: Story {i}\ndate: 2026-11-{1 + i % 28:02d}T10:00:00+00:00\nphoto: ../photos/p{i}.jpg\n{video}"
+            f"---\nBody of story {i}.\n")
+    return root
+
+
+def clean_checkout(tmp: Path, endpoint: str, articles: int, clips: int) -> None:
+    """A CI runner's fresh clone of an unchanged channel: the bucket is the cache."""
+    from packager.build import build
+    from packager.publish import publish_tree, published_objects
+    from packager.stores import open_store
+
+    source = _channel(tmp / "channel-src", articles, clips)
+    target = "s3://bench-cache/tv"
+    store = open_store(target, endpoint_url=endpoint)
+    store.client.create_bucket(Bucket="bench-cache")
+    first = build(source)
+    publish_tree(first.out, store, base_url=BASE, log=lambda *_: None)
+
+    requests: Counter = Counter()
+    store = open_store(target, endpoint_url=endpoint)
+    store.client.meta.events.register("before-call.s3", lambda model, **kw: requests.update([model.name]))
+    t = time.perf_counter()
+    warm = build(source)  # dist/ present: the usual no-op
+    publish_tree(warm.out, store, base_url=BASE, log=lambda *_: None, listing=store.list())
+    warm_s = time.perf_counter() - t
+
+    clone = tmp / "channel-clone"
+    shutil.copytree(source, clone, ignore=shutil.ignore_patterns("dist"))
+    requests.clear()
+    t = time.perf_counter()
+    listing = store.list()
+    fresh = build(clone, published=published_objects(store, listing))
+    summary = publish_tree(fresh.out, store, base_url=BASE, log=lambda *_: None, listing=listing)
+    fresh_s = time.perf_counter() - t
+    print(f"clean checkout of an unchanged channel ({articles} photo stories, {clips} clips): "
+          f"{fresh.rendered or 'nothing rendered'}; {summary.uploaded} PUTs; requests {dict(requests)}; "
+          f"{fresh_s:.2f} s beside a warm no-op publish {warm_s:.2f} s (ratio {fresh_s / warm_s:.1f}); "
+          f"the first build rendered: {first.rendered}")
 
 
 if __name__ == "__main__":
