@@ -452,7 +452,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist); replaced atomically")
     b.add_argument("--strict", action="store_true", help="exit 1 if any article was skipped")
     b.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
-    b.add_argument("--jobs", type=int, metavar="N", help="render artwork on N threads (default: CPU count)")
+    b.add_argument("--render-jobs", "--jobs", dest="jobs", type=int, metavar="N",
+                   help="render artwork and clips on N threads (default: CPU count); --jobs is the old spelling")
     b.add_argument("--reuse-from", metavar="TARGET", help="skip rendering artwork and clips already published at TARGET "
                    "(s3://bucket/prefix or file:///path; endpoint and credentials from [publish]); they are not "
                    "written to the output folder")
@@ -485,8 +486,9 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--format", choices=("text", "json"), default="text", help="summary format on stdout (default text)")
     u.add_argument("--dry-run", action="store_true", help="print what would be uploaded and change nothing")
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
-    u.add_argument("--jobs", dest="publish_jobs", type=int, metavar="N", help="parallel uploads (default 8)")
-    u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    u.add_argument("--upload-jobs", "--jobs", dest="publish_jobs", type=int, metavar="N",
+                   help="parallel uploads (default [publish] jobs, 8); --jobs is the old spelling")
+    u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="render threads (default: CPU count)")
     _render_args(u)
     u.set_defaults(func=cmd_publish)
 
@@ -518,7 +520,8 @@ def make_parser() -> argparse.ArgumentParser:
                                     "posters, a details panel and a banner of validation warnings. Open it from disk.")
     pv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     pv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
-    pv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    pv.add_argument("--render-jobs", "--jobs", dest="jobs", type=int, metavar="N",
+                    help="render threads (default: CPU count); --jobs is the old spelling")
     _render_args(pv)
     pv.set_defaults(func=cmd_preview)
 
@@ -529,7 +532,8 @@ def make_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0: the whole network)")
     sv.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     sv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
-    sv.add_argument("--jobs", type=int, metavar="N", help="artwork threads (default: CPU count)")
+    sv.add_argument("--render-jobs", "--jobs", dest="jobs", type=int, metavar="N",
+                    help="render threads (default: CPU count); --jobs is the old spelling")
     sv.set_defaults(func=cmd_serve)
 
     a = sub.add_parser("channel-art", help="render the SDK channel's icons, splash screens and logos from one image",

@@ -74,3 +74,18 @@ def test_example_output_is_pinned(name, tmp_path, cli, monkeypatch):
     assert r.code == 0, r
     got = normalized_tree(channel / "dist")
     assert got == PINNED[name]
+
+
+def test_names_do_not_depend_on_where_the_channel_is(tmp_path, cli, monkeypatch):
+    """The same channel checked out in two folders names every artwork and clip the same
+    (clip names hash input bytes, never paths): a CI runner's clone matches the target."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1795000000")
+    names = []
+    for where in ("a/deep/checkout", "elsewhere"):
+        channel = tmp_path / where / "showcase"
+        shutil.copytree(ROOT / "examples" / "showcase", channel, ignore=shutil.ignore_patterns("dist", "public"))
+        assert cli("build", channel).code == 0
+        dist = channel / "dist"
+        names.append(sorted(p.relative_to(dist).as_posix() for p in dist.rglob("*") if p.is_file()
+                            and p.relative_to(dist).parts[0] in ("artwork", "clips")))
+    assert names[0] == names[1] and any(n.startswith("clips/") for n in names[0])
