@@ -149,3 +149,12 @@ def test_readme_channel_reference_matches_schema():
     schema, readme = _schema_keys(), _readme_keys()
     assert schema - readme == set(), f"in the schema, missing from the README: {sorted(schema - readme)}"
     assert readme - schema == set(), f"in the README, not in the schema: {sorted(readme - schema)}"
+
+
+def test_every_source_type_has_a_reader():
+    from packager.config import channel_schema
+    from packager.readers import READERS, reader
+
+    types = channel_schema()["properties"]["sources"]["items"]["properties"]["type"]["enum"]
+    assert sorted(types) == sorted(READERS)
+    assert all(callable(reader(t)) for t in types)

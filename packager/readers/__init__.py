@@ -6,6 +6,7 @@ channel's configuration."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +42,13 @@ class Content:
 Reader = Callable[..., Content]
 
 
-def _readers() -> dict[str, Reader]:
-    from packager.readers import dpfeed, exports, folder, rss  # noqa: PLC0415 (the registry: readers import Content from here)
+# Source type -> the module whose read() reads it. Imported on first use, so a channel that
+# only has an articles folder never loads the feed parsers.
+READERS = {"markdown": "folder", "json": "exports", "rss": "rss", "dp-feed": "dpfeed"}
 
-    return {"markdown": folder.read, "json": exports.read, "rss": rss.read, "dp-feed": dpfeed.read}
+
+def reader(source_type: str) -> Reader:
+    return importlib.import_module(f"packager.readers.{READERS[source_type]}").read
 
 
 def sources_of(channel: Channel) -> tuple[Source, ...]:
@@ -53,14 +57,13 @@ def sources_of(channel: Channel) -> tuple[Source, ...]:
 
 def read_content(channel: Channel, short_max: int = 200, exclude: tuple[Path, ...] = ()) -> Content:
     """Every source in order, duplicate ids refused (the second is skipped, naming both)."""
-    readers = _readers()
     fetcher = None
     if any(s.allow_remote for s in channel.sources):
         fetcher = Fetcher(channel.root)
     content = Content(series=list(channel.series), categories=list(channel.categories),
                       playlists=list(channel.playlists))
     for source in sources_of(channel):
-        content.add(readers[source.type](channel, source, fetcher if source.allow_remote else None, short_max, exclude))
+        content.add(reader(source.type)(channel, source, fetcher if source.allow_remote else None, short_max, exclude))
     articles, seen = [], {}
     for article in content.articles:
         if article.id in seen:
