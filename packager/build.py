@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packager.artwork import ArtworkJob, render_artwork
-from packager.clips import make_clips
 from packager.config import Channel, load_channel
 from packager.digests import DigestMemo
 from packager.dp import SHORT_DESCRIPTION_MAX, STRICT_SHORT_DESCRIPTION_MAX, count_items, serialize
@@ -110,11 +109,15 @@ def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-{os.getpid()}-", dir=out.absolute().parent))
     try:
-        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer, published)
+        clip_files: dict[str, dict[str, Path]] = {}
+        if staging is not None:
+            from packager.clips import make_clips  # noqa: PLC0415 (only channels with text-only articles pay for it)
+
+            clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer, published)
+            result.skipped += clipped.errors
+            result.notes.warnings += clipped.warnings
+            articles, clip_files = clipped.articles, clipped.files
         result.rendered = renderer.summary() if renderer.ran else None
-        result.skipped += clipped.errors
-        result.notes.warnings += clipped.warnings
-        articles = clipped.articles
 
         now = reference_time()
         live = split_expired(articles, now, result.notes)
@@ -127,7 +130,7 @@ def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer
         result.skipped.sort(key=lambda e: e.source)
         if not report.valid:
             raise BuildFailed(f"{channel.root}: no valid feed could be written", result)
-        _write(result, fitted.units, renditions, clipped.files, memo)
+        _write(result, fitted.units, renditions, clip_files, memo)
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)

@@ -6,6 +6,7 @@ with these functions."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import struct
@@ -25,7 +26,14 @@ FORMATS_BY_SUFFIX = {
 # Pillow's process-wide bomb check would fire before ours with a different limit; ours runs
 # on every photo before any pixel is decoded (open_photo).
 Image.MAX_IMAGE_PIXELS = None
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    """The sRGB profile, made once and only when a photo carries an ICC profile."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
 _ASPECT = 16 / 9
 
 
@@ -176,7 +184,7 @@ def to_rgb(im: Image.Image, background: tuple[int, int, int]) -> Image.Image:
     if icc and im.mode in ("RGB", "CMYK", "L"):
         # An unusable profile is ignored: the plain conversion below still gives RGB.
         with contextlib.suppress(ImageCms.PyCMSError, OSError, ValueError):
-            im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
+            im = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _srgb(), outputMode="RGB")
     if im.mode != "RGB":
         im = im.convert("RGB")
     return im
