@@ -5,6 +5,7 @@ field, what to fix."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
@@ -391,10 +392,8 @@ def _release_date(fields: dict, source: str, warnings: list[str]) -> date | None
     if raw is None:
         return None
     if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
-        try:
+        with contextlib.suppress(ValueError):  # an impossible date falls through to parse_date's message
             return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
     day = parse_date(raw, source, "releaseDate").date()
     warnings.append(f"{source}: releaseDate: {excerpt(raw)} is a timestamp; its date {day.isoformat()} is kept")
     return day

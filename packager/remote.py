@@ -5,6 +5,7 @@ and ETag keeps an unchanged file from being downloaded again."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -108,10 +109,8 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
         expired.set()
         sock = conn.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed: nothing left to wait for
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed: nothing left to wait for
 
     timer = threading.Timer(remaining, cut)
     timer.daemon = True
