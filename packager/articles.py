@@ -111,10 +111,7 @@ def _tags(fields: dict, source: str, warnings: list[str], lenient: bool = False)
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list):
-        problem = ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]")
-        if not lenient:
-            raise problem
-        warnings.append(f"{problem}; left out")
+        _left_out(ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]"), warnings, lenient)
         return ()
     out: list[str] = []
     for t in raw:
@@ -259,14 +256,20 @@ def build_article(channel: Channel, source: str, path: Path, fields: dict, body:
     return article
 
 
+def _left_out(problem: ArticleError, warnings: list[str], lenient: bool) -> None:
+    """A bad optional field: a strict source stops on it; an import (lenient) notes it in
+    `warnings` and leaves the value out."""
+    if not lenient:
+        raise problem
+    warnings.append(f"{problem}; left out")
+
+
 def _optional(parse, default, warnings: list[str], lenient: bool):
     """A field only an import may lose: its error becomes a warning and the field is left out."""
     try:
         return parse()
     except ArticleError as e:
-        if not lenient:
-            raise
-        warnings.append(f"{e}; left out")
+        _left_out(e, warnings, lenient)
         return default
 
 
@@ -514,18 +517,14 @@ def _entries(fields: dict, source: str, key: str, one, warnings: list[str], leni
     try:
         records = _records(fields, source, key)
     except ArticleError as e:
-        if not lenient:
-            raise
-        warnings.append(f"{e}; left out")
+        _left_out(e, warnings, lenient)
         return ()
     out = []
     for i, entry in enumerate(records):
         try:
             out.append(one(entry, source, f"{key}[{i}]"))
         except ArticleError as e:
-            if not lenient:
-                raise
-            warnings.append(f"{e}; left out")
+            _left_out(e, warnings, lenient)
     return tuple(out)
 
 
@@ -559,20 +558,15 @@ def _ad_breaks(fields: dict, source: str, warnings: list[str], lenient: bool = F
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        problem = ArticleError(source, "ad_breaks", "must be a list of times, e.g. [\"00:05:00\", \"00:12:30\"]")
-        if not lenient:
-            raise problem
-        warnings.append(f"{problem}; left out")
+        _left_out(ArticleError(source, "ad_breaks", "must be a list of times, e.g. [\"00:05:00\", \"00:12:30\"]"),
+                  warnings, lenient)
         return ()
     out = []
     for i, t in enumerate(raw):
         if isinstance(t, int) and not isinstance(t, bool) and t >= 0:  # YAML reads 00:05:00 as 300 seconds
             t = f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"
         if not isinstance(t, str) or not re.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d", t.strip()):
-            problem = ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss")
-            if not lenient:
-                raise problem
-            warnings.append(f"{problem}; left out")
+            _left_out(ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss"), warnings, lenient)
             continue
         out.append(t.strip())
     return tuple(out)

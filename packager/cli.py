@@ -33,8 +33,6 @@ from packager.outcome import (
     summary,
 )
 
-_err = say
-
 
 def _printable(text: str) -> str:
     """Text from a feed as stdout can carry it: a lone surrogate or a character the terminal's
@@ -233,7 +231,7 @@ def cmd_unlock(args) -> int:
     try:
         print(unlock(store, force=args.force))
     except PublishError as e:
-        _err(f"unlock: {e}")
+        say(f"unlock: {e}")
         return EXIT_FAILED
     return EXIT_OK
 
@@ -418,7 +416,7 @@ def _render_args(p) -> None:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # usage errors: one line, exit 2
         self.print_usage(sys.stderr)
-        _err(message)
+        say(message)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -552,7 +550,7 @@ def _internal_error(e: BaseException, debug: bool) -> int:
     if debug:
         traceback.print_exception(e)
     detail = excerpt(str(e), 120) if str(e) else ""
-    _err(f"internal error, please report: {type(e).__name__}{': ' + detail if detail else ''}"
+    say(f"internal error, please report: {type(e).__name__}{': ' + detail if detail else ''}"
          f"{'' if debug else ' (run again with --debug for the details)'}")
     return EXIT_INTERNAL
 
@@ -570,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     except PackagerError as e:
         return exit_code(e)
     except KeyboardInterrupt:
-        _err("interrupted; the previous output and live feed are unchanged")
+        say("interrupted; the previous output and live feed are unchanged")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK

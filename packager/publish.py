@@ -24,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from packager.diff import diff_feeds
 from packager.dp import walk_items
 from packager.errors import PublishError
 from packager.model import Published
@@ -117,19 +118,17 @@ class Summary:
     feed_object: str = ""
     feed_sha256: str = ""
     feed_changed: bool = False
-    # The live feed before and after, kept to count item changes only when asked: that
-    # needs the validator's item walk, an import a plain publish shouldn't pay for.
+    # The live feed before and after, kept to count item changes only when asked.
     feed_before: bytes | None = field(default=None, repr=False)
     feed_after: bytes | None = field(default=None, repr=False)
 
     @property
     def items(self) -> dict[str, int]:
-        """Items added, removed and changed (by kind and id) in the live feed."""
+        """Items added, removed and changed in the live feed, as `diff` counts them."""
         if self.feed_after is None:
             return {"added": 0, "removed": 0, "changed": 0}
-        before, after = _items(self.feed_before), _items(self.feed_after)
-        return {"added": len(after.keys() - before.keys()), "removed": len(before.keys() - after.keys()),
-                "changed": sum(1 for k in after.keys() & before.keys() if after[k] != before[k])}
+        d = diff_feeds(_feed(self.feed_before), _feed(self.feed_after))
+        return {"added": len(d.added), "removed": len(d.removed), "changed": len(d.changed)}
 
     def line(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
@@ -374,11 +373,7 @@ def published_objects(store, listing: dict[str, RemoteObject]) -> Published:
     by key, whatever host the feed's URLs name), so a build can skip rendering them."""
     keys = frozenset(k for k in listing if k.startswith(("artwork/", "clips/")))
     clips: dict[str, tuple[int, int]] = {}
-    try:
-        feed = json.loads(store.get(FEED_NAME) or b"{}")
-    except ValueError:
-        feed = {}
-    for _, _, item in walk_items(feed if isinstance(feed, dict) else {}):
+    for _, _, item in walk_items(_feed(store.get(FEED_NAME))):
         content = item.get("content") if isinstance(item.get("content"), dict) else {}
         duration = content.get("duration")
         for video in content.get("videos") or []:
@@ -621,16 +616,13 @@ def _upload(store, objects: list[LocalObject], jobs: int, confirmed: dict[str, i
             progress.advance(obj.size)
 
 
-def _items(data: bytes | None) -> dict[tuple[str, str], str]:
-    """(kind, id) -> the item's canonical JSON, for the added/removed/changed counts."""
+def _feed(data: bytes | None) -> dict:
+    """A feed document's JSON, or {} when it is missing or isn't a JSON object."""
     try:
         feed = json.loads(data) if data else {}
     except ValueError:
         return {}
-    if not isinstance(feed, dict):
-        return {}
-    return {(kind, str(item.get("id"))): json.dumps(item, sort_keys=True)
-            for kind, _, item in walk_items(feed)}
+    return feed if isinstance(feed, dict) else {}
 
 
 def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run: bool = False,
@@ -759,7 +751,8 @@ class Version:
 
 
 def _count_items(data: bytes) -> int:
-    return sum(1 for kind, _ in _items(data) if kind != "episode")
+    """Root items of a kept version (series count once, not per episode)."""
+    return sum(1 for kind, _, _ in walk_items(_feed(data)) if kind != "episode")
 
 
 def list_versions(store) -> list[Version]:

@@ -2,6 +2,7 @@
 127.0.0.1): the same bytes as a local build, a worker killed mid-clip, render errors on a
 worker, and an unreachable scheduler."""
 
+import contextlib
 import logging
 import os
 import signal
@@ -20,9 +21,15 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def cluster():
     # Two single-threaded worker processes, each under a nanny that restarts it if killed.
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=logging.CRITICAL) as c:
+    c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                 dashboard_address=None, silence_logs=logging.CRITICAL)
+    try:
         yield c
+    finally:
+        # The last tests kill workers; closing while a nanny is still restarting one can raise
+        # inside distributed ("can only join a started process"). The cluster is going away anyway.
+        with contextlib.suppress(Exception):
+            c.close()
 
 
 @pytest.fixture
