@@ -420,11 +420,22 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+class _AwsProfile(argparse.Action):
+    """--aws-profile; the old spelling --profile (which build and validate use for the validation profile)
+    still works in the target commands, with a note."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if option_string == "--profile":
+            say("note: --profile here is the AWS profile; its name is now --aws-profile (the old spelling still works)")
+        setattr(namespace, self.dest, values)
+
+
 def _target_args(p) -> None:
     p.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix or file:///abs/path (default: [publish] target, else CHANNEL_DIR/public)")
     p.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, R2, B2, Spaces, Wasabi)")
     p.add_argument("--region", help="S3 region")
-    p.add_argument("--profile", dest="aws_profile", metavar="NAME", help="AWS credentials profile")
+    p.add_argument("--aws-profile", "--profile", dest="aws_profile", metavar="NAME", action=_AwsProfile,
+                   help="AWS credentials profile (--profile is the old spelling)")
     p.add_argument("--path-style", action="store_true", default=None, help="path-style bucket addressing (MinIO and others)")
     p.add_argument("--acl", choices=("public-read", "private"), help="object ACL (default: none; many buckets forbid ACLs)")
     p.add_argument("--checksums", choices=("when_required", "when_supported"),

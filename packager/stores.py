@@ -249,7 +249,7 @@ class S3Store:
         where = self.describe(key)
         if isinstance(e, (NoCredentialsError, PartialCredentialsError)):
             return PublishError("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                                "or AWS_PROFILE / --profile")
+                                "or AWS_PROFILE / --aws-profile")
         if isinstance(e, EndpointConnectionError):
             return PublishError(f"can't reach the storage endpoint for {where}: {e}")
         if isinstance(e, ClientError):

@@ -135,3 +135,12 @@ def test_a_surrogate_in_an_item_id_is_printed_escaped(tmp_path, fmt):
     r = run("validate", tmp_path / "feed.json", "--format", fmt)
     assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr, r
     assert "\\ud800" in r.stdout
+
+
+def test_aws_profile_flag_and_its_old_spelling(cli, example_channel, tmp_path):
+    """--aws-profile names the AWS profile; --profile, its old spelling, still works with a note."""
+    missing = "no-such-profile-xyz"
+    new = cli("history", example_channel, "--to", "s3://bucket/prefix", "--aws-profile", missing)
+    old = cli("history", example_channel, "--to", "s3://bucket/prefix", "--profile", missing)
+    assert missing in new.err and "old spelling" not in new.err, new
+    assert missing in old.err and "--aws-profile" in old.err, old
