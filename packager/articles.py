@@ -34,11 +34,11 @@ from packager.dp import (
     VIDEO_TYPES,
     genre_of,
 )
-from packager.errors import ArticleError, excerpt
+from packager.errors import ArticleError, MissingVideo, excerpt
 from packager.ids import TAG_MAX, normalize_id, normalize_tag, section_tag
 from packager.model import Article, ClipPhoto, SeriesRef, Video
 from packager.remote import MAX_PHOTO_BYTES, RemoteError
-from packager.safepath import resolve_inside
+from packager.safepath import resolve_inside, same_name_inside
 from packager.text import cut, markdown_to_text
 from packager.textfields import compose_text
 
@@ -287,13 +287,14 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
     summary = _optional(lambda: _text(fields, source, "summary"), None, warnings, imported)
     caption = _text(fields, source, "photo_caption")
     photos = _photos(channel, fields, source, path)
-    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None and not photos and not has_thumbnail)
+    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback == "none" and not photos and not has_thumbnail)
     photo = None
     if photo_ref is not None:
         try:
             photo = resolve_inside(channel.root, path.parent, photo_ref)
         except ValueError as e:
             raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
+        _must_exist(channel, source, "photo", photo, path.parent)
     focus = _focus(fields, source)
     if photo is None and photos:
         photo, focus = photos[0].path, focus or photos[0].focus
@@ -305,8 +306,12 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
             audio = resolve_inside(channel.root, path.parent, _text(fields, source, "audio") or "")
         except ValueError as e:
             raise ArticleError(source, "audio", f"{e}; put the audio file inside the channel folder") from None
+        _must_exist(channel, source, "audio", audio, path.parent)
     kind = _kind(fields, source)
-    clip_wanted = channel.clips.render == "always" or (channel.clips.render == "missing" and fields.get("video") is None)
+    # An imported DP item keeps its videos (one without any is skipped, as the DP spec has it);
+    # only render = "always" replaces them.
+    clip_wanted = channel.clips.render == "always" or (
+        channel.clips.render == "missing" and not imported and fields.get("video") is None)
     if clip_wanted and kind == "liveFeed":
         raise ArticleError(source, "video", "a liveFeed needs its stream URL; clips are for articles")
     extra_videos: tuple[Video, ...] = ()
@@ -314,6 +319,8 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
         video = None
     elif imported:
         video, extra_videos = _videos(fields, source, warnings, kind == "liveFeed")
+    elif fields.get("video") is None and kind != "liveFeed":
+        raise MissingVideo(source)
     else:
         video = _video(fields, source, live=kind == "liveFeed")
     if kind == "auto":
@@ -421,12 +428,28 @@ def _photos(channel: Channel, fields: dict, source: str, path: Path) -> tuple[Cl
             resolved = resolve_inside(channel.root, path.parent, ref)
         except ValueError as e:
             raise ArticleError(source, f"photos[{i}].path", f"{e}; put the photo inside the channel folder") from None
+        _must_exist(channel, source, f"photos[{i}].path", resolved, path.parent)
         caption = p.get("caption")
         if caption is not None and not isinstance(caption, str):
             raise ArticleError(source, f"photos[{i}].caption", "must be text")
         focus = _focus({"photo_focus": p.get("focus")}, source) if p.get("focus") is not None else None
         out.append(ClipPhoto(resolved, caption.strip() if caption else None, focus))
     return tuple(out)
+
+
+def _must_exist(channel: Channel, source: str, key: str, target: Path, base: Path) -> None:
+    """A file an article names must be there. The message shows where it was looked for (from
+    the channel folder) and, when a file of that name is elsewhere in the channel, how to
+    write the path to it."""
+    if target.exists():
+        return
+    root = channel.root.resolve()
+    message = f"{target.relative_to(root).as_posix()} not found (paths are relative to the article file)"
+    likely = same_name_inside(root, target.name, 1)
+    if likely:
+        message += (f"; there is {likely[0].relative_to(root).as_posix()}: "
+                    f"write {Path(os.path.relpath(likely[0], base.resolve())).as_posix()}")
+    raise ArticleError(source, key, message)
 
 
 def _kind(fields: dict, source: str) -> str:

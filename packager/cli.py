@@ -60,6 +60,22 @@ def cmd_build(args) -> int:
     return strict_failure(result, args.strict) or EXIT_OK
 
 
+def cmd_init(args) -> int:
+    import shlex  # noqa: PLC0415 (start-up: only init quotes paths)
+
+    from packager.starter import make_starter  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    done = make_starter(args.channel_dir, name=args.name, base_url=args.base_url)
+    where = shlex.quote(str(args.channel_dir))
+    print(f"made a channel in {args.channel_dir}: {', '.join(done.written)}"
+          + (f" ({', '.join(done.kept)} already there, kept)" if done.kept else ""))
+    print("next:")
+    print(f"  roku-packager build {where}      # feed.json, artwork and a clip of each story without video, in {args.channel_dir}/dist")
+    print(f"  roku-packager preview {where}    # {args.channel_dir}/dist/preview.html: the channel as a Roku shows it")
+    print(f"  roku-packager publish {where} --to s3://BUCKET/PREFIX   # after setting base_url to where that is served")
+    return EXIT_OK
+
+
 def cmd_validate(args) -> int:
     from packager.validate import (  # noqa: PLC0415 (start-up: each command loads its stages)
         format_text,
@@ -468,6 +484,16 @@ def make_parser() -> argparse.ArgumentParser:
                    "written to the output folder")
     _render_args(b)
     b.set_defaults(func=cmd_build)
+
+    i = sub.add_parser("init", help="make a new channel folder that builds at once",
+                       description="Make CHANNEL_DIR a working channel: channel.toml (the required keys, every common "
+                                   "one commented), one example story with a photo, and the articles/ and photos/ "
+                                   "folders. An existing channel.toml is never overwritten (exit 2).")
+    i.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    i.add_argument("--name", help="the channel's provider_name (default: from the folder's name)")
+    i.add_argument("--base-url", metavar="URL", help="where the published folder will be served from "
+                   "(default: a placeholder under https://cdn.example.com/ to change before publishing)")
+    i.set_defaults(func=cmd_init)
 
     v = sub.add_parser("validate", help="check any Direct Publisher JSON feed",
                        description="Check a DP JSON feed: schema, rules, and what Roku's consumers need.")

@@ -171,7 +171,7 @@ class ArtworkSettings:
     small: str = default("artwork", "small")  # refuse | pad
     format: str = default("artwork", "format")  # jpeg | png
     tv_safe: bool = default("artwork", "tv_safe")
-    fallback: str | None = None  # "title-card": articles without a photo get a card
+    fallback: str = default("artwork", "fallback")  # title-card: articles without a photo get a card | none
     title_card: TitleCardSettings = field(default_factory=TitleCardSettings)
 
 
@@ -375,7 +375,7 @@ def _artwork(t: dict, root: Path) -> ArtworkSettings:
         background=parse_color(t["background"], "[artwork] background"),
         max_pixels=t["max_pixels"], renditions=renditions, fit=t["fit"], fit_tolerance=float(t["fit_tolerance"]),
         contain_fill=fill if fill == "blur" else parse_color(fill, "[artwork] contain_fill"),
-        small=t["small"], format=t["format"], tv_safe=t["tv_safe"], fallback=t.get("fallback"),
+        small=t["small"], format=t["format"], tv_safe=t["tv_safe"], fallback=t["fallback"],
         title_card=TitleCardSettings(
             font=_channel_file(card, "[artwork.title_card]", "font", root),
             logo=_channel_file(card, "[artwork.title_card]", "logo", root),

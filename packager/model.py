@@ -43,7 +43,7 @@ class Article:
     long_description: str | None
     tags: tuple[str, ...]
     genres: tuple[str, ...]
-    photo: Path | None  # None only with [artwork] fallback = "title-card"
+    photo: Path | None  # None: a title card (unless [artwork] fallback = "none")
     video: Video | None  # None only until a clip is rendered ([clips] render)
     photo_caption: str | None = None
     photo_focus: tuple[float, float] | None = None  # the point a cover crop keeps, 0-1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from packager.errors import ConfigError, FeedReadError, PublishError
+from packager.errors import ConfigError, FeedReadError, MissingVideo, PublishError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 PROG = "roku-packager"
@@ -40,9 +40,19 @@ def print_build(result) -> None:
 
 
 def summary(result) -> str:
-    n, s = result.item_count, len(result.skipped)
-    return (f"wrote {result.feed_path} ({n} item{'s' * (n != 1)}, {len(result.body):,} bytes); "
-            f"{s} article{'s' * (s != 1)} skipped")
+    n = result.item_count
+    return f"wrote {result.feed_path} ({n} item{'s' * (n != 1)}, {len(result.body):,} bytes); {skipped_count(result)}"
+
+
+def skipped_count(result) -> str:
+    """The count of skipped articles, for a command's last line; articles skipped only for
+    lacking a video (clips turned off) are counted apart, with the setting that carries them."""
+    s = len(result.skipped)
+    text = f"{s} article{'s' * (s != 1)} skipped"
+    no_video = sum(1 for e in result.skipped if isinstance(e, MissingVideo))
+    if no_video:
+        text += f" ({no_video} for want of a video: [clips] render = \"missing\" makes a clip of each)"
+    return text + (", listed above" if s else "")
 
 
 def strict_failure(result, strict: bool, what: str = "") -> int | None:
