@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import signal
@@ -104,7 +103,7 @@ def _add_diff(sub) -> None:
     d.add_argument("old", metavar="OLD", help="the earlier feed: a path, - for stdin, or an http(s) URL")
     d.add_argument("new", metavar="NEW", help="the later feed: a path, - for stdin, or an http(s) URL")
     d.add_argument("--format", choices=("text", "json"), default="text", help="text summary or full json (default text)")
-    d.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each URL (default 10)")
+    d.add_argument("--timeout", type=_seconds, default=10.0, metavar="S", help="seconds to wait for each URL (default 10)")
     d.set_defaults(func=cmd_diff)
 
 
@@ -361,20 +360,21 @@ def _channel_app_parsers(sub) -> None:
     s.add_argument("--device", required=True, metavar="HOST[:PORT]", help="the Roku's address on this network")
     s.add_argument("--password", metavar="P", help="developer password (default: ROKU_DEV_PASSWORD)")
     s.add_argument("--screenshot", metavar="FILE", type=Path, help="after installing, save the device's screenshot here")
-    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
+    s.add_argument("--timeout", type=_seconds, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
     s.set_defaults(func=cmd_sideload)
 
 # ---------------------------------------------------------------- end of the channel app commands
 
 
 def _seconds(text: str) -> float:
+    """--timeout: a deadline a timer can hold (remote.check_timeout is the one rule)."""
+    from packager.remote import MAX_TIMEOUT, check_timeout  # noqa: PLC0415 (start-up: only when --timeout is given)
+
     try:
-        value = float(text)
+        return check_timeout(float(text))
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 30)} is not a positive number of seconds "
+                                         f"(at most {MAX_TIMEOUT:,.0f})") from None
 
 
 def _color(text: str) -> tuple[int, int, int]:
