@@ -327,20 +327,25 @@ def cmd_sideload(args) -> int:
     from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.rokuapp import channel_zip  # noqa: PLC0415 (start-up)
     from packager.sideload import Device, install, screenshot  # noqa: PLC0415 (start-up)
+    from packager.writer import OutputError, check_file_target, owned_file_problem, write_owned_files  # noqa: PLC0415 (start-up)
 
     password = args.password or os.environ.get("ROKU_DEV_PASSWORD")
     if not password:
         raise ConfigError("sideload needs the developer password: --password P or ROKU_DEV_PASSWORD")
     device = Device.parse(args.device)
+    shot = args.screenshot
+    if shot is not None:  # before the install: a place it can't go is known now, not after
+        check_file_target(shot, "--screenshot")
+        if problem := owned_file_problem(shot):
+            raise OutputError(f"--screenshot {shot}: {problem}; choose another file name")
     channel = load_channel(args.channel_dir)
     for w in channel.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{device}: {install(device, password, channel_zip(channel), timeout=args.timeout)}")
-    if args.screenshot:
+    if shot is not None:
         image, ext = screenshot(device, password, timeout=args.timeout)
-        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-        args.screenshot.write_bytes(image)
-        print(f"screenshot: {args.screenshot} ({ext.upper()}, {len(image):,} bytes)")
+        write_owned_files(shot.parent, {shot.name: image}, "--screenshot")
+        print(f"screenshot: {shot} ({ext.upper()}, {len(image):,} bytes)")
     return EXIT_OK
 
 
