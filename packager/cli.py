@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import signal
@@ -120,7 +119,7 @@ def _add_diff(sub) -> None:
     d.add_argument("old", metavar="OLD", help="the earlier feed: a path, - for stdin, or an http(s) URL")
     d.add_argument("new", metavar="NEW", help="the later feed: a path, - for stdin, or an http(s) URL")
     d.add_argument("--format", choices=("text", "json"), default="text", help="text summary or full json (default text)")
-    d.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each URL (default 10)")
+    d.add_argument("--timeout", type=_seconds, default=10.0, metavar="S", help="seconds to wait for each URL (default 10)")
     d.set_defaults(func=cmd_diff)
 
 
@@ -344,20 +343,25 @@ def cmd_sideload(args) -> int:
     from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.rokuapp import channel_zip  # noqa: PLC0415 (start-up)
     from packager.sideload import Device, install, screenshot  # noqa: PLC0415 (start-up)
+    from packager.writer import OutputError, check_file_target, owned_file_problem, write_owned_files  # noqa: PLC0415 (start-up)
 
     password = args.password or os.environ.get("ROKU_DEV_PASSWORD")
     if not password:
         raise ConfigError("sideload needs the developer password: --password P or ROKU_DEV_PASSWORD")
     device = Device.parse(args.device)
+    shot = args.screenshot
+    if shot is not None:  # before the install: a place it can't go is known now, not after
+        check_file_target(shot, "--screenshot")
+        if problem := owned_file_problem(shot):
+            raise OutputError(f"--screenshot {shot}: {problem}; choose another file name")
     channel = load_channel(args.channel_dir)
     for w in channel.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{device}: {install(device, password, channel_zip(channel), timeout=args.timeout)}")
-    if args.screenshot:
+    if shot is not None:
         image, ext = screenshot(device, password, timeout=args.timeout)
-        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-        args.screenshot.write_bytes(image)
-        print(f"screenshot: {args.screenshot} ({ext.upper()}, {len(image):,} bytes)")
+        write_owned_files(shot.parent, {shot.name: image}, "--screenshot")
+        print(f"screenshot: {shot} ({ext.upper()}, {len(image):,} bytes)")
     return EXIT_OK
 
 
@@ -377,20 +381,21 @@ def _channel_app_parsers(sub) -> None:
     s.add_argument("--device", required=True, metavar="HOST[:PORT]", help="the Roku's address on this network")
     s.add_argument("--password", metavar="P", help="developer password (default: ROKU_DEV_PASSWORD)")
     s.add_argument("--screenshot", metavar="FILE", type=Path, help="after installing, save the device's screenshot here")
-    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
+    s.add_argument("--timeout", type=_seconds, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
     s.set_defaults(func=cmd_sideload)
 
 # ---------------------------------------------------------------- end of the channel app commands
 
 
 def _seconds(text: str) -> float:
+    """--timeout: a deadline a timer can hold (remote.check_timeout is the one rule)."""
+    from packager.remote import MAX_TIMEOUT, check_timeout  # noqa: PLC0415 (start-up: only when --timeout is given)
+
     try:
-        value = float(text)
+        return check_timeout(float(text))
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 30)} is not a positive number of seconds "
+                                         f"(at most {MAX_TIMEOUT:,.0f})") from None
 
 
 def _color(text: str) -> tuple[int, int, int]:
