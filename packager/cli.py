@@ -28,6 +28,7 @@ from packager.outcome import (
     exit_code,
     print_build,
     say,
+    skipped_count,
     strict_failure,
     summary,
 )
@@ -187,7 +188,14 @@ def cmd_publish(args) -> int:
         _print_viewer_changes(store, result.feed)
     else:
         print(f"feed: {store.describe('feed.json')}")
+    _skips_last(result)
     return EXIT_OK
+
+
+def _skips_last(result) -> None:
+    """A command that built and skipped articles ends on their count (build's summary has it)."""
+    if result.skipped:
+        print(skipped_count(result))
 
 
 def _print_viewer_changes(store, new_feed: dict) -> None:
@@ -287,6 +295,7 @@ def cmd_preview(args) -> int:
     _rendered(result)
     path = write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
     print(f"preview: {path.resolve().as_uri()}")
+    _skips_last(result)
     return EXIT_OK
 
 

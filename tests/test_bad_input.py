@@ -130,6 +130,11 @@ def test_without_clips_an_article_without_video_is_skipped_and_counted_last(make
     assert r.out.splitlines()[-1].endswith('; 1 article skipped (1 for want of a video: [clips] render = "missing" '
                                            'makes a clip of each), listed above'), r
     assert not (root / "dist" / "clips").exists()
+    # publish and preview end on the same count.
+    for args in (("publish", root, "--to", (root.parent / "bucket").as_uri()), ("preview", root)):
+        r = cli(*args)
+        assert r.code == 0 and r.out.splitlines()[-1] == (
+            '1 article skipped (1 for want of a video: [clips] render = "missing" makes a clip of each), listed above'), r
 
 
 def test_small_photo_is_refused_only_when_asked(make_channel, cli):

@@ -9,6 +9,7 @@ import re
 import av
 import photos
 from conftest import CHANNEL_TOML
+from PIL import Image
 
 # A wire story as newsrooms write them: dateline, captioned photo, no video.
 SEED = """\
@@ -26,13 +27,12 @@ on Wednesday, to help Iraqi forces in the offensive to retake the city of Mosul.
 The troops will mostly provide logistics and intelligence support.
 """
 
-TEXT_ONLY = """\
----
-title: "Road closures this weekend"
-date: 2016-09-29T09:00:00-04:00
----
-Main Street closes on Saturday for the parade, from 8 a.m. to 2 p.m.
-"""
+# Text only, as a CMS exports it: JSON with an HTML body, no picture, no video.
+TEXT_ONLY = json.dumps({
+    "id": "roads-2016-09-29", "title": "Road closures this weekend", "date": "2016-09-29T09:00:00-04:00",
+    "body": "<p>Main Street closes on Saturday for the parade, from <strong>8 a.m. to 2 p.m.</strong></p>"
+            "<p>Detours are posted on First and Elm.</p>",
+})
 
 TINY_PHOTO = """\
 ---
@@ -52,7 +52,7 @@ def test_three_keys_carry_every_story(tmp_path, cli):
     (root / "channel.toml").write_text(CHANNEL_TOML)  # provider_name, language, base_url: nothing else
     photos.scene(1024, 768, 5).save(root / "photos" / "troops.jpg", quality=88)
     photos.scene(300, 200, 6).save(root / "photos" / "rex.jpg", quality=88)
-    for name, text in (("troops.md", SEED), ("roads.md", TEXT_ONLY), ("rex.md", TINY_PHOTO)):
+    for name, text in (("troops.md", SEED), ("roads.json", TEXT_ONLY), ("rex.md", TINY_PHOTO)):
         (root / "articles" / name).write_text(text)
 
     r = cli("build", root)
@@ -63,7 +63,13 @@ def test_three_keys_carry_every_story(tmp_path, cli):
     assert v.code == 0 and "0 errors" in v.out, v
     feed = json.loads((dist / "feed.json").read_bytes())
     items = {i["id"]: i for i in feed["shortFormVideos"]}
-    assert set(items) == {"troops", "roads", "rex"}
+    assert set(items) == {"troops", "roads-2016-09-29", "rex"}
+    def thumb(item_id):
+        return Image.open(dist / items[item_id]["thumbnail"].removeprefix("https://cdn.test/tv/"))
+
+    assert thumb("troops").size == (1024, 576) and thumb("rex").size == (800, 450)  # never upscaled; padded
+    corner = thumb("roads-2016-09-29").convert("RGB").getpixel((4, 4))
+    assert all(abs(a - b) <= 3 for a, b in zip(corner, (0x14, 0x21, 0x3D))), corner  # the default title card (JPEG)
     for item in items.values():
         (video,) = item["content"]["videos"]
         assert video["videoType"] == "MP4" and video["url"].startswith("https://cdn.test/tv/clips/")
