@@ -45,7 +45,7 @@ def cmd_build(args) -> int:
     from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
 
     published = None
-    if args.reuse_from:
+    if args.reuse_from is not None:
         from packager.config import load_channel  # noqa: PLC0415 (start-up)
         from packager.publish import published_objects  # noqa: PLC0415 (start-up)
 

@@ -152,6 +152,8 @@ class Summary:
             return ["viewers see no change: the live feed.json is this build's"]
         if not self.feed_before:
             head = "no live feed yet; everything is new:"
+        elif not _feed(self.feed_before):
+            head = "the live feed can't be read; everything is new:"
         else:
             head = "against the live feed:" if self.dry_run else "viewers see, against the feed that was live:"
         return [head] + [f"  {line}" for line in self._diff().lines()]

@@ -129,7 +129,7 @@ def _unreadable(root: Path, path: Path, e: OSError) -> PublishError:
 class FileStore:
     """A folder on disk with the same semantics as a bucket prefix; every write is a
     temporary file renamed into place, so readers never see half a file. A file's ETag is
-    its mtime and size (it changes whenever the file is rewritten); conditional writes are
+    its mtime, size and ctime (it changes whenever the file is rewritten); conditional writes are
     made atomic by an flock on a file beside the key. Only regular files are read: a FIFO,
     a folder or a device where a key should be is one error, never a read that blocks."""
 
@@ -145,7 +145,8 @@ class FileStore:
 
     @staticmethod
     def _etag(st: os.stat_result) -> str:
-        return f"{st.st_mtime_ns:x}-{st.st_size:x}"
+        # The ctime too: a hand edit that puts the old mtime back (touch -r) can't set it.
+        return f"{st.st_mtime_ns:x}-{st.st_size:x}-{st.st_ctime_ns:x}"
 
     def list(self) -> dict[str, RemoteObject]:
         """Every file under the folder except hidden ones (temporary files, the lock)."""
