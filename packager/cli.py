@@ -45,12 +45,11 @@ def cmd_build(args) -> int:
     from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
 
     published = None
-    if args.reuse_from:
+    if args.reuse_from is not None:
         from packager.config import load_channel  # noqa: PLC0415 (start-up)
         from packager.publish import published_objects  # noqa: PLC0415 (start-up)
-        from packager.stores import open_store  # noqa: PLC0415 (start-up)
 
-        store = open_store(args.reuse_from, load_channel(args.channel_dir).publish)
+        store = _open_target(args, "--reuse-from", args.reuse_from, load_channel(args.channel_dir).publish)
         published = published_objects(store, store.list())
     result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs, published=published,
                    **_render(args))
@@ -124,20 +123,28 @@ def _add_diff(sub) -> None:
     d.set_defaults(func=cmd_diff)
 
 
-def _target(args, channel) -> str:
-    if args.to:
-        return args.to
-    if channel.publish.target:
-        return channel.publish.target
-    return (channel.root / "public").as_uri()
+def _open_target(args, where: str, target: str, settings, base: Path | None = None, **overrides):
+    """A store for a target given by the user; a target that can't be one is a usage error
+    (exit 2) naming the command and where the value came from."""
+    from packager.stores import open_store  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    try:
+        return open_store(target, settings, base=base, **overrides)
+    except ConfigError as e:
+        raise ConfigError(f"{args.command}: {where + ' ' if where else ''}{e}") from None
 
 
 def _store(args, channel):
-    from packager.stores import open_store  # noqa: PLC0415 (start-up: each command loads its stages)
-
-    return open_store(_target(args, channel), channel.publish, endpoint_url=args.endpoint_url,
-                      region=args.region, profile=args.aws_profile, acl=args.acl, path_style=args.path_style,
-                      checksums=args.checksums, retries=args.retries)
+    """--to (a plain path is relative to the working folder), else [publish] target (relative
+    to the channel folder), else CHANNEL_DIR/public."""
+    overrides = dict(endpoint_url=args.endpoint_url, region=args.region, profile=args.aws_profile, acl=args.acl,
+                     path_style=args.path_style, checksums=args.checksums, retries=args.retries)
+    if args.to is not None:
+        return _open_target(args, "--to", args.to, channel.publish, **overrides)
+    if channel.publish.target:
+        return _open_target(args, "[publish] target in channel.toml:", channel.publish.target, channel.publish,
+                            base=channel.root, **overrides)
+    return _open_target(args, "", str(channel.root / "public"), channel.publish, **overrides)
 
 
 def _duration(text: str) -> float:
@@ -179,14 +186,14 @@ def cmd_publish(args) -> int:
     summary = publish_tree(result.out, store, base_url=channel.base_url,
                            jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run,
                            prune=args.prune, keep_history=keep, lock_wait=args.lock_wait, prune_grace=grace,
-                           log=lambda line: print(line, file=sys.stderr), listing=listing)
+                           log=lambda line: print(line, file=sys.stderr), listing=listing, force=args.force)
     if args.format == "json":
         print(json.dumps(summary.to_json(), indent=2))
         return EXIT_OK
     print(summary.line())
-    if args.dry_run:
-        _print_viewer_changes(store, result.feed)
-    else:
+    for line in summary.viewer_lines():  # what viewers see change, as `diff` prints it
+        print(_printable(line))
+    if not args.dry_run:
         print(f"feed: {store.describe('feed.json')}")
     _skips_last(result)
     return EXIT_OK
@@ -196,22 +203,6 @@ def _skips_last(result) -> None:
     """A command that built and skipped articles ends on their count (build's summary has it)."""
     if result.skipped:
         print(skipped_count(result))
-
-
-def _print_viewer_changes(store, new_feed: dict) -> None:
-    """--dry-run: what viewers would see change, item by item, against the live feed."""
-    from packager.diff import diff_feeds  # noqa: PLC0415 (start-up: each command loads its stages)
-
-    live = store.get("feed.json")
-    try:
-        old = json.loads(live) if live else {}
-    except ValueError:
-        old = {}
-    if not isinstance(old, dict):
-        old = {}
-    print(("against the live feed:" if live else "no live feed yet; everything is new:"))
-    for line in diff_feeds(old, new_feed).lines():
-        print(f"  {line}")
 
 
 def cmd_history(args) -> int:
@@ -461,7 +452,8 @@ class _AwsProfile(argparse.Action):
 
 
 def _target_args(p) -> None:
-    p.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix or file:///abs/path (default: [publish] target, else CHANNEL_DIR/public)")
+    p.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix, file:///abs/path, or a folder path (relative to "
+                   "the working folder) (default: [publish] target, else CHANNEL_DIR/public)")
     p.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, R2, B2, Spaces, Wasabi)")
     p.add_argument("--region", help="S3 region")
     p.add_argument("--aws-profile", "--profile", dest="aws_profile", metavar="NAME", action=_AwsProfile,
@@ -535,6 +527,8 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--format", choices=("text", "json"), default="text", help="summary format on stdout (default text)")
     u.add_argument("--dry-run", action="store_true", help="print what would be uploaded and change nothing")
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
+    u.add_argument("--force", action="store_true", help="publish even a feed.json that `rollback` took off the air "
+                   "(refused otherwise, so a scheduled publish can't undo a rollback)")
     u.add_argument("--upload-jobs", "--jobs", dest="publish_jobs", type=int, metavar="N",
                    help="parallel uploads (default [publish] jobs, 8); --jobs is the old spelling")
     u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="render threads (default: CPU count)")
