@@ -57,14 +57,17 @@ def check_timeout(value: float) -> float:
     return float(value)
 
 
-def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None) -> Response:
+def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None,
+          accept: tuple[int, ...] = ()) -> Response:
     """GET `url` within `timeout` seconds in all (connection, redirects, body). Answers
-    other than 2xx/304 and every failure are RemoteError."""
+    other than 2xx/304 and every failure are RemoteError, except the statuses in `accept`,
+    returned with their (bounded) body: an API's error object says what went wrong."""
     timeout = check_timeout(timeout)
     deadline = time.monotonic() + timeout
     current = url
+    headers = dict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
-        resp = _get_once(current, max_bytes, deadline, timeout, headers or {})
+        resp = _get_once(current, max_bytes, deadline, timeout, headers, accept)
         if resp.status in (301, 302, 303, 307, 308):
             location = resp.headers.get("location")
             if not location:
@@ -76,15 +79,23 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
                 raise RemoteError(f"{show(url)}: redirected to {show(location)}, which is not a valid URL") from None
             if scheme not in SCHEMES:
                 raise RemoteError(f"{show(url)}: redirected to {show(target)}; only http(s) redirects are followed")
+            if _origin(target) != _origin(current):  # credentials stay with the server they were meant for
+                headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
             current = target
             continue
-        if resp.status == 304 or 200 <= resp.status < 300:
+        if resp.status == 304 or 200 <= resp.status < 300 or resp.status in accept:
             return resp
         raise RemoteError(f"{show(url)}: the server answered HTTP {resp.status}")
     raise RemoteError(f"{show(url)}: more than {MAX_REDIRECTS} redirects; refused")
 
 
-def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str]) -> Response:
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.hostname, parts.port
+
+
+def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str],
+              accept: tuple[int, ...] = ()) -> Response:
     import http.client  # noqa: PLC0415 (only when fetching: 20 ms kept off every command's start-up)
 
     try:
@@ -121,7 +132,7 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
         status = resp.status
         got = {k.lower(): v for k, v in resp.getheaders()}
         body = b""
-        if status not in (301, 302, 303, 304, 307, 308) and 200 <= status < 300:
+        if status not in (301, 302, 303, 304, 307, 308) and (200 <= status < 300 or status in accept):
             declared = got.get("content-length", "").strip()
             if declared.isdigit() and int(declared) > max_bytes:
                 raise RemoteError(f"{show(url)}: {excerpt(int(declared), 30)} bytes is over the limit of {max_bytes:,}")
@@ -187,9 +198,13 @@ class Fetcher:
         except (OSError, ValueError):
             self.index = {}
 
-    def fetch(self, url: str, max_bytes: int, suffix: str = "") -> Path:
-        """Download (or revalidate) `url` into the cache; returns the local file."""
+    def fetch(self, url: str, max_bytes: int, suffix: str = "", revalidate: bool = True) -> Path:
+        """Download (or revalidate) `url` into the cache; returns the local file. Without
+        `revalidate`, a file already in the cache is used as it is (for URLs whose content
+        never changes, such as a CMS's uploads), with no request."""
         entry = self.index.get(url)
+        if not revalidate and entry and (self.dir / entry["file"]).is_file():
+            return self.dir / entry["file"]
         headers = {}
         if entry and (self.dir / entry["file"]).is_file() and entry.get("etag"):
             headers["If-None-Match"] = entry["etag"]
