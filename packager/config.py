@@ -503,6 +503,9 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
         path, url = t.get("path"), t.get("url")
         if (path is None) == (url is None):
             raise _fail(key, "needs exactly one of path = \"...\" (relative to channel.toml) or url = \"https://...\"")
+        only = [k for k in ("categories", "tags", "after", "limit") if k in t]
+        if only and t["type"] != "wordpress":
+            raise _fail(f"{key} {only[0]}", "is for wordpress sources only")
         allow = t.get("allow_remote", allow_all)
         resolved = None
         if path is not None:
@@ -519,9 +522,6 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
                 # The URL goes into messages; a password in it would be printed.
                 raise _fail(f"{key} url", "has a user name or password in it; give the site's address alone and "
                                           "put credentials in WORDPRESS_USER and WORDPRESS_APP_PASSWORD")
-        only = [k for k in ("categories", "tags", "after", "limit") if k in t]
-        if only and t["type"] != "wordpress":
-            raise _fail(f"{key} {only[0]}", "is for wordpress sources only")
         fields = t.get("fields", {})
         out.append(Source(type=t["type"], path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow,
                           categories=tuple(t.get("categories", ())), tags=tuple(t.get("tags", ())),
