@@ -12,6 +12,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -522,6 +523,11 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
                 # The URL goes into messages; a password in it would be printed.
                 raise _fail(f"{key} url", "has a user name or password in it; give the site's address alone and "
                                           "put credentials in WORDPRESS_USER and WORDPRESS_APP_PASSWORD")
+        if t.get("after") is not None:
+            try:
+                datetime.fromisoformat(t["after"].strip().replace(" ", "T", 1).replace("Z", "+00:00"))
+            except ValueError:
+                raise _fail(f"{key} after", f"{t['after']!r} is not a real date; write e.g. \"2026-01-01\"") from None
         fields = t.get("fields", {})
         out.append(Source(type=t["type"], path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow,
                           categories=tuple(t.get("categories", ())), tags=tuple(t.get("tags", ())),

@@ -271,3 +271,20 @@ def test_credentials_are_not_carried_to_another_server_by_a_redirect():
     auth = {path: header for _, path, header in seen}
     assert auth["/same"] == "Basic c2VjcmV0"  # the same server: kept
     assert auth["/other"] is None  # another server: dropped
+
+
+@pytest.mark.parametrize("post", [
+    {"id": 1},
+    {"id": 2, "title": "a plain string title", "content": None, "excerpt": [], "_embedded": []},
+    {"id": 3, "_embedded": {"wp:featuredmedia": [None], "author": {"name": "x"}, "wp:term": {"0": []}}},
+    {"id": 4, "_embedded": {"wp:featuredmedia": [{"media_details": [], "source_url": 7}], "wp:term": [[None, "x", {"name": 5}]]}},
+    {"id": 5, "_embedded": {"wp:featuredmedia": [{"media_details": {"sizes": []}, "source_url": "http://[::1"}]}},
+    {"id": 6, "date_gmt": "0000-00-00T00:00:00", "date": "yesterday", "guid": {"rendered": 9},
+     "content": {"rendered": '<video src="http://[::1/x.mp4"></video><img src="data:x"><iframe src="//["></iframe>'}},
+], ids=lambda p: f"post-{p['id']}")
+def test_odd_post_shapes_never_crash_the_mapping(post):
+    from packager.readers.wordpress import post_fields
+
+    state = {"api": "http://127.0.0.1/wp-json/", "site": {"gmt_offset": "x"}, "videos": {}}
+    fields, body, notes, no_video = post_fields(post, state, (1280, 720))
+    assert fields["id"] and isinstance(body, str)

@@ -62,6 +62,7 @@ class Site:
         self.address = address
         self.state = state
         self.requests = 0
+        self.used: set[str] = set()  # conditional URLs asked this build: the answers worth keeping
         self.auth = _auth_header(address, warnings)
 
     def get(self, url: str, conditional: bool = False, api: bool = True):
@@ -70,6 +71,8 @@ class Site:
         if self.auth and api:
             headers["Authorization"] = self.auth
         cached = self.state["answers"].get(url) if conditional else None
+        if conditional:
+            self.used.add(url)
         if cached:
             if cached.get("etag"):
                 headers["If-None-Match"] = cached["etag"]
@@ -209,7 +212,8 @@ def _state_path(channel, source) -> Path:
 def _load_state(path: Path) -> dict:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(state, dict) and state.get("version") == STATE_VERSION:
+        if isinstance(state, dict) and state.get("version") == STATE_VERSION and all(
+                isinstance(state.get(k), dict) for k in ("answers", "posts", "videos")):
             return state
     except (OSError, ValueError, RecursionError):
         pass
@@ -257,6 +261,7 @@ def _sync(site: Site, source, state: dict, warnings: list[str]) -> None:
              if str(pid) in fresh or str(pid) in unchanged}
     state["posts"] = posts
     state["order"] = [str(pid) for pid, _ in listed if str(pid) in posts]
+    state["answers"] = {url: a for url, a in state["answers"].items() if url in site.used}
     _find_video_lengths(site, api, state, list(posts.values()))
 
 
@@ -316,11 +321,11 @@ def _term_ids(site: Site, api: str, kind: str, wanted: list) -> list[int]:
                                                     ("_fields", "id,name,slug")]))
     terms = [t for t in data if isinstance(t, dict)] if isinstance(data, list) else []
     for name, slug in zip(names, slugs, strict=True):
-        match = [t["id"] for t in terms if t.get("slug") == slug or html.unescape(str(t.get("name", ""))).casefold() == name.casefold()]
+        match = [t.get("id") for t in terms if t.get("slug") == slug or html.unescape(str(t.get("name", ""))).casefold() == name.casefold()]
         if not match:
             found, _ = site.get(route(api, f"wp/v2/{kind}", [("search", name), ("per_page", str(PER_PAGE)),
                                                              ("_fields", "id,name,slug")]))
-            match = [t["id"] for t in found if isinstance(t, dict)
+            match = [t.get("id") for t in found if isinstance(t, dict)
                      and html.unescape(str(t.get("name", ""))).casefold() == name.casefold()] if isinstance(found, list) else []
         if not match:
             word = "category" if kind == "categories" else "tag"
@@ -377,17 +382,28 @@ def _video_candidates(content: str, base: str) -> tuple[str | None, str | None]:
             reason = (m.start(), f"the {name} video embedded in the post can't play on Roku")
     for _, urls in sorted(found, key=lambda x: x[0]):
         unplayable = None
-        for url in urls:
-            url = urljoin(base, html.unescape(url.strip()))
+        for found_url in urls:
+            url = _join(base, found_url)
+            if url is None:
+                continue
             # ?_=1 is the cache buster WordPress's player adds to each <source>; the file is the same.
             url = re.sub(r"[?&]_=\d+$", "", url)
             ext = Path(urlsplit(url).path).suffix.lower()
-            if ext in EXTENSION_TYPES and urlsplit(url).scheme in ("http", "https"):
+            if ext in EXTENSION_TYPES:
                 return url, None
             unplayable = unplayable or f"its {ext.lstrip('.').upper() or 'video'} file can't play on Roku (MP4, MOV, M4V, HLS or DASH can)"
         if unplayable and reason is None:
             reason = (0, unplayable)
     return None, reason[1] if reason else None
+
+
+def _join(base: str, url: str) -> str | None:
+    """`url` (maybe relative) made absolute against the site; None when it isn't a URL."""
+    try:
+        out = urljoin(base, html.unescape(url.strip()))
+        return out if urlsplit(out).scheme in ("http", "https") and urlsplit(out).hostname else None
+    except ValueError:
+        return None
 
 
 def _media_key(url: str) -> str:
@@ -451,6 +467,13 @@ def _rendered(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _embedded(post: dict, rel: str) -> list:
+    """post["_embedded"][rel] as a list, whatever a plugin or proxy made of it."""
+    embedded = post.get("_embedded")
+    found = embedded.get(rel) if isinstance(embedded, dict) else None
+    return found if isinstance(found, list) else []
+
+
 def _errorish(x) -> bool:
     """An embedded object that is WordPress's error answer (rest_forbidden, a 401 author)."""
     return not isinstance(x, dict) or ("code" in x and "message" in x and "id" not in x)
@@ -506,7 +529,7 @@ def _body(content: str) -> str:
 def _terms(post: dict) -> tuple[list[str], list[str]]:
     """Category and tag names, entities decoded (WordPress escapes them: "News &amp; Politics")."""
     cats, tags = [], []
-    for group in (post.get("_embedded") or {}).get("wp:term") or []:
+    for group in _embedded(post, "wp:term"):
         for term in group if isinstance(group, list) else []:
             if _errorish(term) or not isinstance(term.get("name"), str):
                 continue
@@ -521,30 +544,33 @@ def _terms(post: dict) -> tuple[list[str], list[str]]:
 def _photo(post: dict, base: str, size: tuple[int, int]) -> tuple[str | None, str | None, str | None, str | None]:
     """(URL, caption, alt text, why there is none) of the featured image: the smallest
     size at least the artwork's, else the original; else the content's first image."""
-    media = (post.get("_embedded") or {}).get("wp:featuredmedia") or []
-    first = media[0] if isinstance(media, list) and media else None
+    media = _embedded(post, "wp:featuredmedia")
+    first = media[0] if media else None
     why = None
     if first is not None and _errorish(first):
-        code = first.get("code") if isinstance(first, dict) else None
-        why = f"the featured image is not public ({code or 'an error'}); {USER_ENV}/{PASSWORD_ENV} may read it"
+        code = first.get("code") if isinstance(first, dict) and isinstance(first.get("code"), str) else None
+        why = f"the featured image is not public ({code[:40] if code else 'an error'}); {USER_ENV}/{PASSWORD_ENV} may read it"
     elif isinstance(first, dict):
-        sizes = (first.get("media_details") or {}).get("sizes") if isinstance(first.get("media_details"), dict) else None
+        details = first.get("media_details")
+        sizes = details.get("sizes") if isinstance(details, dict) else None
         fits = []
         for s in (sizes or {}).values() if isinstance(sizes, dict) else []:
             if isinstance(s, dict) and isinstance(s.get("source_url"), str) and isinstance(s.get("width"), int) \
                     and isinstance(s.get("height"), int) and s["width"] >= size[0] and s["height"] >= size[1]:
                 fits.append((s["width"] * s["height"], s["source_url"]))
         url = min(fits)[1] if fits else first.get("source_url")
-        if isinstance(url, str) and url.strip():
+        url = _join(base, url) if isinstance(url, str) else None
+        if url:
             caption = html_to_text(_rendered(first.get("caption"))) or None
             alt = first.get("alt_text").strip() if isinstance(first.get("alt_text"), str) and first["alt_text"].strip() else None
-            return urljoin(base, url.strip()), caption, alt, None
+            return url, caption, alt, None
     for m in re.finditer(r"<img\b[^>]*>", _rendered(post.get("content")), re.I):
         src = re.search(r"""\bsrc\s*=\s*["']([^"']+)["']""", m.group(0), re.I)
         width = re.search(r"""\bwidth\s*=\s*["']?(\d+)""", m.group(0), re.I)
-        if src and not src.group(1).startswith("data:") and (width is None or int(width.group(1)) >= 300):
+        url = _join(base, src.group(1)) if src else None
+        if url and (width is None or int(width.group(1)) >= 300):
             alt = re.search(r"""\balt\s*=\s*["']([^"']*)["']""", m.group(0), re.I)
-            return urljoin(base, html.unescape(src.group(1))), None, html.unescape(alt.group(1)).strip() if alt else None, why
+            return url, None, html.unescape(alt.group(1)).strip() if alt else None, why
     return None, None, None, why
 
 
@@ -561,7 +587,7 @@ def post_fields(post: dict, state: dict, size: tuple[int, int]) -> tuple[dict, s
     for name, key in (("link", "link"), ("modified", "modified_gmt"), ("slug", "slug")):
         if isinstance(post.get(key), str):
             fields[name] = post[key]
-    authors = (post.get("_embedded") or {}).get("author") or []
+    authors = _embedded(post, "author")
     if authors and not _errorish(authors[0]) and isinstance(authors[0].get("name"), str):
         fields["author"] = html.unescape(authors[0]["name"]).strip()
     cats, tags = _terms(post)
