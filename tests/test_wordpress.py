@@ -288,3 +288,14 @@ def test_odd_post_shapes_never_crash_the_mapping(post):
     state = {"api": "http://127.0.0.1/wp-json/", "site": {"gmt_offset": "x"}, "videos": {}}
     fields, body, notes, no_video = post_fields(post, state, (1280, 720))
     assert fields["id"] and isinstance(body, str)
+
+
+def test_a_site_that_closes_its_api_to_visitors_says_what_to_do(tmp_path, cli):
+    with WordPress(private=True) as wp:
+        root = channel(tmp_path, wp)
+        r = cli("build", root)
+    assert r.code == 1
+    skipped = [line for line in r.err.splitlines() if line.startswith("skipped:")]
+    assert len(skipped) == 1, r
+    assert "HTTP 401 (rest_not_logged_in: Only authenticated users can access the REST API.)" in skipped[0]
+    assert "set WORDPRESS_USER and WORDPRESS_APP_PASSWORD" in skipped[0]

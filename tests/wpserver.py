@@ -37,8 +37,9 @@ class WordPress:
     (a caching proxy or plugin does; WordPress itself doesn't). `user`/`password`: the
     Application Password that unlocks the featured media rest_forbidden hides."""
 
-    def __init__(self, page_size=3, pretty=True, etags=True, user=None, password=None):
+    def __init__(self, page_size=3, pretty=True, etags=True, user=None, password=None, private=False):
         self.page_size, self.pretty, self.etags = page_size, pretty, etags
+        self.private = private  # the REST API closed to visitors (a "disable REST API" plugin)
         self.credentials = (user, password)
         self.requests: list[dict] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -124,6 +125,9 @@ class WordPress:
         return header == "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
     def _api(self, route, q, authorized):
+        if self.private and not authorized and route != "/":
+            return 401, {"code": "rest_not_logged_in", "message": "Only authenticated users can access the REST API.",
+                         "data": {"status": 401}}, {}
         if route == "/":
             root = self.root
             if "_fields" in q:

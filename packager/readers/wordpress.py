@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from packager.articles import build_article, check_text
 from packager.dp import BITRATE_REQUIRED, EXTENSION_TYPES
-from packager.errors import ArticleError, excerpt
+from packager.errors import ArticleError
 from packager.readers import Content
 from packager.readers.common import map_fields, stable_id
 from packager.remote import MAX_FEED_BYTES, MAX_PHOTO_BYTES, TIMEOUT, RemoteError, fetch, show
@@ -105,9 +105,10 @@ class WpError(RemoteError):
         self.code = data.get("code") if isinstance(data, dict) else None
         message = data.get("message") if isinstance(data, dict) else None
         what = f"{self.code}: {html_to_text(message)}" if isinstance(self.code, str) and isinstance(message, str) else "an error"
+        what = "".join(c if c.isprintable() else " " for c in what)[:160]  # the server's words, kept to one short line
         hint = {401: f"; set {USER_ENV} and {PASSWORD_ENV} (an Application Password) if the site needs them",
                 403: "; the site (or a security plugin) refuses the REST API to this client"}.get(status, "")
-        super().__init__(f"{show(url)}: the server answered HTTP {status} ({excerpt(what, 160)}){hint}")
+        super().__init__(f"{show(url)}: the server answered HTTP {status} ({what}){hint}")
 
 
 def _auth_header(address: str, warnings: list[str]) -> str | None:
@@ -549,7 +550,8 @@ def _photo(post: dict, base: str, size: tuple[int, int]) -> tuple[str | None, st
     why = None
     if first is not None and _errorish(first):
         code = first.get("code") if isinstance(first, dict) and isinstance(first.get("code"), str) else None
-        why = f"the featured image is not public ({code[:40] if code else 'an error'}); {USER_ENV}/{PASSWORD_ENV} may read it"
+        code = re.sub(r"[^\w.:-]", "", code)[:40] if code else None
+        why = f"the featured image is not public ({code or 'an error'}); {USER_ENV}/{PASSWORD_ENV} may read it"
     elif isinstance(first, dict):
         details = first.get("media_details")
         sizes = details.get("sizes") if isinstance(details, dict) else None
