@@ -167,7 +167,7 @@ def test_filters_and_a_custom_mapping(tmp_path, cli, wp):
     r = cli("build", root)
     assert r.code == 0, r
     lists = [q["query"] for q in wp.api_requests("/wp/v2/posts") if "_fields" in q["query"]]
-    assert lists and all(q["categories"] == "4,7" and q["after"] == "2023-02-01T00:00:00" for q in lists)
+    assert lists and all(q["categories"] == "4,7" and q["after"] == "2023-02-01T00:00:00+00:00" for q in lists)
     assert sorted(feed_items(root)) == ["p-3990", "p-4100", "p-5522"]  # in those categories, after that date
     assert {a.id: a.section for a in read_content(load_channel(root)).articles}["p-3990"] == "video"
 
@@ -299,3 +299,15 @@ def test_a_site_that_closes_its_api_to_visitors_says_what_to_do(tmp_path, cli):
     assert len(skipped) == 1, r
     assert "HTTP 401 (rest_not_logged_in: Only authenticated users can access the REST API.)" in skipped[0]
     assert "set WORDPRESS_USER and WORDPRESS_APP_PASSWORD" in skipped[0]
+
+
+def test_an_api_that_moved_since_the_last_build_is_found_again(tmp_path, cli):
+    with WordPress(page_size=50) as wp:
+        root = channel(tmp_path, wp, "limit = 1")
+        assert cli("build", root).code == 0
+        wp.pretty = False  # permalinks turned to plain: /wp-json/ is gone, ?rest_route= answers
+        done = len(wp.requests)
+        r = cli("build", root)
+        assert r.code == 0 and "last build" not in r.err, r
+        assert any("rest_route=" in q["path"] for q in wp.requests[done:])
+        assert sorted(feed_items(root)) == ["p-6012"]

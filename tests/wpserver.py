@@ -15,6 +15,7 @@ import io
 import json
 import re
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -162,8 +163,9 @@ class WordPress:
         if "categories" in q:
             cats = {int(x) for x in q["categories"].split(",")}
             posts = [p for p in posts if cats & set(p["categories"])]
-        if "after" in q:
-            posts = [p for p in posts if p["date"] > q["after"]]
+        if "after" in q:  # WordPress compares in the site's time; here in UTC, through date_gmt (else date)
+            after = datetime.fromisoformat(q["after"]).astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+            posts = [p for p in posts if (p.get("date_gmt") or p["date"]) > after]
         per_page = int(q.get("per_page", 10))
         if per_page > 100 or per_page < 1:
             return 400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): per_page",

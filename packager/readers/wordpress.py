@@ -232,14 +232,18 @@ def _save_state(path: Path, state: dict) -> None:
 
 def _sync(site: Site, source, state: dict, warnings: list[str]) -> None:
     """Bring state["posts"] up to date with the site: list, then read what changed."""
-    if not state.get("api"):
+    known = bool(state.get("api"))
+    if not known:
         state["api"] = discover(site, source.url)
-        state["answers"] = {}
-    api = state["api"]
     try:
-        info, _ = site.get(route(api, "", [("_fields", ROOT_FIELDS)]), conditional=True)
-    except WpError as e:
-        raise SiteError(str(e)) from None
+        info, _ = site.get(route(state["api"], "", [("_fields", ROOT_FIELDS)]), conditional=True)
+    except RemoteError as e:
+        if not known:
+            raise SiteError(str(e)) from None
+        # The API moved since the last build (new permalinks, a new prefix): found again.
+        state["api"], state["answers"] = discover(site, source.url), {}
+        info, _ = site.get(route(state["api"], "", [("_fields", ROOT_FIELDS)]), conditional=True)
+    api = state["api"]
     if not isinstance(info, dict) or "wp/v2" not in (info.get("namespaces") or ["wp/v2"]):
         raise SiteError(f"{show(api)}: the site's REST API has no wp/v2 (posts) routes; a plugin may have turned them off")
     state["site"] = {k: info.get(k) for k in ("name", "url", "home", "gmt_offset", "timezone_string")}
@@ -247,7 +251,7 @@ def _sync(site: Site, source, state: dict, warnings: list[str]) -> None:
         state["terms"] = {kind: _term_ids(site, api, kind, list(getattr(source, kind))) for kind in ("categories", "tags")}
     params = [(k, ",".join(map(str, v))) for k, v in state["terms"].items() if v]
     if source.after:
-        params.append(("after", _after(source.after).strftime("%Y-%m-%dT%H:%M:%S")))
+        params.append(("after", _after(source.after).isoformat()))  # with its offset: WordPress converts it
     listed = _list_posts(site, api, params, source.limit, warnings)
     old = state["posts"]
     changed = [pid for pid, modified in listed if str(pid) not in old or _modified(old[str(pid)]) != modified]
