@@ -311,3 +311,12 @@ def test_an_api_that_moved_since_the_last_build_is_found_again(tmp_path, cli):
         assert r.code == 0 and "last build" not in r.err, r
         assert any("rest_route=" in q["path"] for q in wp.requests[done:])
         assert sorted(feed_items(root)) == ["p-6012"]
+
+
+def test_a_photo_that_cant_be_fetched_gives_a_title_card_with_a_note(tmp_path, cli):
+    with WordPress(page_size=50) as wp:
+        wp.gone.add("/news/wp-content/uploads/2025/04/Studi-Foto-Senjakara-1536x864.webp")
+        root = channel(tmp_path, wp, "limit = 1")
+        r = cli("build", root)
+    assert r.code == 0 and sorted(feed_items(root)) == ["p-6012"], r
+    assert any("post 6012 " in n and "photo:" in n and "HTTP 404" in n and "a title card instead" in n for n in notes(r)), r

@@ -41,6 +41,7 @@ class WordPress:
     def __init__(self, page_size=3, pretty=True, etags=True, user=None, password=None, private=False):
         self.page_size, self.pretty, self.etags = page_size, pretty, etags
         self.private = private  # the REST API closed to visitors (a "disable REST API" plugin)
+        self.gone: set[str] = set()  # upload paths that answer 404 (a file deleted from the server)
         self.credentials = (user, password)
         self.requests: list[dict] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -106,7 +107,7 @@ class WordPress:
             page = f"<!DOCTYPE html><html><head><link rel='https://api.w.org/' href='{api}' /></head><body>Valley Courier</body></html>"
             return self._send(h, 200, page.encode(), {"Content-Type": "text/html; charset=UTF-8",
                                                       "Link": f'<{api}>; rel="https://api.w.org/", <{self.url}>; rel=shortlink'})
-        if parts.path.startswith(PREFIX + "/wp-content/uploads/"):
+        if parts.path.startswith(PREFIX + "/wp-content/uploads/") and parts.path not in self.gone:
             kind = "image/webp" if parts.path.endswith(".webp") else "image/jpeg"
             return self._send(h, 200, self._image(parts.path), {"Content-Type": kind})
         return self._send(h, 404, b"<html>Not found</html>", {"Content-Type": "text/html"})

@@ -39,6 +39,7 @@ STATE_VERSION = 1
 PER_PAGE = 100
 MAX_PAGES = 1000  # 100,000 posts: a server announcing more pages than that is not believed
 MAX_VIDEO_LOOKUPS = 50  # media library searches for videos' lengths, per build
+PHOTO_FETCHES = 6  # photos downloaded at a time
 USER_ENV, PASSWORD_ENV = "WORDPRESS_USER", "WORDPRESS_APP_PASSWORD"
 API_REL = re.compile(r"^https?://api\.w\.org/?$")
 ROOT_FIELDS = "name,url,home,gmt_offset,timezone_string,namespaces"
@@ -639,25 +640,55 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
     else:
         _save_state(path, state)
     size = max(channel.artwork.renditions + ((channel.artwork.width, channel.artwork.height),))
-    base = channel.root / "channel.toml"
     after = _after(source.after) if source.after else None
-    articles, errors = [], []
+    prepared, errors = [], []
     for key in state.get("order") or list(state["posts"]):
         post = state["posts"].get(key)
         if not isinstance(post, dict):
             continue
         label = f"{source.url} post {post.get('id')}" + (f" ({post['slug']})" if isinstance(post.get("slug"), str) else "")
         try:
-            article = _article(channel, source, fetcher, post, state, size, label, base, short_max, warnings, after)
+            ready = _prepare(source, post, state, size, label, warnings, after)
         except ArticleError as e:
             errors.append(e)
             continue
-        if article is not None:
-            articles.append(article)
+        if ready is not None:
+            prepared.append((label, *ready))
+    photos = _fetch_photos(fetcher, [fields["photo"] for _, fields, *_ in prepared if _is_url(fields.get("photo"))])
+    articles = []
+    for label, fields, body, notes, no_video in prepared:
+        try:
+            articles.append(_article(channel, fetcher, photos, label, fields, body, notes, no_video, short_max))
+        except ArticleError as e:
+            errors.append(e)
     return Content(articles=articles, errors=errors, warnings=warnings)
 
 
-def _article(channel, source, fetcher, post, state, size, label, base, short_max, warnings, after):
+def _is_url(value) -> bool:
+    return isinstance(value, str) and re.match(r"^https?://", value.strip(), re.I) is not None
+
+
+def _fetch_photos(fetcher, urls: list[str]) -> dict:
+    """Each photo URL -> its file in the cache, or the RemoteError; several at a time (a first
+    build of a big site downloads hundreds). Uploads never change under one URL, so a photo
+    already in the cache is not asked for again."""
+    if fetcher is None or not urls:
+        return {}
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 (only when there are photos to fetch)
+
+    def one(url):
+        try:
+            return fetcher.fetch(url, MAX_PHOTO_BYTES, revalidate=False)
+        except RemoteError as e:
+            return e
+
+    unique = list(dict.fromkeys(u.strip() for u in urls))
+    with ThreadPoolExecutor(max_workers=PHOTO_FETCHES) as pool:
+        return dict(zip(unique, pool.map(one, unique), strict=True))
+
+
+def _prepare(source, post, state, size, label, warnings, after):
+    """A post's fields, body, notes and why it has no video; None for a post left out."""
     if isinstance(post.get("content"), dict) and post["content"].get("protected"):
         warnings.append(f"{label}: is password-protected in WordPress; left out")
         return None
@@ -668,15 +699,19 @@ def _article(channel, source, fetcher, post, state, size, label, base, short_max
         fields = map_fields(post, source.fields, onto=fields)
         fields = {k: _rendered(v) if isinstance(v, dict) and "rendered" in v else v for k, v in fields.items()}
     check_text(fields, label)
-    if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"], re.I) and fetcher is not None:
-        try:
-            # Uploads never change under one URL: a photo in the cache is not asked again.
-            local = fetcher.fetch(fields["photo"].strip(), MAX_PHOTO_BYTES, revalidate=False)
-            fields["photo"] = os.path.relpath(local, base.parent)
-        except RemoteError as e:
+    return fields, body, notes, no_video
+
+
+def _article(channel, fetcher, photos, label, fields, body, notes, no_video, short_max):
+    base = channel.root / "channel.toml"
+    if _is_url(fields.get("photo")) and fetcher is not None:
+        got = photos.get(fields["photo"].strip())
+        if isinstance(got, Path):
+            fields["photo"] = os.path.relpath(got, base.parent)
+        else:
             if channel.artwork.fallback is None:
-                raise ArticleError(label, "photo", str(e)) from None
-            notes.append(f"photo: {e}; a title card instead")
+                raise ArticleError(label, "photo", str(got))
+            notes.append(f"photo: {got}; a title card instead")
             fields.pop("photo")
     elif not fields.get("photo") and channel.artwork.fallback is None and not fields.get("photos"):
         raise ArticleError(label, "photo", "the post has no featured image (nor an image in its text); set one in "
