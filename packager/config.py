@@ -12,6 +12,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -101,11 +102,16 @@ class Outputs:
 @dataclass(frozen=True)
 class Source:
     """A [[sources]] table: where articles come from."""
-    type: str  # a reader's name: markdown | json | rss | dp-feed
+    type: str  # a reader's name: markdown | json | rss | dp-feed | wordpress
     path: Path | None = None
     url: str | None = None
     fields: tuple[tuple[str, str], ...] = ()  # our field name -> the export's (dotted) name
     allow_remote: bool = False
+    # wordpress only: filters (slugs, names or ids), posts published after, at most `limit` posts
+    categories: tuple[str | int, ...] = ()
+    tags: tuple[str | int, ...] = ()
+    after: str | None = None
+    limit: int | None = None
 
     @property
     def name(self) -> str:
@@ -498,9 +504,14 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
         path, url = t.get("path"), t.get("url")
         if (path is None) == (url is None):
             raise _fail(key, "needs exactly one of path = \"...\" (relative to channel.toml) or url = \"https://...\"")
+        only = [k for k in ("categories", "tags", "after", "limit") if k in t]
+        if only and t["type"] != "wordpress":
+            raise _fail(f"{key} {only[0]}", "is for wordpress sources only")
         allow = t.get("allow_remote", allow_all)
         resolved = None
         if path is not None:
+            if t["type"] == "wordpress":
+                raise _fail(key, "a wordpress source is a site: use url = \"https://news.example/\"")
             resolved = _channel_path(path, f"{key} path", root, folder_ok=True)
         else:
             if t["type"] == "markdown":
@@ -508,8 +519,19 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
             if not allow:
                 raise _fail(f"{key} url", "fetching over the network is off: set allow_remote = true "
                                           "in this [[sources]] table (or in [channel])")
+            if t["type"] == "wordpress" and "@" in url.split("/", 3)[2]:
+                # The URL goes into messages; a password in it would be printed.
+                raise _fail(f"{key} url", "has a user name or password in it; give the site's address alone and "
+                                          "put credentials in WORDPRESS_USER and WORDPRESS_APP_PASSWORD")
+        if t.get("after") is not None:
+            try:
+                datetime.fromisoformat(t["after"].strip().replace(" ", "T", 1).replace("Z", "+00:00"))
+            except ValueError:
+                raise _fail(f"{key} after", f"{t['after']!r} is not a real date; write e.g. \"2026-01-01\"") from None
         fields = t.get("fields", {})
-        out.append(Source(type=t["type"], path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow))
+        out.append(Source(type=t["type"], path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow,
+                          categories=tuple(t.get("categories", ())), tags=tuple(t.get("tags", ())),
+                          after=t.get("after"), limit=t.get("limit")))
     return tuple(out)
 
 

@@ -65,14 +65,17 @@ def check_timeout(value: float) -> float:
     return float(value)
 
 
-def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None) -> Response:
+def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None,
+          accept: tuple[int, ...] = ()) -> Response:
     """GET `url` within `timeout` seconds in all (connection, redirects, body). Answers
-    other than 2xx/304 and every failure are RemoteError."""
+    other than 2xx/304 and every failure are RemoteError, except the statuses in `accept`,
+    returned with their (bounded) body: an API's error object says what went wrong."""
     timeout = check_timeout(timeout)
     deadline = time.monotonic() + timeout
     current = url
+    headers = dict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
-        resp = _get_once(current, max_bytes, deadline, timeout, headers or {})
+        resp = _get_once(current, max_bytes, deadline, timeout, headers, accept)
         if resp.status in (301, 302, 303, 307, 308):
             location = resp.headers.get("location")
             if not location:
@@ -84,9 +87,11 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
                 raise RemoteError(f"{show(url)}: redirected to {show(location)}, which is not a valid URL") from None
             if scheme not in SCHEMES:
                 raise RemoteError(f"{show(url)}: redirected to {show(target)}; only http(s) redirects are followed")
+            if _origin(target) != _origin(current):  # credentials stay with the server they were meant for
+                headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
             current = target
             continue
-        if resp.status == 304 or 200 <= resp.status < 300:
+        if resp.status == 304 or 200 <= resp.status < 300 or resp.status in accept:
             return resp
         raise RemoteError(f"{show(url)}: the server answered HTTP {resp.status}")
     raise RemoteError(f"{show(url)}: more than {MAX_REDIRECTS} redirects; refused")
@@ -102,12 +107,19 @@ def request(url: str, max_bytes: int, timeout: float, method: str = "GET", body:
                      method=method, body=body, read_all=True, proxy=proxy)
 
 
-def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str]) -> Response:
-    return _exchange(url, max_bytes, deadline, timeout, headers)
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.hostname, parts.port
+
+
+def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str],
+              accept: tuple[int, ...] = ()) -> Response:
+    return _exchange(url, max_bytes, deadline, timeout, headers, accept=accept)
 
 
 def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str], *,
-              method: str = "GET", body: bytes | None = None, read_all: bool = False, proxy: bool = True) -> Response:
+              method: str = "GET", body: bytes | None = None, read_all: bool = False, proxy: bool = True,
+              accept: tuple[int, ...] = ()) -> Response:
     """The exchange runs on a thread of its own and this one waits for it until the deadline:
     no server can stretch that wait (a byte every second, a connection that never closes, a
     TLS handshake that never ends: socket timeouts only bound each read). At the deadline
@@ -150,7 +162,7 @@ def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers
         try:
             conn.connect()
             sockets.append(conn.sock)  # https: the TLS socket that wraps the one recorded
-            outcome["response"] = _talk(conn, url, method, target, body, headers, max_bytes, read_all)
+            outcome["response"] = _talk(conn, url, method, target, body, headers, max_bytes, read_all, accept)
         except BaseException as e:  # handed to the waiting thread, which decides what it means
             outcome["error"] = e
         finally:
@@ -187,14 +199,14 @@ def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers
 
 
 def _talk(conn, url: str, method: str, target: str, body: bytes | None, headers: dict[str, str], max_bytes: int,
-          read_all: bool) -> Response:
+          read_all: bool, accept: tuple[int, ...] = ()) -> Response:
     conn.request(method, target, body=body,
                  headers={"User-Agent": "roku-packager", "Accept-Encoding": "identity", **headers})
     resp = conn.getresponse()
     status = resp.status
     got = {k.lower(): v for k, v in resp.getheaders()}
     data = b""
-    if read_all or (status not in (301, 302, 303, 304, 307, 308) and 200 <= status < 300):
+    if read_all or (status not in (301, 302, 303, 304, 307, 308) and (200 <= status < 300 or status in accept)):
         declared = got.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > max_bytes:
             raise RemoteError(f"{show(url)}: {excerpt(int(declared), 30)} bytes is over the limit of {max_bytes:,}",
@@ -249,9 +261,13 @@ class Fetcher:
         except (OSError, ValueError):
             self.index = {}
 
-    def fetch(self, url: str, max_bytes: int, suffix: str = "") -> Path:
-        """Download (or revalidate) `url` into the cache; returns the local file."""
+    def fetch(self, url: str, max_bytes: int, suffix: str = "", revalidate: bool = True) -> Path:
+        """Download (or revalidate) `url` into the cache; returns the local file. Without
+        `revalidate`, a file already in the cache is used as it is (for URLs whose content
+        never changes, such as a CMS's uploads), with no request."""
         entry = self.index.get(url)
+        if not revalidate and entry and (self.dir / entry["file"]).is_file():
+            return self.dir / entry["file"]
         headers = {}
         if entry and (self.dir / entry["file"]).is_file() and entry.get("etag"):
             headers["If-None-Match"] = entry["etag"]

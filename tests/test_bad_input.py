@@ -232,6 +232,9 @@ def test_refuses_to_replace_a_folder_it_did_not_make(make_channel, cli, tmp_path
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='atom'\npath='a'\n", "[[sources]] #1 type: 'atom' must be one of"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='json'\npath='../../etc/passwd'\n", "[[sources]] #1 path: '../../etc/passwd' leads outside"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[clips]\nrender='sometimes'\n", "[clips] render: 'sometimes' must be"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='wordpress'\npath='site'\n", "a wordpress source is a site"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='rss'\npath='f.rss'\ntags=['x']\n", "[[sources]] #1 tags: is for wordpress sources only"),
+    ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[sources]]\ntype='wordpress'\nurl='https://n.example/'\nallow_remote=true\nafter=2026-01-01\n", "[[sources]] #1 after: must be text in quotes"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[[categories]]\nname='a'\nplaylist='top'\n", "playlist 'top' is not defined"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[search_feed]\ncountries=['US']\n", "[search_feed] countries #1: 'US' must be one of: ar, at"),
 ])

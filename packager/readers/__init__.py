@@ -44,7 +44,7 @@ Reader = Callable[..., Content]
 
 # Source type -> the module whose read() reads it. Imported on first use, so a channel that
 # only has an articles folder never loads the feed parsers.
-READERS = {"markdown": "folder", "json": "exports", "rss": "rss", "dp-feed": "dpfeed"}
+READERS = {"markdown": "folder", "json": "exports", "rss": "rss", "dp-feed": "dpfeed", "wordpress": "wordpress"}
 
 
 def reader(source_type: str) -> Reader:

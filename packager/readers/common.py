@@ -24,8 +24,10 @@ def dotted(data, name: str):
     return node
 
 
-def map_fields(item: dict, fields: tuple[tuple[str, str], ...]) -> dict:
-    out = dict(item)
+def map_fields(item: dict, fields: tuple[tuple[str, str], ...], onto: dict | None = None) -> dict:
+    """`item` with our names added from its (dotted) names; with `onto`, those values are put
+    on a copy of `onto` instead (a reader's own mapping, overridden where the table says)."""
+    out = dict(item if onto is None else onto)
     for ours, theirs in fields:
         value = dotted(item, theirs)
         if value is not None:
