@@ -48,6 +48,8 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
     ".json": "application/json; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8",
     ".mp4": "video/mp4", ".bif": "application/octet-stream", ".html": "text/html; charset=utf-8",
+    ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/mp4", ".vtt": "text/vtt; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
 }
 _URL = re.compile(r"""https?://[^\s"'<>\\]+""")
 
@@ -179,8 +181,9 @@ def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
 
 
 def is_asset(key: str) -> bool:
-    """Artwork and clips: immutable, uploaded first. Anything else is a live document."""
-    return key.startswith(MANAGED_DIRS)
+    """Artwork, clips and video packages: immutable, uploaded first. Anything else is a
+    live document. (video/ is never pruned: a package's segments aren't named in the feed.)"""
+    return key.startswith(MANAGED_DIRS + ("video/",))
 
 
 def _managed_key(url: str, base_path: str | None) -> str | None:
@@ -371,7 +374,7 @@ def published_objects(store, listing: dict[str, RemoteObject]) -> Published:
     """The bucket as the cache, from one listing and one GET: the artwork and clip keys the
     target holds, and each clip's duration and bitrate as the live feed states them (matched
     by key, whatever host the feed's URLs name), so a build can skip rendering them."""
-    keys = frozenset(k for k in listing if k.startswith(("artwork/", "clips/")))
+    keys = frozenset(k for k in listing if k.startswith(("artwork/", "clips/", "video/")))
     clips: dict[str, tuple[int, int]] = {}
     for _, _, item in walk_items(_feed(store.get(FEED_NAME))):
         content = item.get("content") if isinstance(item.get("content"), dict) else {}
