@@ -320,7 +320,9 @@ def encode_audio(source, plan: Plan) -> AudioOut | VideoFailure:
         data += [bytes(p) for p in enc.encode(frame)]
     data += [bytes(p) for p in enc.encode(None)]
     # Packet i starts at i * 1024 samples (the encoder's priming frame first: the sound
-    # plays 21 ms late, well inside lip-sync tolerance). Fragments follow the video's segments.
+    # plays 21 ms late, well inside lip-sync tolerance); none starts after the pictures end.
+    data = data[:max(1, math.ceil(plan.seconds * AUDIO_RATE / AAC_FRAME))]
+    # Fragments follow the video's segments.
     seg = plan.segment_frames / plan.fps * AUDIO_RATE
     groups: list[list[bytes]] = [[] for _ in range(plan.segments)]
     for i, packet in enumerate(data):
