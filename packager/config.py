@@ -133,6 +133,32 @@ class ClipSettings:
     trickplay_interval: int = default("clips", "trickplay_interval")  # seconds between BIF frames
     # x264 preset. superfast: 5.0x real time at 720p on 2 cores; veryfast: 3.6x, 0.3 dB better.
     preset: str = default("clips", "preset")
+    format: str = default("clips", "format")  # mp4 | hls (packaged like a video file)
+
+
+# Default video bitrates (kbps) by rendition height; the lowest near Roku's ~400 kbps start.
+LADDER_KBPS = {2160: 16000, 1440: 9000, 1080: 5000, 720: 3000, 540: 2000, 480: 1200, 360: 400, 240: 300, 144: 200}
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rendition of the HLS ladder."""
+    height: int
+    bitrate_kbps: int
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """[video]: how local video files are packaged."""
+    ladder: tuple[Rung, ...] = tuple(Rung(h, LADDER_KBPS[h]) for h in (1080, 720, 480, 360))
+    segment_seconds: int = default("video", "segment_seconds")
+    preset: str = default("video", "preset")
+    audio_kbps: int = default("video", "audio_kbps")
+    loudness: float = float(default("video", "loudness"))
+    mp4: bool = default("video", "mp4")
+    trickplay: bool = default("video", "trickplay")
+    trickplay_interval: int = default("video", "trickplay_interval")
+    max_bytes: int = default("video", "max_bytes")
 
 
 @dataclass(frozen=True)
@@ -214,6 +240,7 @@ class Channel:
     feed: FeedLimits = field(default_factory=FeedLimits)
     templates: tuple[tuple[str, str], ...] = ()  # (name, Jinja2 source) overriding templates/text/
     clips: ClipSettings = field(default_factory=ClipSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     outputs: Outputs = field(default_factory=Outputs)
     sources: tuple[Source, ...] = ()
@@ -488,7 +515,25 @@ def _clips(t: dict, root: Path) -> ClipSettings:
                         seconds_per_photo=(float(spp[0]), float(spp[1])), intro_seconds=float(t["intro_seconds"]),
                         music=_channel_file(t, "[clips]", "music", root), bitrate_kbps=t["bitrate_kbps"],
                         font=_channel_file(t, "[clips]", "font", root), trickplay=t["trickplay"],
-                        trickplay_interval=t["trickplay_interval"], preset=t["preset"])
+                        trickplay_interval=t["trickplay_interval"], preset=t["preset"], format=t["format"])
+
+
+def _video(t: dict) -> VideoSettings:
+    rungs: dict[int, Rung] = {}
+    for i, r in enumerate(t["ladder"]):
+        height = int(r[:-1]) if isinstance(r, str) else r["height"]
+        if height % 2:
+            raise _fail(f"[video] ladder[{i}]", f"{height}p: heights must be even (4:2:0 video)")
+        kbps = r.get("bitrate_kbps") if isinstance(r, dict) else None
+        if kbps is None:
+            near = min(LADDER_KBPS, key=lambda h: abs(h - height))
+            kbps = round(LADDER_KBPS[near] * height / near)
+        if height in rungs:
+            raise _fail(f"[video] ladder[{i}]", f"{height}p is in the ladder twice; keep one")
+        rungs[height] = Rung(height, kbps)
+    return VideoSettings(ladder=tuple(sorted(rungs.values(), key=lambda r: -r.height)),
+                         **{k: t[k] for k in ("segment_seconds", "preset", "audio_kbps", "mp4", "trickplay",
+                                              "trickplay_interval", "max_bytes")}, loudness=float(t["loudness"]))
 
 
 def _outputs(out: dict, search: dict) -> Outputs:
@@ -630,6 +675,7 @@ def load_channel(channel_dir: Path | str) -> Channel:
                         max_age_days=data["feed"].get("max_age_days")),
         templates=_templates(data["templates"], root),
         clips=_clips(data["clips"], root),
+        video=_video(data["video"]),
         render=RenderSettings(**data["render"]),
         outputs=_outputs(data["outputs"], data["search_feed"]),
         sources=_sources(data.get("sources", []), root, ch["allow_remote"]),

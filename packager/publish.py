@@ -203,8 +203,9 @@ def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
 
 
 def is_asset(key: str) -> bool:
-    """Artwork and clips: immutable, uploaded first. Anything else is a live document."""
-    return key.startswith(MANAGED_DIRS)
+    """Artwork, clips and video packages: immutable, uploaded first. Anything else is a
+    live document. (video/ is never pruned: a package's segments aren't named in the feed.)"""
+    return key.startswith(MANAGED_DIRS + ("video/",))
 
 
 def _managed_key(url: str, base_path: str | None) -> str | None:
@@ -427,13 +428,13 @@ _CLIP_KEY = re.compile(r"(clips/[0-9a-f]{16,64}\.mp4)$")
 
 
 def published_objects(store, listing: dict[str, RemoteObject]) -> Published:
-    """The bucket as the cache, from one listing and one GET (the manifest): the artwork
-    and clip keys the target holds unchanged since publish recorded them, and each clip's
-    duration and bitrate as publish recorded them when it wrote the clip, so a build can
-    skip rendering them. Nothing is taken from the live feed or from an object the manifest
-    doesn't vouch for: those are rendered again and re-sent."""
+    """The bucket as the cache, from one listing and one GET (the manifest): the artwork,
+    clip and video-package keys the target holds unchanged since publish recorded them, and
+    each clip's duration and bitrate as publish recorded them when it wrote the clip, so a
+    build can skip rendering them. Nothing is taken from the live feed or from an object the
+    manifest doesn't vouch for: those are rendered again and re-sent."""
     manifest = read_manifest(store)
-    keys = frozenset(k for k in vouched_for(manifest, listing) if k.startswith(("artwork/", "clips/")))
+    keys = frozenset(k for k in vouched_for(manifest, listing) if k.startswith(("artwork/", "clips/", "video/")))
     clips = {k: (manifest[k]["duration"], manifest[k]["bitrate"]) for k in keys if "duration" in manifest[k]}
     return Published(keys, clips)
 

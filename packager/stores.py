@@ -25,6 +25,8 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
     ".json": "application/json; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8",
     ".mp4": "video/mp4", ".bif": "application/octet-stream", ".html": "text/html; charset=utf-8",
+    ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/mp4", ".vtt": "text/vtt; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
 }
 
 
