@@ -76,6 +76,10 @@ SHORT_FORM_MAX_SECONDS = 900
 SHORT_FORM_USUAL_MAX_SECONDS = 1200
 # Roku's conversion template refuses bodies of this many bytes or more.
 TEMPLATE_MAX_BODY = 500 * 1024
+# The generated app's feed limit (channel.toml with [app]): what its data layer parses and
+# models within Roku's 20-second launch budget, measured by scripts/bench_app_feed.py (the
+# README gives the run). Set here so the build, the validator and the docs share one number.
+APP_MAX_BODY = 4 * 1024 * 1024
 
 # ---------------------------------------------------------------- lengths and patterns
 

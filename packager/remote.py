@@ -57,14 +57,15 @@ def check_timeout(value: float) -> float:
     return float(value)
 
 
-def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None) -> Response:
-    """GET `url` within `timeout` seconds in all (connection, redirects, body). Answers
-    other than 2xx/304 and every failure are RemoteError."""
+def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None,
+          method: str = "GET") -> Response:
+    """GET (or HEAD) `url` within `timeout` seconds in all (connection, redirects, body).
+    Answers other than 2xx/304 and every failure are RemoteError."""
     timeout = check_timeout(timeout)
     deadline = time.monotonic() + timeout
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        resp = _get_once(current, max_bytes, deadline, timeout, headers or {})
+        resp = _get_once(current, max_bytes, deadline, timeout, headers or {}, method)
         if resp.status in (301, 302, 303, 307, 308):
             location = resp.headers.get("location")
             if not location:
@@ -84,7 +85,8 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
     raise RemoteError(f"{show(url)}: more than {MAX_REDIRECTS} redirects; refused")
 
 
-def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str]) -> Response:
+def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str],
+              method: str = "GET") -> Response:
     import http.client  # noqa: PLC0415 (only when fetching: 20 ms kept off every command's start-up)
 
     try:
@@ -116,12 +118,12 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
     timer.daemon = True
     timer.start()
     try:
-        conn.request("GET", target, headers={"User-Agent": "roku-packager", "Accept-Encoding": "identity", **headers})
+        conn.request(method, target, headers={"User-Agent": "roku-packager", "Accept-Encoding": "identity", **headers})
         resp = conn.getresponse()
         status = resp.status
         got = {k.lower(): v for k, v in resp.getheaders()}
         body = b""
-        if status not in (301, 302, 303, 304, 307, 308) and 200 <= status < 300:
+        if method == "GET" and status not in (301, 302, 303, 304, 307, 308) and 200 <= status < 300:
             declared = got.get("content-length", "").strip()
             if declared.isdigit() and int(declared) > max_bytes:
                 raise RemoteError(f"{show(url)}: {excerpt(int(declared), 30)} bytes is over the limit of {max_bytes:,}")
@@ -177,6 +179,10 @@ def fetch_feed(url: str, timeout: float, max_bytes: int = MAX_FEED_BYTES) -> byt
     return fetch(url, max_bytes, timeout).body
 
 
+# A video's size for a bitrate estimate: one HEAD request each, a few seconds at most.
+HEAD_TIMEOUT = 5.0
+
+
 class Fetcher:
     def __init__(self, channel_root: Path, timeout: float = TIMEOUT):
         self.dir = channel_root / CACHE_DIR
@@ -208,3 +214,22 @@ class Fetcher:
             self.index[url] = {"file": name, "etag": resp.headers.get("etag")}
             (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
         return self.dir / name
+
+    def content_length(self, url: str) -> int:
+        """The size a HEAD request for `url` declares (Content-Length), remembered in the
+        cache index so a rebuild asks again only for URLs it has not seen. RemoteError when
+        the server gives no size."""
+        key = "HEAD " + url
+        if key in self.index:
+            size = self.index[key].get("length")
+            if isinstance(size, int) and size > 0:
+                return size
+        resp = fetch(url, MAX_FEED_BYTES, min(self.timeout, HEAD_TIMEOUT), method="HEAD")
+        declared = resp.headers.get("content-length", "").strip()
+        if not declared.isdigit() or int(declared) <= 0:
+            raise RemoteError(f"{show(url)}: the server gave no Content-Length")
+        with self.lock:
+            self.index[key] = {"length": int(declared)}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
+        return int(declared)
