@@ -98,10 +98,10 @@ class FeedLimits:
         return APP_MAX_BODY if self.consumer == "app" else TEMPLATE_MAX_BODY
 
     def describe(self) -> str:
-        """The limit as build reports it: which consumer, how many bytes, and from where."""
-        who = "the generated app ([app])" if self.consumer == "app" else "Roku's DP template"
-        how = "[feed] max_bytes" if self.max_bytes_set else f"the default for {who}"
-        return f"feed limit {self.max_bytes:,} bytes ({how}; {who} reads up to {self.consumer_limit:,})"
+        """The limit as build reports it: how many bytes, for which consumer, from where."""
+        who = "the generated app's ([app])" if self.consumer == "app" else "Roku's DP template's"
+        how = "set by [feed] max_bytes" if self.max_bytes_set else "the default"
+        return f"feed limit {self.max_bytes:,} bytes ({how}; {who} limit is {self.consumer_limit:,})"
 
 
 @dataclass(frozen=True)

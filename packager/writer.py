@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -251,3 +252,17 @@ def _carry(src: Path, dest: Path) -> None:
 
 def _read(origin: Path | None) -> bytes | None:
     return origin.read_bytes() if origin is not None else None
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """One file, written beside itself and renamed into place: a reader sees the old bytes
+    or the new ones, never half of them."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

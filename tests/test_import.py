@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import http.server
 import importlib.util
 import json
 import math
 import re
 import threading
+import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -478,6 +480,8 @@ def _content(src: dict) -> dict:
     content = src.get("content") if isinstance(src.get("content"), dict) else {"videos": [src]}
     if content.get("duration") is None and src.get("duration") is not None:
         content = {**content, "duration": src["duration"]}
+    if isinstance(content.get("videos"), dict):  # one video written without its list
+        content = {**content, "videos": [content["videos"]]}
     return content
 
 
@@ -549,8 +553,10 @@ def _camel(node):
 def assert_round_trip(source: dict, out: dict) -> int:
     """Every item the import kept is the source's, field by field; the rows hold the same
     items. Returns how many items (episodes included) were compared."""
-    src_items = {str(it["id"]): (kind, parts, it) for kind, parts, it in walk_items(source)
-                 if isinstance(it.get("id"), (str, int))}
+    src_items: dict[str, tuple] = {}
+    for kind, parts, it in walk_items(source):
+        if isinstance(it.get("id"), (str, int)):
+            src_items.setdefault(str(it["id"]), (kind, parts, it))  # a repeated id: the first is kept
     compared = 0
     for kind, parts, it in walk_items(out):
         skind, sparts, src = src_items[it["id"]]
@@ -559,7 +565,9 @@ def assert_round_trip(source: dict, out: dict) -> int:
         assert it["title"] == src["title"].strip(), where
         assert (it["shortDescription"], it.get("longDescription")) == _texts(src), where
         if kind != "series":
-            assert it["releaseDate"] == _release_date(src.get("releaseDate"), it["content"]["dateAdded"]), where
+            added = _content(src).get("dateAdded")  # its own calendar date, as the publisher dated it
+            added = added if isinstance(added, str) and re.match(r"\d{4}-\d{2}-\d{2}", added) else it["content"]["dateAdded"]
+            assert it["releaseDate"] == _release_date(src.get("releaseDate"), added), where
             assert it["content"]["videos"] == [v for v in map(_playable, _content(src)["videos"]) if v], where
             assert it["content"]["duration"] == _duration(src, kind), where
         elif src.get("releaseDate") is not None:
@@ -576,6 +584,16 @@ def assert_round_trip(source: dict, out: dict) -> int:
                     _numbers(source["series"][sparts[1]]["seasons"], "seasonNumber")[sparts[3]], where
         compared += 1
     kept = {it["id"] for _, _, it in walk_items(out)}
+    # The feed's own order (issue #21): each array, and each series' episodes, as the source had them.
+    for key in ("movies", "series", "shortFormVideos", "tvSpecials", "liveFeeds"):
+        src_order = list(dict.fromkeys(str(it.get("id")) for it in source.get(key) or [] if isinstance(it, dict)))
+        assert [it["id"] for it in out.get(key, [])] == [i for i in src_order if i in kept], key
+    for series in out.get("series", []):
+        src = src_items[series["id"]][2]
+        src_eps = [str(e.get("id")) for season in (src.get("seasons") or [src]) if isinstance(season, dict)
+                   for e in season.get("episodes") or [] if isinstance(e, dict)]
+        out_eps = [e["id"] for season in (series.get("seasons") or [series]) for e in season["episodes"]]
+        assert out_eps == [i for i in src_eps if i in kept], series["id"]
     out_rows, src_rows = _rows(out, kept), _rows(source, kept)
     for name, members in out_rows.items():
         assert members == src_rows[name], name
@@ -737,3 +755,94 @@ def test_date_added_as_a_timestamp_or_rfc_2822_is_read_with_a_warning(tmp_path, 
     # Grouped: one line for the rule, with the items it touched (item4's was milliseconds).
     assert "old.json: 2 items (item2, item4): content.dateAdded: 1735732800 is a timestamp" in r.err
     assert "old.json shortFormVideos[1] (item3): content.dateAdded: 'Thu, 02 Jan 2025 12:00:00 GMT' is an RFC 2822 date" in r.err
+
+
+# ---------------------------------------------------------------- validator severities by consumer
+
+def test_severities_follow_what_the_consumer_does():
+    """Under roku-template, what Roku's template never reads is a warning; under spec and
+    strict the spec's word stands. One missing video is one finding."""
+    feed = full_feed()
+    feed["movies"][0]["content"]["videos"] = [{"url": "https://cdn.test/v/1.m3u8", "quality": "HD", "videoType": "HLS",
+                                               "bitrate": None}]
+    feed["shortFormVideos"][0]["content"]["videos"] = [{"url": "https://cdn.test/v/2.mp4", "quality": "HD", "videoType": "MP4"}]
+    feed["shortFormVideos"][1]["longDescription"] = feed["shortFormVideos"][1]["shortDescription"]
+    body = json.dumps(feed).encode()
+    template = validate_bytes(body)
+    assert template.valid, [f for f in template.errors]
+    assert {(f.code, f.item_id) for f in template.warnings} >= {("DP102", "item1"), ("DP210", "item2"), ("DP208", "item3")}
+    for profile in ("spec", "strict"):
+        report = validate_bytes(body, profile=profile)
+        assert {(f.code, f.item_id) for f in report.errors} >= {("DP102", "item1"), ("DP210", "item2"), ("DP208", "item3")}
+    del feed["tvSpecials"][0]["content"]["videos"]
+    findings = validate_bytes(json.dumps(feed).encode()).findings
+    assert [f.code for f in findings if f.item_id == "item4"] == ["DP101"]
+
+
+# ---------------------------------------------------------------- roku-packager migrate
+
+def test_migrate_writes_builds_and_refreshes_without_losing_edits(tmp_path, cli):
+    source = json.loads((CORPUS / "roku-course-seasons-untitled.json").read_text(encoding="utf-8"))
+    feed_path = tmp_path / "roku.json"
+    feed_path.write_text(json.dumps(source))
+    root = tmp_path / "channel"
+    r = cli("migrate", feed_path, root, "--base-url", "https://tv.example.org/course")
+    assert r.code == 0, r
+
+    toml = tomllib.loads((root / "channel.toml").read_text())
+    assert toml["channel"] == {"provider_name": source["providerName"], "language": source["language"],
+                               "base_url": "https://tv.example.org/course/"}
+    assert toml["sources"] == [{"type": "dp-feed", "path": "dp-feed.json", "allow_remote": False, "order": "source"}]
+    assert toml["artwork"] == {"fallback": "title-card"} and "app" in toml
+    n = sum(1 for kind, _, _ in walk_items(source) if kind != "series")
+    assert f"kept {n} of the feed's {n} item(s)" in r.out
+    assert re.search(r"^ +2 x seasonNumber: missing; numbered 1 by its position", r.out, re.M), r.out
+    assert "feed limit" in r.out and "profile roku-template" in r.out and "generated app" in r.out
+    assert (root / "dist" / "feed.json").is_file() and (root / "dist" / "roku-channel.zip").is_file()
+
+    # The publisher edits channel.toml; the feed gains an item; migrate again.
+    edited = (root / "channel.toml").read_text().replace(source["providerName"], "Our Course TV")
+    (root / "channel.toml").write_text(edited)
+    source["shortFormVideos"].append(item(99, content=content(99)))
+    feed_path.write_text(json.dumps(source))
+    r = cli("migrate", feed_path, root)
+    assert r.code == 0, r
+    assert (root / "channel.toml").read_text() == edited
+    assert "item99" in items_of(root) and feed_of(root)["providerName"] == "Our Course TV"
+    assert f"kept {n + 1} of the feed's {n + 1} item(s)" in r.out
+
+
+def test_migrate_never_takes_over_a_folder_it_did_not_write(tmp_path, cli):
+    root = tmp_path / "theirs"
+    root.mkdir()
+    (root / "channel.toml").write_text(CHANNEL_TOML)
+    feed = tmp_path / "f.json"
+    feed.write_text(json.dumps(full_feed()))
+    r = cli("migrate", feed, root)
+    assert r.code == 2 and "not a channel migrate wrote" in r.err, r
+    assert sorted(p.name for p in root.iterdir()) == ["channel.toml"]
+    r = cli("migrate", tmp_path / "missing.json", tmp_path / "new")
+    assert r.code == 2 and not (tmp_path / "new").exists(), r
+
+
+def test_migrate_reads_a_feed_url_and_the_app_limit_keeps_a_large_library(tmp_path, cli):
+    """A library over the template's 500 KiB: with [app] (migrate writes one), the app's
+    measured limit applies and every item is kept."""
+    source = _large_feed()
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "feed.json").write_text(json.dumps(source))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "site"))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed.json"
+    try:
+        r = cli("migrate", url, tmp_path / "ch")
+    finally:
+        server.shutdown()
+    assert r.code == 0, r
+    body = (tmp_path / "ch" / "dist" / "feed.json").read_bytes()
+    assert len(body) > 500 * 1024 and "DP004" not in r.err
+    n = len(source["shortFormVideos"])
+    assert f"kept {n} of the feed's {n} item(s)" in r.out
+    assert f'base_url = "http://127.0.0.1:{server.server_address[1]}/"' in (tmp_path / "ch" / "channel.toml").read_text()

@@ -207,6 +207,10 @@ def _content_from_item(item: dict, label: str, warnings: list[str]) -> dict:
         content = {"videos": [video]}
         item = {k: v for k, v in item.items() if k not in video}
     if isinstance(content, dict):
+        for key in ("videos", "captions", "trickPlayFiles"):
+            if isinstance(content.get(key), dict):  # one entry written without its list
+                warnings.append(f"{label}: content.{key}: one object, not a list; read as a list of one")
+                content = {**content, key: [content[key]]}
         moved = [k for k in ("duration", "dateAdded", "language") if item.get(k) is not None and content.get(k) is None
                  and not (k == "language" and item.get("content") is not None)]
         if moved:
@@ -225,6 +229,9 @@ def _rating_of(item: dict, label: str, warnings: list[str]):
     """A rating as {rating, ratingSource}, rebuilt where the feed's intent is clear: a
     one-element list, a text rating beside the item's own ratingSource."""
     rating = item.get("rating")
+    if rating is None and isinstance(item.get("ratings"), (dict, list)):
+        warnings.append(f"{label}: ratings: read as rating (the DP name)")
+        rating = item["ratings"]
     if isinstance(rating, list) and len(rating) == 1:
         warnings.append(f"{label}: rating: a list of one rating; read as that rating")
         rating = rating[0]
@@ -517,7 +524,8 @@ class _Import:
             return raw
         for (s, _), n in zip(seasons, raw, strict=True):
             if n != s + 1:
-                said = "missing" if n is None else f"{excerpt(n)} is repeated" if n in ok else f"{excerpt(n)} is not a number"
+                said = "missing" if n is None else f"{excerpt(n)} is repeated" if ok.count(n) > 1 \
+                    else f"{excerpt(n)} (the others' are missing or repeated)" if n in ok else f"{excerpt(n)} is not a number"
                 warnings.append(f"{label} seasons[{s}]: seasonNumber: {said}; numbered {s + 1} by its position")
         return [s + 1 for s in range(len(seasons))]
 
@@ -534,7 +542,8 @@ class _Import:
             return raw
         for e, (ep, n) in enumerate(zip(episodes, raw, strict=True)):
             if n != e + 1 and isinstance(ep, dict):
-                said = "missing" if n is None else f"{excerpt(n)} is repeated" if ok.count(n) > 1 else f"{excerpt(n)} is not a number"
+                said = "missing" if n is None else f"{excerpt(n)} is repeated" if ok.count(n) > 1 \
+                    else f"{excerpt(n)} (the others' are missing or repeated)" if n in ok else f"{excerpt(n)} is not a number"
                 warnings.append(f"{where} episodes[{e}] ({_shown(ep.get('id'))}): episodeNumber: {said}; numbered {e + 1} "
                                 "in the feed's order")
         return [e + 1 for e in range(len(episodes))]
@@ -713,3 +722,24 @@ def group_warnings(lines: list[str], name: str) -> list[str]:
         out.append(f"{name}: {len(ids)} items ({shown}): {first['rest'] if first else entries[0][1]}"
                    + ("" if all(line.endswith(first["rest"]) for _, line in entries) else " (and alike)"))
     return out
+
+
+_GROUPED = re.compile(r"^.*?: (?P<n>\d+) items \((?P<ids>[^)]*)\): (?P<rest>.*)$", re.S)
+
+
+def tally(lines: list[str]) -> list[tuple[str, int]]:
+    """(rule as first said, items it touched) for the import's lines, grouped or not, in the
+    order first met: migrate's "repaired by rule"."""
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for line in lines:
+        m = _GROUPED.match(line)
+        n = int(m["n"]) if m else 1
+        m = m or _LINE.match(line)
+        if not m:
+            continue
+        rest = m["rest"].removesuffix(" (and alike)")
+        key = rule_of(rest)
+        counts[key] = counts.get(key, 0) + n
+        shown.setdefault(key, rest)
+    return [(shown[k], counts[k]) for k in counts]
