@@ -162,7 +162,8 @@ MAX_DURATION = 2**31 - 1
 LIVE_DURATION = 24 * 3600  # a live stream has no length; Roku's content object wants one
 
 
-def _video(fields: dict, source: str, live: bool = False, key: str = "video", duration_key: str = "video.duration") -> Video:
+def _video(fields: dict, source: str, live: bool = False, key: str = "video", duration_key: str = "video.duration",
+           imported: bool = False) -> Video:
     raw = fields.get("video")
     if raw is None:
         raise ArticleError(source, "video", "is required: give url and duration (seconds)")
@@ -197,7 +198,9 @@ def _video(fields: dict, source: str, live: bool = False, key: str = "video", du
     bitrate = raw.get("bitrate")
     if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate <= 0):
         raise ArticleError(source, f"{key}.bitrate", f"{excerpt(bitrate)} must be a positive whole number of kbps")
-    if bitrate is None and vtype in BITRATE_REQUIRED:
+    # An imported file without one is kept (Roku's template never reads it): the import
+    # estimated it or said it is missing, and the validator's profile judges it.
+    if bitrate is None and vtype in BITRATE_REQUIRED and not imported:
         raise ArticleError(source, f"{key}.bitrate", f"is required for {vtype} files: the average bitrate in kbps, e.g. 2500")
     return Video(url=url, duration=math.ceil(duration), video_type=vtype,
                  quality=quality.strip().upper(), bitrate=bitrate)
@@ -267,7 +270,7 @@ def _videos(fields: dict, source: str, warnings: list[str], live: bool) -> tuple
     good, bad = [], []
     for i, v in enumerate(raw):
         try:
-            good.append(_video({"video": v}, source, live, f"content.videos[{i}]", "content.duration"))
+            good.append(_video({"video": v}, source, live, f"content.videos[{i}]", "content.duration", imported=True))
         except ArticleError as e:
             bad.append(e)
     if not good:
@@ -343,9 +346,10 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
     caption = _text(fields, source, "photo_caption")
     photos = _photos(channel, fields, source, path)
     video_file = None if imported else local_video(channel, fields, source, path)
-    # A video of our own gives a poster frame when there is no photo.
+    # A video of our own gives a poster frame when there is no photo; an imported item
+    # without a thumbnail gets a title card (the import says so).
     photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback == "none" and not photos
-                      and not has_thumbnail and video_file is None)
+                      and not has_thumbnail and video_file is None and not imported)
     photo = None
     if photo_ref is not None:
         try:

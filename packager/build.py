@@ -143,7 +143,8 @@ def _build_media(channel: Channel, out: Path, profile: str, jobs: int | None, re
     units = _valid_units(channel, catalog, live, renditions, profile, result)
     fitted = fit_feed(channel, catalog, units, now, result.notes)
     body = serialize(fitted.feed)
-    report = validate_feed(fitted.feed, body, profile=profile, source=str(out / FEED_NAME))
+    report = validate_feed(fitted.feed, body, profile=profile, source=str(out / FEED_NAME),
+                           consumer=channel.feed.consumer)
     result.feed, result.body, result.report = fitted.feed, body, report
     result.articles = fitted.articles
     result.skipped.sort(key=lambda e: e.source)

@@ -111,6 +111,36 @@ def cmd_diff(args) -> int:
     return EXIT_OK  # a difference is news, not a failure
 
 
+def cmd_migrate(args) -> int:
+    from packager.migrate import migrate, summary_lines  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    m = migrate(args.feed, args.channel_dir, base_url=args.base_url, allow_remote=args.allow_remote,
+                timeout=args.timeout, profile=args.profile)
+    print_build(m.result)
+    print(summary(m.result))
+    for line in summary_lines(m):
+        print(_printable(line))
+    return strict_failure(m.result, args.strict) or EXIT_OK
+
+
+def _add_migrate(sub) -> None:
+    m = sub.add_parser("migrate", help="turn a Direct Publisher feed into a channel folder, built, with its app",
+                       description="Copy FEED into DIR as the channel's dp-feed source, write DIR/channel.toml the first "
+                                   "time ([channel] from the feed's providerName and language, the artwork rules, an [app] "
+                                   "table), build the channel and write the channel app. Every item Roku's template could "
+                                   "play (an id, a title, a video URL) is kept; what had to be repaired is listed by rule. "
+                                   "Run it again to refresh from the feed: channel.toml is never rewritten.")
+    m.add_argument("feed", metavar="FEED", help="the DP JSON feed: a path or an http(s) URL")
+    m.add_argument("channel_dir", metavar="DIR", type=Path, help="the channel folder to write (or refresh)")
+    m.add_argument("--base-url", metavar="URL", help="where dist/ will be published (default: FEED's folder for a URL)")
+    m.add_argument("--allow-remote", action="store_true", help="let the channel fetch over the network: missing MP4 "
+                   "bitrates estimated from HEAD requests, thumbnails re-rendered (first run only: it goes in channel.toml)")
+    m.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
+    m.add_argument("--strict", action="store_true", help="exit 1 if any item was left out")
+    m.add_argument("--timeout", type=_seconds, default=30.0, metavar="S", help="seconds to wait for a FEED URL (default 30)")
+    m.set_defaults(func=cmd_migrate)
+
+
 def _add_diff(sub) -> None:
     d = sub.add_parser("diff", help="what changed between two DP feeds, item by item",
                        description="Compare two DP JSON feeds (paths, - for stdin, or http(s) URLs): items added, "
@@ -512,6 +542,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="seconds for the whole download when FEED is a URL (default 10)")
     v.set_defaults(func=cmd_validate)
     _add_diff(sub)
+    _add_migrate(sub)
 
     u = sub.add_parser("publish", help="build, then upload the tree (artwork first, feed.json last)",
                        description="Build CHANNEL_DIR, then upload what changed to TARGET: artwork first, "

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from packager.dp import GENRES, MIN_ARTWORK, genre_of, query_operator_problem
+from packager.dp import APP_MAX_BODY, GENRES, MIN_ARTWORK, TEMPLATE_MAX_BODY, genre_of, query_operator_problem
 from packager.errors import ConfigError, excerpt
 from packager.ids import normalize_id
 from packager.resources import schema_path
@@ -89,6 +89,20 @@ class FeedLimits:
     max_bytes: int = default("feed", "max_bytes")
     max_items: int | None = None
     max_age_days: int | None = None
+    # Who reads the feed: Roku's DP template, or the generated app (channel.toml has [app]),
+    # whose limit is what it loads within Roku's launch budget (dp.APP_MAX_BODY).
+    consumer: str = "roku-template"
+    max_bytes_set: bool = False  # [feed] max_bytes written in channel.toml
+
+    @property
+    def consumer_limit(self) -> int:
+        return APP_MAX_BODY if self.consumer == "app" else TEMPLATE_MAX_BODY
+
+    def describe(self) -> str:
+        """The limit as build reports it: how many bytes, for which consumer, from where."""
+        who = "the generated app's ([app])" if self.consumer == "app" else "Roku's DP template's"
+        how = "set by [feed] max_bytes" if self.max_bytes_set else "the default"
+        return f"feed limit {self.max_bytes:,} bytes ({how}; {who} limit is {self.consumer_limit:,})"
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class Source:
     tags: tuple[str | int, ...] = ()
     after: str | None = None
     limit: int | None = None
+    order: str = "source"  # dp-feed: items written in the source's order, or "newest" first
 
     @property
     def name(self) -> str:
@@ -576,7 +591,7 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
         fields = t.get("fields", {})
         out.append(Source(type=t["type"], path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow,
                           categories=tuple(t.get("categories", ())), tags=tuple(t.get("tags", ())),
-                          after=t.get("after"), limit=t.get("limit")))
+                          after=t.get("after"), limit=t.get("limit"), order=t.get("order", "source")))
     return tuple(out)
 
 
@@ -650,6 +665,8 @@ def load_channel(channel_dir: Path | str) -> Channel:
     problems = schema_problems(data, channel_schema())
     if problems:
         raise ConfigError("\n".join(f"{CONFIG_NAME}: {p}" for p in problems))
+    has_app = "app" in data
+    max_bytes_set = "max_bytes" in data.get("feed", {})
     data = _with_defaults(data, channel_schema())
     root = root.resolve()
 
@@ -671,8 +688,9 @@ def load_channel(channel_dir: Path | str) -> Channel:
         series=_series_tables(data.get("series", []), root),
         playlists=playlists,
         rows=Rows(**data["rows"]),
-        feed=FeedLimits(max_bytes=data["feed"]["max_bytes"], max_items=data["feed"].get("max_items"),
-                        max_age_days=data["feed"].get("max_age_days")),
+        feed=FeedLimits(max_bytes=data["feed"]["max_bytes"] if max_bytes_set or not has_app else APP_MAX_BODY,
+                        max_items=data["feed"].get("max_items"), max_age_days=data["feed"].get("max_age_days"),
+                        consumer="app" if has_app else "roku-template", max_bytes_set=max_bytes_set),
         templates=_templates(data["templates"], root),
         clips=_clips(data["clips"], root),
         video=_video(data["video"]),

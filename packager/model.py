@@ -82,6 +82,7 @@ class Article:
     release_date: date | None = None  # the item's releaseDate (else the article's own date)
     language: str | None = None  # content.language (else the channel's)
     extra_videos: tuple[Video, ...] = ()  # every video after the first
+    position: int | None = None  # where an imported item stood in its feed: the order it is written in
     # What was left out of the article with a warning (a tag too long, ...): it is kept.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 

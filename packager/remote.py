@@ -66,8 +66,8 @@ def check_timeout(value: float) -> float:
 
 
 def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None,
-          accept: tuple[int, ...] = ()) -> Response:
-    """GET `url` within `timeout` seconds in all (connection, redirects, body). Answers
+          accept: tuple[int, ...] = (), method: str = "GET") -> Response:
+    """GET (or HEAD) `url` within `timeout` seconds in all (connection, redirects, body). Answers
     other than 2xx/304 and every failure are RemoteError, except the statuses in `accept`,
     returned with their (bounded) body: an API's error object says what went wrong."""
     timeout = check_timeout(timeout)
@@ -75,7 +75,7 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
     current = url
     headers = dict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
-        resp = _get_once(current, max_bytes, deadline, timeout, headers, accept)
+        resp = _get_once(current, max_bytes, deadline, timeout, headers, accept, method)
         if resp.status in (301, 302, 303, 307, 308):
             location = resp.headers.get("location")
             if not location:
@@ -113,8 +113,8 @@ def _origin(url: str) -> tuple:
 
 
 def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str],
-              accept: tuple[int, ...] = ()) -> Response:
-    return _exchange(url, max_bytes, deadline, timeout, headers, accept=accept)
+              accept: tuple[int, ...] = (), method: str = "GET") -> Response:
+    return _exchange(url, max_bytes, deadline, timeout, headers, accept=accept, method=method)
 
 
 def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str], *,
@@ -206,7 +206,7 @@ def _talk(conn, url: str, method: str, target: str, body: bytes | None, headers:
     status = resp.status
     got = {k.lower(): v for k, v in resp.getheaders()}
     data = b""
-    if read_all or (status not in (301, 302, 303, 304, 307, 308) and (200 <= status < 300 or status in accept)):
+    if method != "HEAD" and (read_all or (status not in (301, 302, 303, 304, 307, 308) and (200 <= status < 300 or status in accept))):
         declared = got.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > max_bytes:
             raise RemoteError(f"{show(url)}: {excerpt(int(declared), 30)} bytes is over the limit of {max_bytes:,}",
@@ -251,6 +251,10 @@ def fetch_feed(url: str, timeout: float, max_bytes: int = MAX_FEED_BYTES) -> byt
     return fetch(url, max_bytes, timeout).body
 
 
+# A video's size for a bitrate estimate: one HEAD request each, a few seconds at most.
+HEAD_TIMEOUT = 5.0
+
+
 class Fetcher:
     def __init__(self, channel_root: Path, timeout: float | None = None):
         self.dir = channel_root / CACHE_DIR
@@ -286,3 +290,22 @@ class Fetcher:
             self.index[url] = {"file": name, "etag": resp.headers.get("etag")}
             (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
         return self.dir / name
+
+    def content_length(self, url: str) -> int:
+        """The size a HEAD request for `url` declares (Content-Length), remembered in the
+        cache index so a rebuild asks again only for URLs it has not seen. RemoteError when
+        the server gives no size."""
+        key = "HEAD " + url
+        if key in self.index:
+            size = self.index[key].get("length")
+            if isinstance(size, int) and size > 0:
+                return size
+        resp = fetch(url, MAX_FEED_BYTES, min(self.timeout, HEAD_TIMEOUT), method="HEAD")
+        declared = resp.headers.get("content-length", "").strip()
+        if not declared.isdigit() or int(declared) <= 0:
+            raise RemoteError(f"{show(url)}: the server gave no Content-Length")
+        with self.lock:
+            self.index[key] = {"length": int(declared)}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
+        return int(declared)
