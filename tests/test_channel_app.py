@@ -191,7 +191,92 @@ def test_app_table_is_in_the_channel_schema():
     app = channel_schema()["properties"]["app"]
     assert app["additionalProperties"] is False
     assert set(app["properties"]) == {"title", "feed_url", "version", "logo", "background", "accent", "resolutions",
-                                      "search_feed", "analytics_url"}
+                                      "search_feed", "analytics_url", "refresh_minutes", "ads"}
+    assert set(app["properties"]["ads"]["properties"]) == {"url", "preroll", "midroll_minutes", "min_minutes_between",
+                                                           "live_preroll"}
+
+
+# ---------------------------------------------------------------- text injection (#26)
+
+def _set_provider(channel: Path, name: str):
+    toml = channel / "channel.toml"
+    text = toml.read_text()
+    text = re.sub(r'provider_name = "[^"]*"', lambda _: f"provider_name = {json.dumps(name)}", text, count=1)
+    toml.write_text(text)
+
+
+@pytest.mark.parametrize("name", ["News\nbs_libs_required=roku_ads_lib", "News\rsplash_color=#ff0000", "News\u0085x",
+                                  "News\u2028x", "News\u2029x", "News\x00x", "News\x7fx"])
+def test_line_breaks_never_reach_the_manifest_or_brightscript(cli, example_channel, tmp_path, name):
+    """provider_name is the app title's default: one line or a clean exit 2 naming the key."""
+    _set_provider(example_channel, name)
+    r = cli("channel", example_channel, "--out", tmp_path / "app.zip")
+    assert r.code == 2 and "[app] title (from [channel] provider_name)" in r.err and "line break" in r.err, r
+    assert len(r.err.strip().splitlines()) == 1 and not (tmp_path / "app.zip").exists()
+
+
+@pytest.mark.parametrize("key, value", [("title", "News\nbs_libs_required=roku_ads_lib"),
+                                        ("analytics_url", "https://stats.example.org/b\nx=1"),
+                                        ("feed_url", "https://cdn.example.org/feed.json\u2028x")])
+def test_app_keys_with_line_breaks_are_refused(cli, example_channel, key, value):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f"\n[app]\n{key} = {json.dumps(value)}\n")
+    r = cli("channel", example_channel)
+    assert r.code == 2 and f"[app] {key}" in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+def test_trailing_newline_in_analytics_url_is_trimmed_not_written(cli, example_channel, tmp_path):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\nanalytics_url = "https://stats.example.org/beacon\\n"\n')
+    z = zipfile.ZipFile(io.BytesIO(_app_zip(cli, example_channel, tmp_path / "app.zip")))
+    config = z.read("source/appconfig.brs").decode()
+    assert 'analyticsUrl: "https://stats.example.org/beacon",' in config
+    assert all(line.count('"') % 2 == 0 for line in config.splitlines())  # every string literal closed
+
+
+@pytest.mark.parametrize("title", ["   ", "\t"])
+def test_blank_title_is_refused(cli, example_channel, title):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f"\n[app]\ntitle = {json.dumps(title)}\n")
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "[app] title" in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+@pytest.mark.parametrize("length", [101, 1000, 100_000])
+def test_long_provider_name_is_a_title_error_not_a_logo_bomb(cli, example_channel, length):
+    _set_provider(example_channel, "N" * length)
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "[app] title (from [channel] provider_name)" in r.err, r
+    assert f"{length:,} characters" in r.err and "bomb" not in r.err and "logo" not in r.err, r
+    assert len(r.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["https://[::1/feed.json", "https://cdn.example.org:99999/feed.json",
+                                 "https://cdn.example.org:0/feed.json", "http://:80/feed.json"])
+def test_feed_url_with_bad_host_or_port_is_refused(cli, example_channel, url):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f"\n[app]\nfeed_url = {json.dumps(url)}\n")
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "[app] feed_url" in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+def test_logo_that_is_a_folder_is_not_a_file(cli, example_channel):
+    (example_channel / "logo").mkdir()
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\nlogo = "logo"\n')
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "logo is a folder, not a file" in r.err and "not found" not in r.err, r
+
+
+def test_escaping_gate_is_the_one_place():
+    """Every string the app files get goes through config.app_text (brs_string and manifest)."""
+    src = (ROOT / "packager" / "rokuapp" / "__init__.py").read_text()
+    assert "def brs_string(label: str, text: str)" in src and "app_text(label, text)" in src
+    from packager.config import ConfigError, app_text
+
+    for bad in ("a\nb", "a\rb", "a\u0085b", "a\u2028b", "a\u2029b"):
+        with pytest.raises(ConfigError):
+            app_text("[app] x", bad)
 
 
 # ---------------------------------------------------------------- runtime: brs-cli
