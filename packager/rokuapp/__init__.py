@@ -101,6 +101,19 @@ def _title_logo(title: str, color: tuple[int, int, int], path: Path) -> Path:
     return path
 
 
+def _spinner(color: tuple[int, int, int]) -> bytes:
+    """The BusySpinner's picture: a ring with a bright arc in the text colour (it turns)."""
+    size, scale = 96, 4
+    im = Image.new("RGBA", (size * scale, size * scale), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(im)
+    box = (6 * scale, 6 * scale, (size - 6) * scale, (size - 6) * scale)
+    draw.ellipse(box, outline=color + (70,), width=8 * scale)
+    draw.arc(box, start=-90, end=30, fill=color + (255,), width=8 * scale)
+    buf = io.BytesIO()
+    im.resize((size, size), Image.Resampling.LANCZOS).save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
 def _artwork(channel: Channel, app: AppSettings) -> tuple[dict[str, bytes], list[str]]:
     with tempfile.TemporaryDirectory(prefix="roku-channel-art-") as tmp:
         tmp = Path(tmp)
@@ -124,6 +137,7 @@ def app_files(channel: Channel) -> dict[str, bytes]:
     files["source/appconfig.brs"] = app_config_brs(app).encode("utf-8")
     art, art_lines = _artwork(channel, app)
     files.update(art)
+    files["images/spinner.png"] = _spinner(text_color(app.background))
     files["manifest"] = manifest(app, art_lines).encode("utf-8")
     return files
 
