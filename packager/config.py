@@ -400,6 +400,8 @@ def _channel_path(ref: str, label: str, root: Path, folder_ok: bool = False) -> 
         path = resolve_inside(root, root, ref)
     except ValueError as e:
         raise _fail(label, str(e)) from None
+    if not folder_ok and path.is_dir():
+        raise _fail(label, f"{ref} is a folder, not a file; name an image file")
     if not (path.exists() if folder_ok else path.is_file()):
         raise _fail(label, f"{ref} not found (paths are relative to channel.toml)")
     return path
@@ -607,6 +609,16 @@ APP_RESOLUTIONS = ("sd", "hd", "fhd")
 
 
 @dataclass(frozen=True)
+class AdSettings:
+    """[app.ads]: video ads through the Roku Advertising Framework (RAF)."""
+    url: str  # a VAST/VMAP ad tag; RAF's macros (ROKU_ADS_*) are passed through for RAF to fill
+    preroll: bool = default("app", "ads", "preroll")
+    midroll_minutes: int = default("app", "ads", "midroll_minutes")
+    min_minutes_between: int = default("app", "ads", "min_minutes_between")
+    live_preroll: bool = default("app", "ads", "live_preroll")
+
+
+@dataclass(frozen=True)
 class AppSettings:
     """[app]: the generated Roku SceneGraph channel (roku-packager channel / sideload)."""
     title: str
@@ -618,6 +630,61 @@ class AppSettings:
     resolutions: tuple[str, ...] = default("app", "resolutions")
     search_feed_url: str | None = None  # the generated search-feed.json, for deep links
     analytics_url: str | None = None  # a GET beacon per play
+    refresh_minutes: int = default("app", "refresh_minutes")
+    ads: AdSettings | None = None
+
+
+# Text that ends a manifest line or a BrightScript string literal early (or that a reader may
+# take for a line break): control characters, NEL and the Unicode line/paragraph separators.
+_NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+APP_TITLE_MAX = 100
+
+
+def app_text(label: str, value: str) -> str:
+    """The one gate for every value written into the app's manifest or BrightScript: one line
+    of text, or a ConfigError naming the key and the character."""
+    bad = _NOT_ONE_LINE.search(value)
+    if bad:
+        raise _fail(label, f"contains a line break or control character (U+{ord(bad.group()):04X} at character "
+                           f"{bad.start() + 1}); give one line of text")
+    return value
+
+
+def _app_url(label: str, raw: str) -> str:
+    """An http(s) URL with a host and a valid port (the schema's pattern can't check those)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415 (only [app] needs it)
+
+    url = app_text(label, raw.strip())
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise _fail(label, f"{excerpt(url)} is not a valid URL ({e}); give an http(s) URL like "
+                           "https://cdn.example.com/feed.json") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _fail(label, f"{excerpt(url)} is not an http(s) URL with a host")
+    if port == 0:
+        raise _fail(label, f"{excerpt(url)}: port 0 is not a port")
+    return url
+
+
+def _app_title(t: dict, provider_name: str) -> str:
+    label = "[app] title" if "title" in t else "[app] title (from [channel] provider_name)"
+    title = app_text(label, t.get("title", provider_name).strip())
+    if not title:
+        raise _fail(label, "is blank; give the channel's name")
+    if len(title) > APP_TITLE_MAX:
+        raise _fail(label, f"is {len(title):,} characters; a Roku channel title may have {APP_TITLE_MAX}"
+                           + ("" if "title" in t else ": set a shorter [app] title"))
+    return title
+
+
+def _ads(t: dict) -> AdSettings | None:
+    if "url" not in t:
+        return None
+    return AdSettings(url=_app_url("[app.ads] url", t["url"]), preroll=t["preroll"],
+                      midroll_minutes=t["midroll_minutes"], min_minutes_between=t["min_minutes_between"],
+                      live_preroll=t["live_preroll"])
 
 
 def _app(t: dict, provider_name: str, base_url: str, search_feed_output: bool, root: Path) -> AppSettings:
@@ -628,16 +695,19 @@ def _app(t: dict, provider_name: str, base_url: str, search_feed_output: bool, r
     search = t.get("search_feed", search_feed_output)
     if search and not search_feed_output:
         raise _fail("[app] search_feed", "needs the search feed: set [outputs] search_feed = true")
-    feed_url = t.get("feed_url", base_url + "feed.json").strip()
+    title = _app_title(t, provider_name)
+    feed_url = _app_url("[app] feed_url", t.get("feed_url", base_url + "feed.json"))
+    analytics = t.get("analytics_url")
     return AppSettings(
-        title=t.get("title", provider_name).strip(), feed_url=feed_url,
+        title=title, feed_url=feed_url,
         version=(major, minor, build[0] if build else 0),
         logo=_channel_file(t, "[app]", "logo", root),
         background=parse_color(t["background"], "[app] background"),
         accent=parse_color(t["accent"], "[app] accent"),
         resolutions=tuple(dict.fromkeys(r.lower() for r in resolutions)),
         search_feed_url=feed_url.rsplit("/", 1)[0] + "/search-feed.json" if search else None,
-        analytics_url=t.get("analytics_url"))
+        analytics_url=_app_url("[app] analytics_url", analytics) if analytics is not None else None,
+        refresh_minutes=t["refresh_minutes"], ads=_ads(t["ads"]))
 
 
 # ---------------------------------------------------------------- load

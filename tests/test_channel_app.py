@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import http.server
 import io
@@ -18,10 +19,12 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
+import sgrunner
 from conftest import ROOT
 from feeds import content, full_feed, item
 
@@ -99,7 +102,7 @@ def test_zip_is_byte_identical_and_well_formed(cli, channel_dir, tmp_path):
     assert names == sorted(names)
     assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     for required in ("manifest", "source/main.brs", "source/feedmodel.brs", "source/feedfetch.brs",
-                     "source/appconfig.brs", "components/HomeScene.xml", "components/FeedTask.xml",
+                     "source/appconfig.brs", "components/MainScene.xml", "components/FeedTask.xml",
                      "images/mm_icon_focus_fhd.png", "images/splash_screen_fhd.jpg", "images/overhang_logo.png"):
         assert required in names
     manifest = z.read("manifest").decode()
@@ -191,7 +194,92 @@ def test_app_table_is_in_the_channel_schema():
     app = channel_schema()["properties"]["app"]
     assert app["additionalProperties"] is False
     assert set(app["properties"]) == {"title", "feed_url", "version", "logo", "background", "accent", "resolutions",
-                                      "search_feed", "analytics_url"}
+                                      "search_feed", "analytics_url", "refresh_minutes", "ads"}
+    assert set(app["properties"]["ads"]["properties"]) == {"url", "preroll", "midroll_minutes", "min_minutes_between",
+                                                           "live_preroll"}
+
+
+# ---------------------------------------------------------------- text injection (#26)
+
+def _set_provider(channel: Path, name: str):
+    toml = channel / "channel.toml"
+    text = toml.read_text()
+    text = re.sub(r'provider_name = "[^"]*"', lambda _: f"provider_name = {json.dumps(name)}", text, count=1)
+    toml.write_text(text)
+
+
+@pytest.mark.parametrize("name", ["News\nbs_libs_required=roku_ads_lib", "News\rsplash_color=#ff0000", "News\u0085x",
+                                  "News\u2028x", "News\u2029x", "News\x00x", "News\x7fx"])
+def test_line_breaks_never_reach_the_manifest_or_brightscript(cli, example_channel, tmp_path, name):
+    """provider_name is the app title's default: one line or a clean exit 2 naming the key."""
+    _set_provider(example_channel, name)
+    r = cli("channel", example_channel, "--out", tmp_path / "app.zip")
+    assert r.code == 2 and "[app] title (from [channel] provider_name)" in r.err and "line break" in r.err, r
+    assert len(r.err.strip().splitlines()) == 1 and not (tmp_path / "app.zip").exists()
+
+
+@pytest.mark.parametrize("key, value", [("title", "News\nbs_libs_required=roku_ads_lib"),
+                                        ("analytics_url", "https://stats.example.org/b\nx=1"),
+                                        ("feed_url", "https://cdn.example.org/feed.json\u2028x")])
+def test_app_keys_with_line_breaks_are_refused(cli, example_channel, key, value):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f"\n[app]\n{key} = {json.dumps(value)}\n")
+    r = cli("channel", example_channel)
+    assert r.code == 2 and f"[app] {key}" in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+def test_trailing_newline_in_analytics_url_is_trimmed_not_written(cli, example_channel, tmp_path):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\nanalytics_url = "https://stats.example.org/beacon\\n"\n')
+    z = zipfile.ZipFile(io.BytesIO(_app_zip(cli, example_channel, tmp_path / "app.zip")))
+    config = z.read("source/appconfig.brs").decode()
+    assert 'analyticsUrl: "https://stats.example.org/beacon",' in config
+    assert all(line.count('"') % 2 == 0 for line in config.splitlines())  # every string literal closed
+
+
+@pytest.mark.parametrize("title", ["   ", "\t"])
+def test_blank_title_is_refused(cli, example_channel, title):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f"\n[app]\ntitle = {json.dumps(title)}\n")
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "[app] title" in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+@pytest.mark.parametrize("length", [101, 1000, 100_000])
+def test_long_provider_name_is_a_title_error_not_a_logo_bomb(cli, example_channel, length):
+    _set_provider(example_channel, "N" * length)
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "[app] title (from [channel] provider_name)" in r.err, r
+    assert f"{length:,} characters" in r.err and "bomb" not in r.err and "logo" not in r.err, r
+    assert len(r.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["https://[::1/feed.json", "https://cdn.example.org:99999/feed.json",
+                                 "https://cdn.example.org:0/feed.json", "http://:80/feed.json"])
+def test_feed_url_with_bad_host_or_port_is_refused(cli, example_channel, url):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f"\n[app]\nfeed_url = {json.dumps(url)}\n")
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "[app] feed_url" in r.err and len(r.err.strip().splitlines()) == 1, r
+
+
+def test_logo_that_is_a_folder_is_not_a_file(cli, example_channel):
+    (example_channel / "logo").mkdir()
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write('\n[app]\nlogo = "logo"\n')
+    r = cli("channel", example_channel)
+    assert r.code == 2 and "logo is a folder, not a file" in r.err and "not found" not in r.err, r
+
+
+def test_escaping_gate_is_the_one_place():
+    """Every string the app files get goes through config.app_text (brs_string and manifest)."""
+    src = (ROOT / "packager" / "rokuapp" / "__init__.py").read_text()
+    assert "def brs_string(label: str, text: str)" in src and "app_text(label, text)" in src
+    from packager.config import ConfigError, app_text
+
+    for bad in ("a\nb", "a\rb", "a\u0085b", "a\u2028b", "a\u2029b"):
+        with pytest.raises(ConfigError):
+            app_text("[app] x", bad)
 
 
 # ---------------------------------------------------------------- runtime: brs-cli
@@ -226,6 +314,15 @@ def expected_rows(feed: dict) -> list[tuple[str, list[str]]]:
             rows.append((c["name"], [m["id"] for m in members]))
     if not rows:
         rows = [(FALLBACK_TITLES[key], [i["id"] for i in feed[key]]) for key, _ in KINDS if feed.get(key)]
+        return sorted(rows, key=lambda r: r[0] != "Live")  # live streams lead
+    # Every item reachable: live streams pinned first, items in no row in a last row.
+    live = [i["id"] for i in feed.get("liveFeeds", [])]
+    if live and rows[0][1][:len(live)] != live:
+        rows.insert(0, ("Live", live))
+    shown = {i for _, ids in rows for i in ids}
+    rest = [i["id"] for i, _ in top if i["id"] not in shown]
+    if rest:
+        rows.append(("More to watch", rest))
     return rows
 
 
@@ -393,7 +490,7 @@ def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
     rows = expected_rows(feed)
     assert by_kind["ROWS"] == [[str(len(rows))]]
     assert [(title, ids.split(",")) for title, ids in by_kind["ROW"]] == rows
-    assert sum(len(ids) for _, ids in rows) >= len(top) - 1  # the example puts (almost) every item in a row
+    assert {i for _, ids in rows for i in ids} == {i["id"] for i in top}  # every item reachable from home
 
     # Every playable item and episode gets its video (one per item in these feeds).
     videos = {v[0]: v for v in by_kind["VIDEO"]}
@@ -443,8 +540,79 @@ def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
     assert outcomes["missing.json"] == ["RETRY", "404"]
     assert hits["/missing.json"] == 1 and hits["/html.json"] == 1  # a 404 is final; an HTML page is not retried
     assert hits["/flaky.json"] == 3  # two 503s, then the feed: the two retries
-    assert outcomes["no-categories.json"][1] == "Movies=1,Series=2,Videos=2,Specials=1,Live=1"
+    assert outcomes["no-categories.json"][1] == "Live=1,Movies=1,Series=2,Videos=2,Specials=1"
     chosen = {(v[0], v[1]): v[2] for v in by_kind.get("BROKEN_VIDEO", [])}
     assert chosen[("many-videos.json", "item1")] == "https://v/fhd.mp4"  # best file the FHD display shows
     assert chosen[("many-videos.json", "item2")] == "https://v/a.m3u8"  # adaptive first, HLS before DASH
     assert chosen[("many-videos.json", "item3")] == "https://v/uhd-only.mp4"  # too big, but all there is
+
+
+# ---------------------------------------------------------------- the whole app in a SceneGraph runtime
+#
+# brs-engine 2.1.0 + brs-scenegraph 0.1.0 in Chromium (tests/sgrunner.py): the generated zip
+# runs as on a device, against the showcase built and served on 127.0.0.1 (its clips play).
+
+SAFE_FHD = {"title": (192, 108, 1728, 972), "action": (96, 54, 1824, 1026)}
+AD_URL = "https://ads.example.org/vast?app=ROKU_ADS_APP_ID&cid=ROKU_ADS_CONTENT_ID&len=ROKU_ADS_CONTENT_LENGTH&ts=[timestamp]"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The showcase built for a runner server (its URLs point there), and the server."""
+    from packager.build import build
+    from packager.config import load_channel
+
+    why = sgrunner.available()
+    if why:
+        pytest.fail(why)
+    server = sgrunner.RunnerServer()
+    channel = _copy("showcase", tmp_path_factory.mktemp("sg"))
+    toml = channel / "channel.toml"
+    toml.write_text(toml.read_text().replace('base_url = "https://cdn.example.com/showcase/"',
+                                             f'base_url = "{server.base}/channel/"'))
+    result = build(channel)
+    server.channel = result.out
+    loaded = load_channel(channel)
+    yield server, loaded, json.loads((result.out / "feed.json").read_text())
+    server.close()
+
+
+def sg_zip(loaded, probe: bool = True, **app) -> bytes:
+    """The showcase's app zip with [app] settings replaced (ads, feed_url, ...)."""
+    from packager.rokuapp import channel_zip
+
+    data = channel_zip(dataclasses.replace(loaded, app=dataclasses.replace(loaded.app, **app)))
+    return sgrunner.with_probe(data) if probe else data
+
+
+def sg_app(server, data: bytes):
+    return sgrunner.SceneGraphApp(server, data)
+
+
+def shot(app, name: str) -> Path:
+    return app.screenshot(ROOT / "test-artifacts" / "channel-app" / f"{name}.png")
+
+
+def outside(nodes, zone) -> list:
+    x0, y0, x1, y1 = zone
+    return [n for n in nodes if n.width > 0 and n.height > 0 and
+            (n.x < x0 - 0.5 or n.y < y0 - 0.5 or n.x + n.width > x1 + 0.5 or n.y + n.height > y1 + 0.5)]
+
+
+def test_sg_launch_reaches_the_grid_and_every_item_is_on_it(served):
+    server, loaded, feed = served
+    with sg_app(server, sg_zip(loaded)) as app:
+        app.start()
+        line = app.wait_for("[channel] launch complete", 180)
+        seconds = time.monotonic() - app.started
+        print(f"\nlaunch to grid in the simulator: {seconds:.1f} s")
+        assert line == "[channel] launch complete: home"
+        app.wait_for("[channel] feed: ")
+        nodes = app.tree()
+        shot(app, "home")
+    rows = expected_rows(feed)
+    assert rows[0] == ("Live", [i["id"] for i in feed["liveFeeds"]])  # live pinned first
+    rowlist = next(n for n in nodes if n.kind == "RowList")
+    assert rowlist.focused and rowlist.extra == "rowItemFocused=0,0"
+    hero = next(n for n in nodes if n.id == "heroTitle")
+    assert hero.text == feed["liveFeeds"][0]["title"]

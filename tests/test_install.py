@@ -38,7 +38,7 @@ def test_wheel_ships_schemas_and_templates_and_runs_elsewhere(tmp_path):
     check = subprocess.run([sys.executable, "-m", "packager", "validate", "out/feed.json"],
                            cwd=elsewhere, env=env, capture_output=True, text=True)
     assert check.returncode == 0 and "valid" in check.stdout, check.stdout + check.stderr
-    assert "packager/rokuapp/app/source/feedmodel.brs" in names and "packager/rokuapp/app/components/HomeScene.xml" in names
+    assert "packager/rokuapp/app/source/feedmodel.brs" in names and "packager/rokuapp/app/components/MainScene.xml" in names
     app = subprocess.run([sys.executable, "-m", "packager", "channel", str(channel), "--out", "app.zip"],
                          cwd=elsewhere, env=env, capture_output=True, text=True)
     assert app.returncode == 0 and "source/feedmodel.brs" in zipfile.ZipFile(elsewhere / "app.zip").namelist(), app.stderr

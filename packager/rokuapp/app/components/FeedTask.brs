@@ -6,25 +6,27 @@ end sub
 
 sub fetchFeed()
     cacheFile = "cachefs:/feed.json"
-    cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
+    cached = {ok: false}
+    if CreateObject("roFileSystem").Exists(cacheFile) then cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
     if cached.ok then
         model = FeedModel_Build(cached.feed)
         if model.rows.Count() > 0 then
-            publish(model, true, "")
+            publish(model, true, "", invalid)
         end if
     end if
 
     fetched = FeedFetch_Get(m.top.feedUrl, 15000, 2)
     parsed = {ok: false, feed: invalid, error: fetched.error}
     if fetched.ok then parsed = FeedModel_Parse(fetched.text)
-    ' A failure is published too: the scene keeps a cached copy it shows, else offers Retry.
+    ' A failure is published too: the scene keeps what it shows, else says what is wrong;
+    ' either way it tries again by itself.
     if not parsed.ok then
-        publish({rows: []}, false, parsed.error)
+        publish({rows: []}, false, parsed.error, FeedModel_Failure(fetched, m.top.channelTitle))
         return
     end if
     model = FeedModel_Build(parsed.feed)
     if model.rows.Count() = 0 then
-        publish({rows: []}, false, "the feed has nothing to play")
+        publish({rows: []}, false, "the feed has nothing to play", FeedModel_Failure({code: 200}, m.top.channelTitle))
         return
     end if
     WriteAsciiFile(cacheFile, fetched.text)
@@ -32,13 +34,14 @@ sub fetchFeed()
         search = FeedFetch_Get(m.top.searchFeedUrl, 15000, 1)
         if search.ok then FeedModel_AddSearchFeed(model, ParseJson(search.text))
     end if
-    publish(model, false, "")
+    publish(model, false, "", invalid)
 end sub
 
-sub publish(model as Object, stale as Boolean, error as String)
+sub publish(model as Object, stale as Boolean, error as String, failure as Dynamic)
     model.ok = model.rows.Count() > 0
     model.stale = stale
     model.error = error
+    model.failure = failure
     if model.ok then m.top.content = rowContent(model)
     m.top.model = model
 end sub
@@ -55,6 +58,7 @@ function rowContent(model as Object) as Object
             node.id = item.id
             node.title = item.title
             node.description = item.shortDescription
+            node.ShortDescriptionLine2 = FeedModel_MetaLine(item, model.language)
             node.HDPosterUrl = item.thumbnail
             node.FHDPosterUrl = item.thumbnail
             node.SDPosterUrl = item.thumbnail

@@ -125,14 +125,35 @@ function fm_Tags(raw as Dynamic) as Object
     return out
 end function
 
+' A rating as viewers read it: TVG -> TV-G, PG13 -> PG-13, NC17 -> NC-17, UNRATED ->
+' Unrated. The source (USA_PR, MPAA, ...) is for Roku, not for viewers.
+function FeedModel_Rating(value as String) as String
+    v = UCase(value.Trim())
+    names = {TVY: "TV-Y", TVY7: "TV-Y7", TVY14: "TV-Y14", TVG: "TV-G", TVPG: "TV-PG", TV14: "TV-14", TVMA: "TV-MA",
+             PG13: "PG-13", NC17: "NC-17", UNRATED: "Unrated", NR: "Not Rated"}
+    if names.DoesExist(v) then return names[v]
+    if v = "UC" then return "Uc"
+    return value.Trim()
+end function
+
 function fm_Rating(raw as Dynamic) as String
-    rating = fm_Obj(raw, "rating")
-    if rating = invalid then return ""
-    value = fm_Str(rating, "rating")
-    if value = "" then return ""
-    source = fm_Str(rating, "ratingSource")
-    if source = "" then return value
-    return value + " (" + source + ")"
+    return FeedModel_Rating(fm_Str(fm_Obj(raw, "rating"), "rating"))
+end function
+
+' "hh:mm:ss" (or "mm:ss", or seconds) -> seconds, -1 when it isn't a time.
+function fm_Seconds(text as Dynamic) as Integer
+    if fm_IsNumber(text) then return Int(text)
+    if not fm_IsString(text) then return -1
+    total = 0
+    for each part in text.Trim().Split(":")
+        if part = "" then return -1
+        for i = 1 to part.Len()
+            c = Asc(Mid(part, i, 1))
+            if c < 48 or c > 57 then return -1
+        end for
+        total = total * 60 + part.ToInt()
+    end for
+    return total
 end function
 
 ' One feed item -> the model's item, or invalid when it can't be shown (the reason goes to
@@ -173,6 +194,7 @@ function fm_Item(raw as Dynamic, kind as String, problems as Object) as Dynamic
         captions: [],
         trickPlay: [],
         live: kind = "liveFeed",
+        adBreaks: [],
         seriesId: "",
         seasonNumber: 0,
         episodeNumber: 0,
@@ -193,6 +215,12 @@ function fm_Item(raw as Dynamic, kind as String, problems as Object) as Dynamic
         item.duration = fm_Int(content, "duration", 0)
         item.captions = fm_Captions(content)
         item.trickPlay = fm_TrickPlay(content)
+        breaks = []
+        for each t in fm_Arr(content, "adBreaks")
+            seconds = fm_Seconds(t)
+            if seconds >= 0 then breaks.Push(seconds)
+        end for
+        item.adBreaks = breaks
     end if
     return item
 end function
@@ -415,6 +443,7 @@ function FeedModel_Build(feed as Dynamic) as Object
             end if
         end for
     end for
+    model.language = LCase(Left(fm_Str(feed, "language", "en"), 2))
     model.rows = fm_CategoryRows(feed, model)
     if model.rows.Count() = 0 then
         ' No categories (or none with items): one row per content type.
@@ -423,10 +452,150 @@ function FeedModel_Build(feed as Dynamic) as Object
             for each id in model.order
                 if model.items[id].kind = k.kind then ids.Push(id)
             end for
-            if ids.Count() > 0 then model.rows.Push({title: k.title, itemIds: ids})
+            if ids.Count() > 0 then
+                ' Live streams lead the home screen.
+                if k.kind = "liveFeed" then model.rows.Unshift({title: k.title, itemIds: ids}) else model.rows.Push({title: k.title, itemIds: ids})
+            end if
         end for
+    else
+        fm_ReachEveryItem(model)
     end if
     return model
+end function
+
+' Every top-level item on the home screen: live streams in a row pinned first (unless a
+' category row already leads with them all), items in no category row in a final row.
+sub fm_ReachEveryItem(model as Object)
+    shown = {}
+    for each row in model.rows
+        for each id in row.itemIds
+            shown[id] = true
+        end for
+    end for
+    live = []
+    rest = []
+    for each id in model.order
+        item = model.items[id]
+        if item.live then
+            live.Push(id)
+        else if not shown.DoesExist(id) then
+            rest.Push(id)
+        end if
+    end for
+    if live.Count() > 0 then
+        firstRow = model.rows[0].itemIds
+        leads = firstRow.Count() >= live.Count()
+        for i = 0 to live.Count() - 1
+            if leads and firstRow[i] <> live[i] then leads = false
+        end for
+        if not leads then model.rows.Unshift({title: FeedModel_Words(model.language).live, itemIds: live})
+    end if
+    if rest.Count() > 0 then model.rows.Push({title: FeedModel_Words(model.language).more, itemIds: rest})
+end sub
+
+' ---------------------------------------------------------------- the viewer's language
+
+' The few words the channel says itself, in the feed's language (English otherwise).
+function FeedModel_Words(language as String) as Object
+    words = {
+        en: {live: "Live", more: "More to watch", months: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"], dateOrder: "mdy"},
+        es: {live: "En directo", more: "Más para ver", months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"], dateOrder: "d de m de y"},
+        fr: {live: "En direct", more: "À voir aussi", months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"], dateOrder: "dmy"},
+        de: {live: "Live", more: "Mehr sehen", months: ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"], dateOrder: "d. m y"},
+        pt: {live: "Ao vivo", more: "Mais para ver", months: ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"], dateOrder: "d de m de y"},
+        it: {live: "In diretta", more: "Altro da vedere", months: ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"], dateOrder: "dmy"}
+    }
+    if words.DoesExist(language) then return words[language]
+    return words.en
+end function
+
+' "2026-11-25" (or a full ISO date-time) -> "November 25, 2026" in the channel's language;
+' anything else is returned as it is.
+function FeedModel_Date(iso as String, language as String) as String
+    if iso.Len() < 10 or Mid(iso, 5, 1) <> "-" or Mid(iso, 8, 1) <> "-" then return iso
+    y = Left(iso, 4)
+    month = Mid(iso, 6, 2).ToInt()
+    day = Mid(iso, 9, 2).ToInt()
+    if month < 1 or month > 12 or day < 1 or day > 31 then return iso
+    w = FeedModel_Words(language)
+    name = w.months[month - 1]
+    d = day.ToStr()
+    if w.dateOrder = "mdy" then return name + " " + d + ", " + y
+    if w.dateOrder = "d de m de y" then return d + " de " + name + " de " + y
+    if w.dateOrder = "d. m y" then return d + ". " + name + " " + y
+    return d + " " + name + " " + y
+end function
+
+' A failed feed load in the viewer's words: whether the network or the channel's server is
+' at fault. fetch: FeedFetch_Get's result ({code}); parsed: FeedModel_Parse's (or invalid).
+function FeedModel_Failure(fetch as Object, title as String) as Object
+    if fetch.code = 0 then
+        return {kind: "network", text: "Can't connect to the internet. Check your Roku's network connection in Settings. We'll keep trying."}
+    end if
+    return {kind: "server", text: title + " isn't available right now: its server isn't answering as it should. This isn't your connection. We'll keep trying."}
+end function
+
+' ---------------------------------------------------------------- search
+
+' Top-level items whose title, description or tags hold every word of the query (any case),
+' titles matches first, in feed order.
+function FeedModel_Search(model as Object, query as String) as Object
+    words = []
+    for each w in LCase(query).Trim().Split(" ")
+        if w <> "" then words.Push(w)
+    end for
+    inTitle = []
+    elsewhere = []
+    if words.Count() = 0 then return inTitle
+    for each id in model.order
+        item = model.items[id]
+        title = LCase(item.title)
+        text = title + " " + LCase(item.shortDescription) + " " + LCase(item.longDescription) + " " + item.tags.Join(" ")
+        all = true
+        titleAll = true
+        for each w in words
+            if Instr(1, text, w) = 0 then all = false
+            if Instr(1, title, w) = 0 then titleAll = false
+        end for
+        if titleAll then
+            inTitle.Push(id)
+        else if all then
+            elsewhere.Push(id)
+        end if
+    end for
+    inTitle.Append(elsewhere)
+    return inTitle
+end function
+
+' ---------------------------------------------------------------- ads
+
+' The ad breaks of one playback, in seconds from the start: a pre-roll (0) unless resuming
+' or turned off, then the feed's content.adBreaks or, without those, one every
+' ads.midrollSeconds. Live items get at most the pre-roll. ads: AppConfig().ads.
+function FeedModel_AdBreaks(item as Object, ads as Object, resumeAt as Integer) as Object
+    out = []
+    if not fm_IsAA(ads) or fm_Str(ads, "url") = "" then return out
+    if item.live then
+        if ads.livePreroll then out.Push(0)
+        return out
+    end if
+    if ads.preroll and resumeAt <= 0 then out.Push(0)
+    marks = []
+    for each t in item.adBreaks
+        if t > 0 then marks.Push(t)
+    end for
+    if item.adBreaks.Count() = 0 and ads.midrollSeconds > 0 and item.duration > 0 then
+        t = ads.midrollSeconds
+        while t < item.duration - 30
+            marks.Push(t)
+            t = t + ads.midrollSeconds
+        end while
+    end if
+    marks.Sort()
+    for each t in marks
+        if t > resumeAt and (out.Count() = 0 or out[out.Count() - 1] <> t) then out.Push(t)
+    end for
+    return out
 end function
 
 ' ---------------------------------------------------------------- playback
@@ -533,4 +702,31 @@ function FeedModel_FindDeepLink(model as Object, contentId as Dynamic, mediaType
     if fm_IsString(mediaType) then kind = LCase(mediaType)
     if (kind = "series" or kind = "season") and item.seriesId <> "" then return {action: "series", id: item.seriesId, seasonNumber: item.seasonNumber}
     return {action: "play", id: id, seasonNumber: 0}
+end function
+
+' ---------------------------------------------------------------- what the screens show
+
+' "November 25, 2026  ·  2:30  ·  TV-G" (or "Live  ·  TV-G"): one line under a title.
+function FeedModel_MetaLine(item as Object, language as String) as String
+    parts = []
+    if item.live then parts.Push(FeedModel_Words(language).live)
+    date = item.releaseDate
+    if date = "" then date = item.dateAdded
+    if date <> "" and not item.live then parts.Push(FeedModel_Date(date, language))
+    if not item.live then
+        duration = FeedModel_Duration(item.duration)
+        if duration <> "" then parts.Push(duration)
+    end if
+    if item.rating <> "" then parts.Push(item.rating)
+    return parts.Join("  ·  ")
+end function
+
+' "S1 · E2 · 22:10" for an episode (no season number when the series has none).
+function FeedModel_EpisodeLabel(episode as Object) as String
+    parts = []
+    if episode.seasonNumber > 0 then parts.Push("S" + episode.seasonNumber.ToStr())
+    parts.Push("E" + episode.episodeNumber.ToStr())
+    duration = FeedModel_Duration(episode.duration)
+    if duration <> "" then parts.Push(duration)
+    return parts.Join("  ·  ")
 end function

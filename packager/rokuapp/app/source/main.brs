@@ -4,7 +4,7 @@ sub Main(args as Dynamic)
     screen = CreateObject("roSGScreen")
     port = CreateObject("roMessagePort")
     screen.SetMessagePort(port)
-    scene = screen.CreateScene("HomeScene")
+    scene = screen.CreateScene("MainScene")
     screen.Show()
     link = main_DeepLink(args)
     if link <> invalid then scene.deepLink = link
@@ -18,7 +18,8 @@ sub Main(args as Dynamic)
             if msg.IsScreenClosed() then return
         else if kind = "roInputEvent" then
             if msg.IsInput() then
-                link = main_DeepLink(msg.GetInfo())
+                info = msg.GetInfo()
+                link = main_DeepLink(info)
                 if link <> invalid then scene.deepLink = link
             end if
         end if
