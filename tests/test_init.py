@@ -51,6 +51,11 @@ def test_init_never_overwrites(tmp_path, cli):
                                       "overwrites a channel (choose another folder)"]
     assert (root / "channel.toml").read_bytes() == before
 
+    (tmp_path / "notes.txt").write_text("mine\n")
+    on_a_file = cli("init", tmp_path / "notes.txt")
+    assert on_a_file.code == 2 and len(on_a_file.err.splitlines()) == 1 and "is a file" in on_a_file.err, on_a_file
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
 
 def test_every_commented_key_is_a_real_key_with_a_valid_value():
     """Uncommented, the starter's channel.toml passes the schema: the comments can't drift from it."""
