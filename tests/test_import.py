@@ -846,3 +846,14 @@ def test_migrate_reads_a_feed_url_and_the_app_limit_keeps_a_large_library(tmp_pa
     n = len(source["shortFormVideos"])
     assert f"kept {n} of the feed's {n} item(s)" in r.out
     assert f'base_url = "http://127.0.0.1:{server.server_address[1]}/"' in (tmp_path / "ch" / "channel.toml").read_text()
+
+
+def test_the_apps_limit_is_a_warning_and_the_templates_an_error():
+    from packager.dp import APP_MAX_BODY, TEMPLATE_MAX_BODY
+    from packager.validate import body_findings
+
+    assert APP_MAX_BODY > 2 * TEMPLATE_MAX_BODY  # a 2,000-item library loads in one file (bench_app_feed.py)
+    big = b"{" + b" " * APP_MAX_BODY + b"}"
+    assert [(f.code, f.severity) for f in body_findings(big, "roku-template")] == [("DP004", "error")]
+    assert [(f.code, f.severity) for f in body_findings(big, "roku-template", consumer="app")] == [("DP004", "warning")]
+    assert body_findings(big[:APP_MAX_BODY], "roku-template", consumer="app") == []
