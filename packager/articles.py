@@ -34,11 +34,11 @@ from packager.dp import (
     VIDEO_TYPES,
     genre_of,
 )
-from packager.errors import ArticleError, excerpt
+from packager.errors import ArticleError, MissingVideo, excerpt
 from packager.ids import TAG_MAX, normalize_id, normalize_tag, section_tag
-from packager.model import Article, ClipPhoto, SeriesRef, Video
+from packager.model import Article, CaptionFile, ClipPhoto, SeriesRef, Video, VideoFile
 from packager.remote import MAX_PHOTO_BYTES, RemoteError
-from packager.safepath import resolve_inside
+from packager.safepath import resolve_inside, same_name_inside
 from packager.text import cut, markdown_to_text
 from packager.textfields import compose_text
 
@@ -162,7 +162,8 @@ MAX_DURATION = 2**31 - 1
 LIVE_DURATION = 24 * 3600  # a live stream has no length; Roku's content object wants one
 
 
-def _video(fields: dict, source: str, live: bool = False, key: str = "video", duration_key: str = "video.duration") -> Video:
+def _video(fields: dict, source: str, live: bool = False, key: str = "video", duration_key: str = "video.duration",
+           imported: bool = False) -> Video:
     raw = fields.get("video")
     if raw is None:
         raise ArticleError(source, "video", "is required: give url and duration (seconds)")
@@ -197,10 +198,67 @@ def _video(fields: dict, source: str, live: bool = False, key: str = "video", du
     bitrate = raw.get("bitrate")
     if bitrate is not None and (isinstance(bitrate, bool) or not isinstance(bitrate, int) or bitrate <= 0):
         raise ArticleError(source, f"{key}.bitrate", f"{excerpt(bitrate)} must be a positive whole number of kbps")
-    if bitrate is None and vtype in BITRATE_REQUIRED:
+    # An imported file without one is kept (Roku's template never reads it): the import
+    # estimated it or said it is missing, and the validator's profile judges it.
+    if bitrate is None and vtype in BITRATE_REQUIRED and not imported:
         raise ArticleError(source, f"{key}.bitrate", f"is required for {vtype} files: the average bitrate in kbps, e.g. 2500")
     return Video(url=url, duration=math.ceil(duration), video_type=vtype,
                  quality=quality.strip().upper(), bitrate=bitrate)
+
+
+CAPTION_SUFFIXES = (".vtt", ".srt")
+
+
+def local_video(channel: Channel, fields: dict, source: str, path: Path) -> VideoFile | None:
+    """`video: media/x.mp4` or `video: {file: media/x.mp4, captions: x.srt}`: a file of ours to
+    package, with its captions (named, else the .srt/.vtt sidecars beside it: x.srt, x.en.vtt)."""
+    raw = fields.get("video")
+    if isinstance(raw, str) and not HTTP_URL.match(raw.strip()):
+        raw = {"file": raw}
+    if not isinstance(raw, dict) or raw.get("file") is None:
+        return None
+    ref = raw["file"]
+    if not isinstance(ref, str) or not ref.strip():
+        raise ArticleError(source, "video.file", f"{excerpt(ref)} must be a video file relative to the article")
+    try:
+        file = resolve_inside(channel.root, path.parent, ref.strip())
+    except ValueError as e:
+        raise ArticleError(source, "video.file", f"{e}; put the video inside the channel folder") from None
+    if not file.is_file():
+        raise ArticleError(source, "video.file", f"{ref.strip()} not found; give the video's path relative to the article")
+    named = raw.get("captions")
+    entries = named if isinstance(named, list) else [named] if named is not None else []
+    captions = []
+    for i, c in enumerate(entries):
+        c = {"file": c} if isinstance(c, str) else c
+        where = f"video.captions[{i}]" if isinstance(named, list) else "video.captions"
+        if not isinstance(c, dict) or not isinstance(c.get("file"), str):
+            raise ArticleError(source, where, "must be a caption file (.srt or .vtt) or {file: ..., language: en}")
+        try:
+            cpath = resolve_inside(channel.root, path.parent, c["file"].strip())
+        except ValueError as e:
+            raise ArticleError(source, where, f"{e}; put the captions inside the channel folder") from None
+        if cpath.suffix.lower() not in CAPTION_SUFFIXES or not cpath.is_file():
+            raise ArticleError(source, where, f"{c['file']} must be an existing .srt or .vtt file")
+        language = c.get("language") or _caption_language(cpath, file) or channel.language
+        if not isinstance(language, str) or not LANGUAGE.match(language):
+            raise ArticleError(source, f"{where}.language", f"{excerpt(language)} must be a language code like en")
+        captions.append(CaptionFile(cpath, language))
+    if named is None:  # sidecars: interview.srt, interview.en.vtt
+        for side in sorted(file.parent.glob(glob_escape(file.stem) + ".*")):
+            if side.suffix.lower() in CAPTION_SUFFIXES and side.is_file():
+                captions.append(CaptionFile(side, _caption_language(side, file) or channel.language))
+    return VideoFile(file, tuple(captions))
+
+
+def glob_escape(name: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _caption_language(caption: Path, video: Path) -> str | None:
+    """interview.en.vtt beside interview.mp4 -> en."""
+    middle = caption.name[len(video.stem):-len(caption.suffix)].strip(".")
+    return middle if middle and LANGUAGE.match(middle) else None
 
 
 def _videos(fields: dict, source: str, warnings: list[str], live: bool) -> tuple[Video, tuple[Video, ...]]:
@@ -212,7 +270,7 @@ def _videos(fields: dict, source: str, warnings: list[str], live: bool) -> tuple
     good, bad = [], []
     for i, v in enumerate(raw):
         try:
-            good.append(_video({"video": v}, source, live, f"content.videos[{i}]", "content.duration"))
+            good.append(_video({"video": v}, source, live, f"content.videos[{i}]", "content.duration", imported=True))
         except ArticleError as e:
             bad.append(e)
     if not good:
@@ -287,13 +345,18 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
     summary = _optional(lambda: _text(fields, source, "summary"), None, warnings, imported)
     caption = _text(fields, source, "photo_caption")
     photos = _photos(channel, fields, source, path)
-    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback is None and not photos and not has_thumbnail)
+    video_file = None if imported else local_video(channel, fields, source, path)
+    # A video of our own gives a poster frame when there is no photo; an imported item
+    # without a thumbnail gets a title card (the import says so).
+    photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback == "none" and not photos
+                      and not has_thumbnail and video_file is None and not imported)
     photo = None
     if photo_ref is not None:
         try:
             photo = resolve_inside(channel.root, path.parent, photo_ref)
         except ValueError as e:
             raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
+        _must_exist(channel, source, "photo", photo, path.parent)
     focus = _focus(fields, source)
     if photo is None and photos:
         photo, focus = photos[0].path, focus or photos[0].focus
@@ -305,18 +368,26 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
             audio = resolve_inside(channel.root, path.parent, _text(fields, source, "audio") or "")
         except ValueError as e:
             raise ArticleError(source, "audio", f"{e}; put the audio file inside the channel folder") from None
+        _must_exist(channel, source, "audio", audio, path.parent)
     kind = _kind(fields, source)
-    clip_wanted = channel.clips.render == "always" or (channel.clips.render == "missing" and fields.get("video") is None)
+    # An imported DP item keeps its videos (one without any is skipped, as the DP spec has it);
+    # only render = "always" replaces them. A video file of our own is packaged, never replaced.
+    clip_wanted = video_file is None and (channel.clips.render == "always" or (
+        channel.clips.render == "missing" and not imported and fields.get("video") is None))
     if clip_wanted and kind == "liveFeed":
         raise ArticleError(source, "video", "a liveFeed needs its stream URL; clips are for articles")
     extra_videos: tuple[Video, ...] = ()
-    if clip_wanted:
+    if clip_wanted or video_file is not None:
         video = None
     elif imported:
         video, extra_videos = _videos(fields, source, warnings, kind == "liveFeed")
+    elif fields.get("video") is None and kind != "liveFeed":
+        raise MissingVideo(source)
     else:
         video = _video(fields, source, live=kind == "liveFeed")
-    if kind == "auto":
+    if kind == "auto" and video_file is not None:
+        pass  # decided by the video stage, once the file's length is measured
+    elif kind == "auto":
         # A rendered clip is a few photos long: short-form.
         kind = "shortFormVideo" if video is None or video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
     series = _series(fields, source, keep_id=imported)
@@ -362,7 +433,7 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
         external_ids=_entries(fields, source, "external_ids", _external_id, warnings, imported),
         ad_breaks=_ad_breaks(fields, source, warnings, imported),
         trickplay=_entries(fields, source, "trickplay", _trickplay_file, warnings, imported),
-        photos=photos, audio=audio, extra_videos=extra_videos,
+        photos=photos, audio=audio, extra_videos=extra_videos, video_file=video_file,
         release_date=_optional(lambda: _release_date(fields, source, warnings), None, warnings, imported),
         language=_optional(lambda: _language(fields, source), None, warnings, imported),
         warnings=tuple(warnings),
@@ -421,12 +492,28 @@ def _photos(channel: Channel, fields: dict, source: str, path: Path) -> tuple[Cl
             resolved = resolve_inside(channel.root, path.parent, ref)
         except ValueError as e:
             raise ArticleError(source, f"photos[{i}].path", f"{e}; put the photo inside the channel folder") from None
+        _must_exist(channel, source, f"photos[{i}].path", resolved, path.parent)
         caption = p.get("caption")
         if caption is not None and not isinstance(caption, str):
             raise ArticleError(source, f"photos[{i}].caption", "must be text")
         focus = _focus({"photo_focus": p.get("focus")}, source) if p.get("focus") is not None else None
         out.append(ClipPhoto(resolved, caption.strip() if caption else None, focus))
     return tuple(out)
+
+
+def _must_exist(channel: Channel, source: str, key: str, target: Path, base: Path) -> None:
+    """A file an article names must be there. The message shows where it was looked for (from
+    the channel folder) and, when a file of that name is elsewhere in the channel, how to
+    write the path to it."""
+    if target.exists():
+        return
+    root = channel.root.resolve()
+    message = f"{target.relative_to(root).as_posix()} not found (paths are relative to the article file)"
+    likely = same_name_inside(root, target.name, 1)
+    if likely:
+        message += (f"; there is {likely[0].relative_to(root).as_posix()}: "
+                    f"write {Path(os.path.relpath(likely[0], base.resolve())).as_posix()}")
+    raise ArticleError(source, key, message)
 
 
 def _kind(fields: dict, source: str) -> str:

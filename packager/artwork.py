@@ -33,8 +33,10 @@ def render_spec(s: ArtworkSettings, focus=None) -> RenderSpec:
 
 
 def spec_key(spec: RenderSpec) -> bytes:
-    """Every setting that changes the output bytes, and the pipeline's version."""
-    return json.dumps([PIPELINE_VERSION, spec.__dict__], sort_keys=True, default=list).encode()
+    """Every setting that changes the output bytes, and the pipeline's version. `small` never
+    does (refuse writes nothing; pad only acts where refuse would): it is hashed as its old
+    default, so changing the default (or the key) renames no artwork a bucket already holds."""
+    return json.dumps([PIPELINE_VERSION, spec.__dict__ | {"small": "refuse"}], sort_keys=True, default=list).encode()
 
 
 def rendition_names(digest: str, spec: RenderSpec) -> list[str]:

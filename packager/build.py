@@ -94,6 +94,31 @@ def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer
 
     cache_dir = out if out.is_dir() else None
     memo = DigestMemo.load(cache_dir)
+    staging = None
+    if any(a.video is None for a in articles):
+        # The scratch folder of clips and video packages; named with this process's id so a
+        # killed build's is cleaned.
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-{os.getpid()}-", dir=out.absolute().parent))
+    try:
+        return _build_media(channel, out, profile, jobs, renderer, result, published, articles, catalog,
+                            series_ids, cache_dir, memo, staging)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _build_media(channel: Channel, out: Path, profile: str, jobs: int | None, renderer: Executor,
+                 result: BuildResult, published: Published | None, articles: list[Article], catalog: Catalog,
+                 series_ids: set[str], cache_dir: Path | None, memo: DigestMemo, staging: Path | None) -> BuildResult:
+    media_files: dict[str, dict[str, Path]] = {}
+    if staging is not None and any(a.video_file is not None for a in articles):
+        from packager.video.stage import make_videos  # noqa: PLC0415 (only channels with video files pay for it)
+
+        packaged = make_videos(channel, articles, cache_dir, staging, renderer, published)
+        result.skipped += packaged.errors
+        result.notes.warnings += packaged.warnings
+        articles, media_files = packaged.articles, packaged.files
     renditions, art_errors = render_artwork(_artwork_jobs(articles, catalog, series_ids), channel.artwork,
                                             cache_dir=cache_dir, jobs=jobs, memo=memo, executor=renderer,
                                             published=published)
@@ -103,37 +128,29 @@ def _build(channel: Channel, out: Path, profile: str, jobs: int | None, renderer
             renditions[a.id] = (Rendition("", 0, 0, url=a.thumbnail_url),)
     articles = [a for a in articles if a.id in renditions]
 
-    staging = None
-    if any(a.video is None for a in articles):
-        # The clips' scratch folder; named with this process's id so a killed build's is cleaned.
-        out.absolute().parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.clips-{os.getpid()}-", dir=out.absolute().parent))
-    try:
-        clip_files: dict[str, dict[str, Path]] = {}
-        if staging is not None:
-            from packager.clips import make_clips  # noqa: PLC0415 (only channels with text-only articles pay for it)
+    clip_files: dict[str, dict[str, Path]] = dict(media_files)
+    if staging is not None and any(a.video is None for a in articles):
+        from packager.clips import make_clips  # noqa: PLC0415 (only channels with text-only articles pay for it)
 
-            clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer, published)
-            result.skipped += clipped.errors
-            result.notes.warnings += clipped.warnings
-            articles, clip_files = clipped.articles, clipped.files
-        result.rendered = renderer.summary() if renderer.ran else None
+        clipped = make_clips(channel, articles, cache_dir, staging, jobs, memo, renderer, published)
+        result.skipped += clipped.errors
+        result.notes.warnings += clipped.warnings
+        articles, clip_files = clipped.articles, clip_files | clipped.files
+    result.rendered = renderer.summary() if renderer.ran else None
 
-        now = reference_time()
-        live = split_expired(articles, now, result.notes)
-        units = _valid_units(channel, catalog, live, renditions, profile, result)
-        fitted = fit_feed(channel, catalog, units, now, result.notes)
-        body = serialize(fitted.feed)
-        report = validate_feed(fitted.feed, body, profile=profile, source=str(out / FEED_NAME))
-        result.feed, result.body, result.report = fitted.feed, body, report
-        result.articles = fitted.articles
-        result.skipped.sort(key=lambda e: e.source)
-        if not report.valid:
-            raise BuildFailed(f"{channel.root}: no valid feed could be written", result)
-        _write(result, fitted.units, renditions, clip_files, memo)
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+    now = reference_time()
+    live = split_expired(articles, now, result.notes)
+    units = _valid_units(channel, catalog, live, renditions, profile, result)
+    fitted = fit_feed(channel, catalog, units, now, result.notes)
+    body = serialize(fitted.feed)
+    report = validate_feed(fitted.feed, body, profile=profile, source=str(out / FEED_NAME),
+                           consumer=channel.feed.consumer)
+    result.feed, result.body, result.report = fitted.feed, body, report
+    result.articles = fitted.articles
+    result.skipped.sort(key=lambda e: e.source)
+    if not report.valid:
+        raise BuildFailed(f"{channel.root}: no valid feed could be written", result)
+    _write(result, fitted.units, renditions, clip_files, memo)
     return result
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import signal
@@ -29,6 +28,7 @@ from packager.outcome import (
     exit_code,
     print_build,
     say,
+    skipped_count,
     strict_failure,
     summary,
 )
@@ -45,12 +45,11 @@ def cmd_build(args) -> int:
     from packager.build import build  # noqa: PLC0415 (start-up: each command loads its stages)
 
     published = None
-    if args.reuse_from:
+    if args.reuse_from is not None:
         from packager.config import load_channel  # noqa: PLC0415 (start-up)
         from packager.publish import published_objects  # noqa: PLC0415 (start-up)
-        from packager.stores import open_store  # noqa: PLC0415 (start-up)
 
-        store = open_store(args.reuse_from, load_channel(args.channel_dir).publish)
+        store = _open_target(args, "--reuse-from", args.reuse_from, load_channel(args.channel_dir).publish)
         published = published_objects(store, store.list())
     result = build(args.channel_dir, out=args.out, profile=args.profile, jobs=args.jobs, published=published,
                    **_render(args))
@@ -58,6 +57,22 @@ def cmd_build(args) -> int:
     _rendered(result)
     print(summary(result))
     return strict_failure(result, args.strict) or EXIT_OK
+
+
+def cmd_init(args) -> int:
+    import shlex  # noqa: PLC0415 (start-up: only init quotes paths)
+
+    from packager.starter import make_starter  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    done = make_starter(args.channel_dir, name=args.name, base_url=args.base_url)
+    where = shlex.quote(str(args.channel_dir))
+    print(f"made a channel in {args.channel_dir}: {', '.join(done.written)}"
+          + (f" ({', '.join(done.kept)} already there, kept)" if done.kept else ""))
+    print("next:")
+    print(f"  roku-packager build {where}      # feed.json, artwork and a clip of each story without video, in {args.channel_dir}/dist")
+    print(f"  roku-packager preview {where}    # {args.channel_dir}/dist/preview.html: the channel as a Roku shows it")
+    print(f"  roku-packager publish {where} --to s3://BUCKET/PREFIX   # after setting base_url to where that is served")
+    return EXIT_OK
 
 
 def cmd_validate(args) -> int:
@@ -96,6 +111,36 @@ def cmd_diff(args) -> int:
     return EXIT_OK  # a difference is news, not a failure
 
 
+def cmd_migrate(args) -> int:
+    from packager.migrate import migrate, summary_lines  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    m = migrate(args.feed, args.channel_dir, base_url=args.base_url, allow_remote=args.allow_remote,
+                timeout=args.timeout, profile=args.profile)
+    print_build(m.result)
+    print(summary(m.result))
+    for line in summary_lines(m):
+        print(_printable(line))
+    return strict_failure(m.result, args.strict) or EXIT_OK
+
+
+def _add_migrate(sub) -> None:
+    m = sub.add_parser("migrate", help="turn a Direct Publisher feed into a channel folder, built, with its app",
+                       description="Copy FEED into DIR as the channel's dp-feed source, write DIR/channel.toml the first "
+                                   "time ([channel] from the feed's providerName and language, the artwork rules, an [app] "
+                                   "table), build the channel and write the channel app. Every item Roku's template could "
+                                   "play (an id, a title, a video URL) is kept; what had to be repaired is listed by rule. "
+                                   "Run it again to refresh from the feed: channel.toml is never rewritten.")
+    m.add_argument("feed", metavar="FEED", help="the DP JSON feed: a path or an http(s) URL")
+    m.add_argument("channel_dir", metavar="DIR", type=Path, help="the channel folder to write (or refresh)")
+    m.add_argument("--base-url", metavar="URL", help="where dist/ will be published (default: FEED's folder for a URL)")
+    m.add_argument("--allow-remote", action="store_true", help="let the channel fetch over the network: missing MP4 "
+                   "bitrates estimated from HEAD requests, thumbnails re-rendered (first run only: it goes in channel.toml)")
+    m.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
+    m.add_argument("--strict", action="store_true", help="exit 1 if any item was left out")
+    m.add_argument("--timeout", type=_seconds, default=30.0, metavar="S", help="seconds to wait for a FEED URL (default 30)")
+    m.set_defaults(func=cmd_migrate)
+
+
 def _add_diff(sub) -> None:
     d = sub.add_parser("diff", help="what changed between two DP feeds, item by item",
                        description="Compare two DP JSON feeds (paths, - for stdin, or http(s) URLs): items added, "
@@ -104,24 +149,32 @@ def _add_diff(sub) -> None:
     d.add_argument("old", metavar="OLD", help="the earlier feed: a path, - for stdin, or an http(s) URL")
     d.add_argument("new", metavar="NEW", help="the later feed: a path, - for stdin, or an http(s) URL")
     d.add_argument("--format", choices=("text", "json"), default="text", help="text summary or full json (default text)")
-    d.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for each URL (default 10)")
+    d.add_argument("--timeout", type=_seconds, default=10.0, metavar="S", help="seconds to wait for each URL (default 10)")
     d.set_defaults(func=cmd_diff)
 
 
-def _target(args, channel) -> str:
-    if args.to:
-        return args.to
-    if channel.publish.target:
-        return channel.publish.target
-    return (channel.root / "public").as_uri()
+def _open_target(args, where: str, target: str, settings, base: Path | None = None, **overrides):
+    """A store for a target given by the user; a target that can't be one is a usage error
+    (exit 2) naming the command and where the value came from."""
+    from packager.stores import open_store  # noqa: PLC0415 (start-up: each command loads its stages)
+
+    try:
+        return open_store(target, settings, base=base, **overrides)
+    except ConfigError as e:
+        raise ConfigError(f"{args.command}: {where + ' ' if where else ''}{e}") from None
 
 
 def _store(args, channel):
-    from packager.stores import open_store  # noqa: PLC0415 (start-up: each command loads its stages)
-
-    return open_store(_target(args, channel), channel.publish, endpoint_url=args.endpoint_url,
-                      region=args.region, profile=args.aws_profile, acl=args.acl, path_style=args.path_style,
-                      checksums=args.checksums, retries=args.retries)
+    """--to (a plain path is relative to the working folder), else [publish] target (relative
+    to the channel folder), else CHANNEL_DIR/public."""
+    overrides = dict(endpoint_url=args.endpoint_url, region=args.region, profile=args.aws_profile, acl=args.acl,
+                     path_style=args.path_style, checksums=args.checksums, retries=args.retries)
+    if args.to is not None:
+        return _open_target(args, "--to", args.to, channel.publish, **overrides)
+    if channel.publish.target:
+        return _open_target(args, "[publish] target in channel.toml:", channel.publish.target, channel.publish,
+                            base=channel.root, **overrides)
+    return _open_target(args, "", str(channel.root / "public"), channel.publish, **overrides)
 
 
 def _duration(text: str) -> float:
@@ -163,32 +216,23 @@ def cmd_publish(args) -> int:
     summary = publish_tree(result.out, store, base_url=channel.base_url,
                            jobs=args.publish_jobs or channel.publish.jobs, dry_run=args.dry_run,
                            prune=args.prune, keep_history=keep, lock_wait=args.lock_wait, prune_grace=grace,
-                           log=lambda line: print(line, file=sys.stderr), listing=listing)
+                           log=lambda line: print(line, file=sys.stderr), listing=listing, force=args.force)
     if args.format == "json":
         print(json.dumps(summary.to_json(), indent=2))
         return EXIT_OK
     print(summary.line())
-    if args.dry_run:
-        _print_viewer_changes(store, result.feed)
-    else:
+    for line in summary.viewer_lines():  # what viewers see change, as `diff` prints it
+        print(_printable(line))
+    if not args.dry_run:
         print(f"feed: {store.describe('feed.json')}")
+    _skips_last(result)
     return EXIT_OK
 
 
-def _print_viewer_changes(store, new_feed: dict) -> None:
-    """--dry-run: what viewers would see change, item by item, against the live feed."""
-    from packager.diff import diff_feeds  # noqa: PLC0415 (start-up: each command loads its stages)
-
-    live = store.get("feed.json")
-    try:
-        old = json.loads(live) if live else {}
-    except ValueError:
-        old = {}
-    if not isinstance(old, dict):
-        old = {}
-    print(("against the live feed:" if live else "no live feed yet; everything is new:"))
-    for line in diff_feeds(old, new_feed).lines():
-        print(f"  {line}")
+def _skips_last(result) -> None:
+    """A command that built and skipped articles ends on their count (build's summary has it)."""
+    if result.skipped:
+        print(skipped_count(result))
 
 
 def cmd_history(args) -> int:
@@ -272,6 +316,7 @@ def cmd_preview(args) -> int:
     _rendered(result)
     path = write_preview(result.out, result.feed, result.channel.base_url, _preview_warnings(result))
     print(f"preview: {path.resolve().as_uri()}")
+    _skips_last(result)
     return EXIT_OK
 
 
@@ -328,20 +373,25 @@ def cmd_sideload(args) -> int:
     from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.rokuapp import channel_zip  # noqa: PLC0415 (start-up)
     from packager.sideload import Device, install, screenshot  # noqa: PLC0415 (start-up)
+    from packager.writer import OutputError, check_file_target, owned_file_problem, write_owned_files  # noqa: PLC0415 (start-up)
 
     password = args.password or os.environ.get("ROKU_DEV_PASSWORD")
     if not password:
         raise ConfigError("sideload needs the developer password: --password P or ROKU_DEV_PASSWORD")
     device = Device.parse(args.device)
+    shot = args.screenshot
+    if shot is not None:  # before the install: a place it can't go is known now, not after
+        check_file_target(shot, "--screenshot")
+        if problem := owned_file_problem(shot):
+            raise OutputError(f"--screenshot {shot}: {problem}; choose another file name")
     channel = load_channel(args.channel_dir)
     for w in channel.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"{device}: {install(device, password, channel_zip(channel), timeout=args.timeout)}")
-    if args.screenshot:
+    if shot is not None:
         image, ext = screenshot(device, password, timeout=args.timeout)
-        args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-        args.screenshot.write_bytes(image)
-        print(f"screenshot: {args.screenshot} ({ext.upper()}, {len(image):,} bytes)")
+        write_owned_files(shot.parent, {shot.name: image}, "--screenshot")
+        print(f"screenshot: {shot} ({ext.upper()}, {len(image):,} bytes)")
     return EXIT_OK
 
 
@@ -361,20 +411,21 @@ def _channel_app_parsers(sub) -> None:
     s.add_argument("--device", required=True, metavar="HOST[:PORT]", help="the Roku's address on this network")
     s.add_argument("--password", metavar="P", help="developer password (default: ROKU_DEV_PASSWORD)")
     s.add_argument("--screenshot", metavar="FILE", type=Path, help="after installing, save the device's screenshot here")
-    s.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
+    s.add_argument("--timeout", type=_seconds, default=60.0, metavar="S", help="seconds to wait for the device (default 60)")
     s.set_defaults(func=cmd_sideload)
 
 # ---------------------------------------------------------------- end of the channel app commands
 
 
 def _seconds(text: str) -> float:
+    """--timeout: a deadline a timer can hold (remote.check_timeout is the one rule)."""
+    from packager.remote import MAX_TIMEOUT, check_timeout  # noqa: PLC0415 (start-up: only when --timeout is given)
+
     try:
-        value = float(text)
+        return check_timeout(float(text))
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 30)} is not a positive number of seconds "
+                                         f"(at most {MAX_TIMEOUT:,.0f})") from None
 
 
 def _color(text: str) -> tuple[int, int, int]:
@@ -420,11 +471,23 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+class _AwsProfile(argparse.Action):
+    """--aws-profile; the old spelling --profile (which build and validate use for the validation profile)
+    still works in the target commands, with a note."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if option_string == "--profile":
+            say("note: --profile here is the AWS profile; its name is now --aws-profile (the old spelling still works)")
+        setattr(namespace, self.dest, values)
+
+
 def _target_args(p) -> None:
-    p.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix or file:///abs/path (default: [publish] target, else CHANNEL_DIR/public)")
+    p.add_argument("--to", metavar="TARGET", help="s3://bucket/prefix, file:///abs/path, or a folder path (relative to "
+                   "the working folder) (default: [publish] target, else CHANNEL_DIR/public)")
     p.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, R2, B2, Spaces, Wasabi)")
     p.add_argument("--region", help="S3 region")
-    p.add_argument("--profile", dest="aws_profile", metavar="NAME", help="AWS credentials profile")
+    p.add_argument("--aws-profile", "--profile", dest="aws_profile", metavar="NAME", action=_AwsProfile,
+                   help="AWS credentials profile (--profile is the old spelling)")
     p.add_argument("--path-style", action="store_true", default=None, help="path-style bucket addressing (MinIO and others)")
     p.add_argument("--acl", choices=("public-read", "private"), help="object ACL (default: none; many buckets forbid ACLs)")
     p.add_argument("--checksums", choices=("when_required", "when_supported"),
@@ -458,6 +521,16 @@ def make_parser() -> argparse.ArgumentParser:
     _render_args(b)
     b.set_defaults(func=cmd_build)
 
+    i = sub.add_parser("init", help="make a new channel folder that builds at once",
+                       description="Make CHANNEL_DIR a working channel: channel.toml (the required keys, every common "
+                                   "one commented), one example story with a photo, and the articles/ and photos/ "
+                                   "folders. An existing channel.toml is never overwritten (exit 2).")
+    i.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
+    i.add_argument("--name", help="the channel's provider_name (default: from the folder's name)")
+    i.add_argument("--base-url", metavar="URL", help="where the published folder will be served from "
+                   "(default: a placeholder under https://cdn.example.com/ to change before publishing)")
+    i.set_defaults(func=cmd_init)
+
     v = sub.add_parser("validate", help="check any Direct Publisher JSON feed",
                        description="Check a DP JSON feed: schema, rules, and what Roku's consumers need.")
     v.add_argument("feed", metavar="FEED", help="a path, - for stdin, or an http(s) URL")
@@ -469,6 +542,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="seconds for the whole download when FEED is a URL (default 10)")
     v.set_defaults(func=cmd_validate)
     _add_diff(sub)
+    _add_migrate(sub)
 
     u = sub.add_parser("publish", help="build, then upload the tree (artwork first, feed.json last)",
                        description="Build CHANNEL_DIR, then upload what changed to TARGET: artwork first, "
@@ -484,6 +558,8 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--format", choices=("text", "json"), default="text", help="summary format on stdout (default text)")
     u.add_argument("--dry-run", action="store_true", help="print what would be uploaded and change nothing")
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
+    u.add_argument("--force", action="store_true", help="publish even a feed.json that `rollback` took off the air "
+                   "(refused otherwise, so a scheduled publish can't undo a rollback)")
     u.add_argument("--upload-jobs", "--jobs", dest="publish_jobs", type=int, metavar="N",
                    help="parallel uploads (default [publish] jobs, 8); --jobs is the old spelling")
     u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="render threads (default: CPU count)")

@@ -65,7 +65,7 @@ class ClipInfo:
 
 @dataclass
 class Segment:
-    kind: str  # intro | photo
+    kind: str  # intro | photo | card (the whole clip of an article without photos)
     seconds: float
     photo: ClipPhoto | None = None
     caption: str | None = None
@@ -80,9 +80,10 @@ def reading_seconds(text: str, lo: float, hi: float) -> float:
 
 
 def plan_segments(article: Article, settings: ClipSettings) -> list[Segment]:
-    if not article.photos:
-        raise ClipError("photos", "a clip needs at least one photo: add photo: or photos: [{path: ...}]")
     lo, hi = settings.seconds_per_photo
+    if not article.photos:
+        # No photo: the title card is the clip, on screen as long as the headline takes to read.
+        return [Segment("card", max(settings.intro_seconds, reading_seconds(article.title, lo, hi)))]
     segments = []
     if settings.intro_seconds > 0:
         segments.append(Segment("intro", settings.intro_seconds))
@@ -224,9 +225,11 @@ def prepare_photo(photo: ClipPhoto, size: tuple[int, int], max_pixels: int) -> P
     except OSError as e:
         raise ClipError("photos", f"{photo.path.name} can't be read: {e.strerror or e}") from None
     target = (16 * math.ceil(w * ZOOM / 16), 9 * math.ceil(w * ZOOM / 16))
-    # A photo must cover the frame or 800x450, whichever is smaller; below the frame it is
-    # shown still, never zoomed.
-    spec = RenderSpec(renditions=(target,), fit="cover", focus=photo.focus, min_size=(min(800, w), min(450, h)))
+    # A photo covers the frame; one whose 16:9 crop is under 800x450 (or the frame, whichever
+    # is smaller) is padded whole onto a blurred canvas of that size instead of refused. Below
+    # the frame it is shown still, never zoomed.
+    spec = RenderSpec(renditions=(target,), fit="cover", focus=photo.focus, min_size=(min(800, w), min(450, h)),
+                      small="pad")
     try:
         im, layout, ow = decode(data, photo.path.suffix, spec, max_pixels)
     except PhotoError as e:
@@ -292,7 +295,7 @@ class Renderer:
         """Lengthen the photo segments so the pictures last as long as the narration."""
         now = total_seconds(self.segments)
         if seconds > now:
-            photos = [s for s in self.segments if s.kind == "photo"]
+            photos = [s for s in self.segments if s.kind != "intro"]
             for s in photos:
                 s.seconds += (seconds - now) / len(photos)
             self.spans = timeline(self.segments)
@@ -307,7 +310,7 @@ class Renderer:
 
     def _segment(self, i: int, t: float, rgb: bool):
         seg = self.segments[i]
-        if seg.kind == "intro":
+        if seg.kind in ("intro", "card"):
             return self.title.copy() if rgb else self.title_planes
         start, end = self.spans[i]
         draw = photo_rgb if rgb else photo_planes

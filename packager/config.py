@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from packager.dp import GENRES, MIN_ARTWORK, genre_of, query_operator_problem
+from packager.dp import APP_MAX_BODY, GENRES, MIN_ARTWORK, TEMPLATE_MAX_BODY, genre_of, query_operator_problem
 from packager.errors import ConfigError, excerpt
 from packager.ids import normalize_id
 from packager.resources import schema_path
@@ -89,6 +89,20 @@ class FeedLimits:
     max_bytes: int = default("feed", "max_bytes")
     max_items: int | None = None
     max_age_days: int | None = None
+    # Who reads the feed: Roku's DP template, or the generated app (channel.toml has [app]),
+    # whose limit is what it loads within Roku's launch budget (dp.APP_MAX_BODY).
+    consumer: str = "roku-template"
+    max_bytes_set: bool = False  # [feed] max_bytes written in channel.toml
+
+    @property
+    def consumer_limit(self) -> int:
+        return APP_MAX_BODY if self.consumer == "app" else TEMPLATE_MAX_BODY
+
+    def describe(self) -> str:
+        """The limit as build reports it: how many bytes, for which consumer, from where."""
+        who = "the generated app's ([app])" if self.consumer == "app" else "Roku's DP template's"
+        how = "set by [feed] max_bytes" if self.max_bytes_set else "the default"
+        return f"feed limit {self.max_bytes:,} bytes ({how}; {who} limit is {self.consumer_limit:,})"
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class Source:
     tags: tuple[str | int, ...] = ()
     after: str | None = None
     limit: int | None = None
+    order: str = "source"  # dp-feed: items written in the source's order, or "newest" first
 
     @property
     def name(self) -> str:
@@ -133,6 +148,32 @@ class ClipSettings:
     trickplay_interval: int = default("clips", "trickplay_interval")  # seconds between BIF frames
     # x264 preset. superfast: 5.0x real time at 720p on 2 cores; veryfast: 3.6x, 0.3 dB better.
     preset: str = default("clips", "preset")
+    format: str = default("clips", "format")  # mp4 | hls (packaged like a video file)
+
+
+# Default video bitrates (kbps) by rendition height; the lowest near Roku's ~400 kbps start.
+LADDER_KBPS = {2160: 16000, 1440: 9000, 1080: 5000, 720: 3000, 540: 2000, 480: 1200, 360: 400, 240: 300, 144: 200}
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rendition of the HLS ladder."""
+    height: int
+    bitrate_kbps: int
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """[video]: how local video files are packaged."""
+    ladder: tuple[Rung, ...] = tuple(Rung(h, LADDER_KBPS[h]) for h in (1080, 720, 480, 360))
+    segment_seconds: int = default("video", "segment_seconds")
+    preset: str = default("video", "preset")
+    audio_kbps: int = default("video", "audio_kbps")
+    loudness: float = float(default("video", "loudness"))
+    mp4: bool = default("video", "mp4")
+    trickplay: bool = default("video", "trickplay")
+    trickplay_interval: int = default("video", "trickplay_interval")
+    max_bytes: int = default("video", "max_bytes")
 
 
 @dataclass(frozen=True)
@@ -177,7 +218,7 @@ class ArtworkSettings:
     small: str = default("artwork", "small")  # refuse | pad
     format: str = default("artwork", "format")  # jpeg | png
     tv_safe: bool = default("artwork", "tv_safe")
-    fallback: str | None = None  # "title-card": articles without a photo get a card
+    fallback: str = default("artwork", "fallback")  # title-card: articles without a photo get a card | none
     title_card: TitleCardSettings = field(default_factory=TitleCardSettings)
 
 
@@ -214,6 +255,7 @@ class Channel:
     feed: FeedLimits = field(default_factory=FeedLimits)
     templates: tuple[tuple[str, str], ...] = ()  # (name, Jinja2 source) overriding templates/text/
     clips: ClipSettings = field(default_factory=ClipSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     outputs: Outputs = field(default_factory=Outputs)
     sources: tuple[Source, ...] = ()
@@ -381,7 +423,7 @@ def _artwork(t: dict, root: Path) -> ArtworkSettings:
         background=parse_color(t["background"], "[artwork] background"),
         max_pixels=t["max_pixels"], renditions=renditions, fit=t["fit"], fit_tolerance=float(t["fit_tolerance"]),
         contain_fill=fill if fill == "blur" else parse_color(fill, "[artwork] contain_fill"),
-        small=t["small"], format=t["format"], tv_safe=t["tv_safe"], fallback=t.get("fallback"),
+        small=t["small"], format=t["format"], tv_safe=t["tv_safe"], fallback=t["fallback"],
         title_card=TitleCardSettings(
             font=_channel_file(card, "[artwork.title_card]", "font", root),
             logo=_channel_file(card, "[artwork.title_card]", "logo", root),
@@ -488,7 +530,25 @@ def _clips(t: dict, root: Path) -> ClipSettings:
                         seconds_per_photo=(float(spp[0]), float(spp[1])), intro_seconds=float(t["intro_seconds"]),
                         music=_channel_file(t, "[clips]", "music", root), bitrate_kbps=t["bitrate_kbps"],
                         font=_channel_file(t, "[clips]", "font", root), trickplay=t["trickplay"],
-                        trickplay_interval=t["trickplay_interval"], preset=t["preset"])
+                        trickplay_interval=t["trickplay_interval"], preset=t["preset"], format=t["format"])
+
+
+def _video(t: dict) -> VideoSettings:
+    rungs: dict[int, Rung] = {}
+    for i, r in enumerate(t["ladder"]):
+        height = int(r[:-1]) if isinstance(r, str) else r["height"]
+        if height % 2:
+            raise _fail(f"[video] ladder[{i}]", f"{height}p: heights must be even (4:2:0 video)")
+        kbps = r.get("bitrate_kbps") if isinstance(r, dict) else None
+        if kbps is None:
+            near = min(LADDER_KBPS, key=lambda h: abs(h - height))
+            kbps = round(LADDER_KBPS[near] * height / near)
+        if height in rungs:
+            raise _fail(f"[video] ladder[{i}]", f"{height}p is in the ladder twice; keep one")
+        rungs[height] = Rung(height, kbps)
+    return VideoSettings(ladder=tuple(sorted(rungs.values(), key=lambda r: -r.height)),
+                         **{k: t[k] for k in ("segment_seconds", "preset", "audio_kbps", "mp4", "trickplay",
+                                              "trickplay_interval", "max_bytes")}, loudness=float(t["loudness"]))
 
 
 def _outputs(out: dict, search: dict) -> Outputs:
@@ -531,7 +591,7 @@ def _sources(raw: list, root: Path, allow_all: bool) -> tuple[Source, ...]:
         fields = t.get("fields", {})
         out.append(Source(type=t["type"], path=resolved, url=url, fields=tuple(sorted(fields.items())), allow_remote=allow,
                           categories=tuple(t.get("categories", ())), tags=tuple(t.get("tags", ())),
-                          after=t.get("after"), limit=t.get("limit")))
+                          after=t.get("after"), limit=t.get("limit"), order=t.get("order", "source")))
     return tuple(out)
 
 
@@ -605,6 +665,8 @@ def load_channel(channel_dir: Path | str) -> Channel:
     problems = schema_problems(data, channel_schema())
     if problems:
         raise ConfigError("\n".join(f"{CONFIG_NAME}: {p}" for p in problems))
+    has_app = "app" in data
+    max_bytes_set = "max_bytes" in data.get("feed", {})
     data = _with_defaults(data, channel_schema())
     root = root.resolve()
 
@@ -626,10 +688,12 @@ def load_channel(channel_dir: Path | str) -> Channel:
         series=_series_tables(data.get("series", []), root),
         playlists=playlists,
         rows=Rows(**data["rows"]),
-        feed=FeedLimits(max_bytes=data["feed"]["max_bytes"], max_items=data["feed"].get("max_items"),
-                        max_age_days=data["feed"].get("max_age_days")),
+        feed=FeedLimits(max_bytes=data["feed"]["max_bytes"] if max_bytes_set or not has_app else APP_MAX_BODY,
+                        max_items=data["feed"].get("max_items"), max_age_days=data["feed"].get("max_age_days"),
+                        consumer="app" if has_app else "roku-template", max_bytes_set=max_bytes_set),
         templates=_templates(data["templates"], root),
         clips=_clips(data["clips"], root),
+        video=_video(data["video"]),
         render=RenderSettings(**data["render"]),
         outputs=_outputs(data["outputs"], data["search_feed"]),
         sources=_sources(data.get("sources", []), root, ch["allow_remote"]),

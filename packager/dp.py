@@ -76,6 +76,12 @@ SHORT_FORM_MAX_SECONDS = 900
 SHORT_FORM_USUAL_MAX_SECONDS = 1200
 # Roku's conversion template refuses bodies of this many bytes or more.
 TEMPLATE_MAX_BODY = 500 * 1024
+# The generated app's feed limit (channel.toml with [app]): what its data layer fetches,
+# parses and models within Roku's 20-second launch budget, measured by
+# scripts/bench_app_feed.py in brs-cli as CPU time (3,800,964 bytes fitted through 396 to
+# 3,000 items of 1.3 KB; README), rounded down to 3.5 MiB. One number for the build, the
+# validator and the docs.
+APP_MAX_BODY = 3584 * 1024
 
 # ---------------------------------------------------------------- lengths and patterns
 

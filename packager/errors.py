@@ -23,6 +23,14 @@ class ArticleError(PackagerError):
         super().__init__(where + message)
 
 
+class MissingVideo(ArticleError):
+    """An article without a video while clips are off: counted apart in a build's last line."""
+
+    def __init__(self, source: str):
+        super().__init__(source, "video", "is required: give url and duration (seconds), or set [clips] "
+                                          "render = \"missing\" (the default) to make a clip of the photos")
+
+
 class FeedReadError(PackagerError):
     """A feed given to the validator can't be read or isn't JSON (exit 2)."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from packager.config import Category, Channel, Playlist, SeriesInfo
-from packager.dp import ARRAY_OF_KIND, BITRATE_REQUIRED, dumps, serialize
+from packager.dp import ARRAY_OF_KIND, dumps, serialize
 from packager.errors import ArticleError
 from packager.ids import normalize_query, section_tag
 from packager.model import Article, ImportedSeason, ImportedSeries, Rendition, Video
@@ -27,7 +27,7 @@ def iso_datetime(dt: datetime) -> str:
 
 def video_entry(video: Video) -> dict:
     entry = {"url": video.url, "quality": video.quality, "videoType": video.video_type}
-    if video.bitrate is not None or video.video_type in BITRATE_REQUIRED:
+    if video.bitrate is not None:  # an imported MP4 may lack one: left out, not null (DP210 says so)
         entry["bitrate"] = video.bitrate
     return entry
 
@@ -119,7 +119,14 @@ def check_series(articles: list[Article]) -> tuple[list[Article], list[ArticleEr
 
 def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: Channel,
                  series_art: dict[str, Rendition], info: SeriesInfo | None = None, short_max: int = 200) -> dict:
-    ordered = sorted(episodes, key=lambda p: (p[0].series.season or 0, p[0].series.episode))
+    if all(a.position is not None for a, _ in episodes):
+        # An imported series: its seasons and episodes as the feed had them.
+        first = {}
+        for a, _ in sorted(episodes, key=lambda p: p[0].position):
+            first.setdefault(a.series.season, a.position)
+        ordered = sorted(episodes, key=lambda p: (first[p[0].series.season], p[0].position))
+    else:
+        ordered = sorted(episodes, key=lambda p: (p[0].series.season or 0, p[0].series.episode))
     newest = max((a for a, _ in episodes), key=lambda a: (a.date, a.id))
     oldest = min(a.date for a, _ in episodes)
     title = (info.title if info and info.title else None) or next(
@@ -152,7 +159,8 @@ def build_series(sid: str, episodes: list[tuple[Article, Rendition]], channel: C
         for (a, _), ep in zip(ordered, eps):
             seasons.setdefault(a.series.season, []).append(ep)
         about = {s.number: s for s in imported.seasons} if imported else {}
-        item["seasons"] = [{"seasonNumber": n, **_season_about(about.get(n)), "episodes": seasons[n]} for n in sorted(seasons)]
+        numbers = list(seasons) if all(a.position is not None for a, _ in ordered) else sorted(seasons)
+        item["seasons"] = [{"seasonNumber": n, **_season_about(about.get(n)), "episodes": seasons[n]} for n in numbers]
     else:
         item["episodes"] = eps
     return item
@@ -178,6 +186,15 @@ class Unit:
     featured: bool
     articles: tuple[Article, ...] = ()  # the article, or a series' episodes
     size: int = 0
+
+    @property
+    def order(self) -> tuple:
+        """Where it goes in its array: an imported feed's items where the feed had them (a
+        series where its first episode was), then ours newest first."""
+        positions = [a.position for a in self.articles if a.position is not None]
+        if positions:
+            return (False, min(positions), 0.0, self.id)
+        return (True, 0, -self.date.timestamp(), self.id)
 
     @property
     def id(self) -> str:
@@ -299,7 +316,7 @@ def assemble(channel: Channel, units: list[Unit], categories: list, playlists: l
         "lastUpdated": iso_datetime(last_updated) if last_updated else "1970-01-01T00:00:00+00:00",
     }
     for kind in ARRAY_OF_KIND.values():
-        items = [u.item for u in sorted(units, key=lambda u: (-u.date.timestamp(), u.id)) if u.kind == kind]
+        items = [u.item for u in sorted(units, key=lambda u: u.order) if u.kind == kind]
         if items:
             feed[kind] = items
     if categories:

@@ -19,6 +19,19 @@ class Video:
 
 
 @dataclass(frozen=True)
+class CaptionFile:
+    path: Path  # .srt or .vtt
+    language: str
+
+
+@dataclass(frozen=True)
+class VideoFile:
+    """A newsroom's own video file (video: media/x.mp4), packaged by the video stage."""
+    path: Path
+    captions: tuple[CaptionFile, ...] = ()
+
+
+@dataclass(frozen=True)
 class ClipPhoto:
     path: Path
     caption: str | None = None
@@ -43,8 +56,8 @@ class Article:
     long_description: str | None
     tags: tuple[str, ...]
     genres: tuple[str, ...]
-    photo: Path | None  # None only with [artwork] fallback = "title-card"
-    video: Video | None  # None only until a clip is rendered ([clips] render)
+    photo: Path | None  # None: a title card (unless [artwork] fallback = "none"), or a video file's poster frame
+    video: Video | None  # None only until a clip is rendered ([clips] render) or video_file packaged
     photo_caption: str | None = None
     photo_focus: tuple[float, float] | None = None  # the point a cover crop keeps, 0-1
     body_text: str = ""
@@ -63,11 +76,13 @@ class Article:
     trickplay: tuple[dict, ...] = ()
     photos: tuple[ClipPhoto, ...] = ()  # the clip's pictures; default: the photo
     audio: Path | None = None  # the clip's sound
+    video_file: VideoFile | None = None  # a local video to package (then video is None until it is)
     thumbnail_url: str | None = None  # an imported feed's thumbnail, kept as a URL (not re-rendered)
     # Carried over from an imported DP feed unchanged; None/() for our own articles.
     release_date: date | None = None  # the item's releaseDate (else the article's own date)
     language: str | None = None  # content.language (else the channel's)
     extra_videos: tuple[Video, ...] = ()  # every video after the first
+    position: int | None = None  # where an imported item stood in its feed: the order it is written in
     # What was left out of the article with a warning (a tag too long, ...): it is kept.
     warnings: tuple[str, ...] = field(default=(), compare=False)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from packager.errors import ConfigError, FeedReadError, PublishError
+from packager.errors import ConfigError, FeedReadError, MissingVideo, PublishError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 PROG = "roku-packager"
@@ -25,12 +25,32 @@ def build_lines(result) -> list[str]:
     lines += [f"skipped: {e}" for e in result.skipped]
     lines += [f"note: {line}" for line in result.notes.lines()]
     if result.report is not None:
-        for f in result.report.warnings:
-            where = f" (item {f.item_id})" if f.item_id else ""
-            lines.append(f"warning: {f.code} {f.path}{where}: {f.message}")
+        lines += grouped_findings(result.report.warnings)
         for f in result.report.errors:
             where = f" (item {f.item_id})" if f.item_id else ""
             lines.append(f"error: {f.code} {f.path}{where}: {f.message}")
+    return lines
+
+
+SHOWN_IDS = 3
+
+
+def grouped_findings(findings) -> list[str]:
+    """Validator warnings, one line per rule: its first finding, and how many items more
+    (an imported library repeats the same one on hundreds of items)."""
+    by_code: dict[str, list] = {}
+    for f in findings:
+        by_code.setdefault(f.code, []).append(f)
+    lines = []
+    for code, group in by_code.items():
+        f = group[0]
+        where = f" (item {f.item_id})" if f.item_id else ""
+        line = f"warning: {code} {f.path}{where}: {f.message}"
+        if len(group) > 1:
+            ids = list(dict.fromkeys(g.item_id for g in group[1:] if g.item_id))
+            shown = ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+            line += f"; the same {len(group) - 1} more time(s)" + (f" (items {shown})" if ids else "")
+        lines.append(line)
     return lines
 
 
@@ -40,9 +60,21 @@ def print_build(result) -> None:
 
 
 def summary(result) -> str:
-    n, s = result.item_count, len(result.skipped)
+    n = result.item_count
+    profile = result.report.profile if result.report is not None else "roku-template"
     return (f"wrote {result.feed_path} ({n} item{'s' * (n != 1)}, {len(result.body):,} bytes); "
-            f"{s} article{'s' * (s != 1)} skipped")
+            f"profile {profile}, {result.channel.feed.describe()}; {skipped_count(result)}")
+
+
+def skipped_count(result) -> str:
+    """The count of skipped articles, for a command's last line; articles skipped only for
+    lacking a video (clips turned off) are counted apart, with the setting that carries them."""
+    s = len(result.skipped)
+    text = f"{s} article{'s' * (s != 1)} skipped"
+    no_video = sum(1 for e in result.skipped if isinstance(e, MissingVideo))
+    if no_video:
+        text += f" ({no_video} for want of a video: [clips] render = \"missing\" makes a clip of each)"
+    return text + (", listed above" if s else "")
 
 
 def strict_failure(result, strict: bool, what: str = "") -> int | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import re
 import socket
@@ -26,9 +27,14 @@ from urllib.parse import unquote, urlsplit
 
 from packager.diff import diff_feeds
 from packager.dp import walk_items
-from packager.errors import PublishError
+from packager.errors import PublishError, excerpt
 from packager.model import Published
-from packager.stores import RemoteObject, file_digests
+from packager.stores import (  # noqa: F401 (CONTENT_TYPES: serve's import)
+    CONTENT_TYPES,
+    RemoteObject,
+    content_type_for,
+    file_digests,
+)
 from packager.writer import CHANNEL_ZIP, FEED_NAME, read_marker
 
 ARTWORK_CACHE_CONTROL = "public, max-age=31536000, immutable"
@@ -39,16 +45,18 @@ LOCK_KEY = INTERNAL_PREFIX + "lock"
 # key -> sha256, size and the ETag the object had when publish recorded it: object
 # metadata isn't in a LIST, and not every store's ETag is an MD5.
 MANIFEST_KEY = INTERNAL_PREFIX + "manifest.json"
+# The feed.json versions `rollback` took off the air: publishing one again needs --force,
+# so a cron job re-publishing an unchanged channel can't undo a rollback.
+ROLLED_BACK_KEY = INTERNAL_PREFIX + "rolled-back.json"
+# A clip's measurements as the manifest may state them (seconds, kbps): outside these, the
+# record is not one publish wrote, and the clip is measured again by rendering it.
+CLIP_SECONDS = (1, 24 * 3600)
+CLIP_KBPS = (1, 1_000_000)
 # The folders publish manages. Only these are checked as feed references and only these
 # are ever pruned: a publisher's own files under the prefix (videos, say) are left alone.
 MANAGED_DIRS = ("artwork/", "clips/", HISTORY_DIR + "/")
 LEASE_SECONDS = 30.0
 PRUNE_GRACE_SECONDS = 3600.0
-CONTENT_TYPES = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-    ".json": "application/json; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8",
-    ".mp4": "video/mp4", ".bif": "application/octet-stream", ".html": "text/html; charset=utf-8",
-}
 _URL = re.compile(r"""https?://[^\s"'<>\\]+""")
 
 
@@ -122,13 +130,33 @@ class Summary:
     feed_before: bytes | None = field(default=None, repr=False)
     feed_after: bytes | None = field(default=None, repr=False)
 
+    refused: str | None = None  # why the live feed was not replaced (a dry run's note)
+
+    def _diff(self):
+        try:
+            return diff_feeds(_feed(self.feed_before), _feed(self.feed_after))
+        except RecursionError:  # a live feed nested past Python's limit: compare with nothing
+            return diff_feeds({}, _feed(self.feed_after))
+
     @property
     def items(self) -> dict[str, int]:
         """Items added, removed and changed in the live feed, as `diff` counts them."""
         if self.feed_after is None:
             return {"added": 0, "removed": 0, "changed": 0}
-        d = diff_feeds(_feed(self.feed_before), _feed(self.feed_after))
+        d = self._diff()
         return {"added": len(d.added), "removed": len(d.removed), "changed": len(d.changed)}
+
+    def viewer_lines(self) -> list[str]:
+        """What viewers see change, item by item, as `diff` prints it (publish and --dry-run)."""
+        if self.feed_after is None:
+            return ["viewers see no change: the live feed.json is this build's"]
+        if not self.feed_before:
+            head = "no live feed yet; everything is new:"
+        elif not _feed(self.feed_before):
+            head = "the live feed can't be read; everything is new:"
+        else:
+            head = "against the live feed:" if self.dry_run else "viewers see, against the feed that was live:"
+        return [head] + [f"  {line}" for line in self._diff().lines()]
 
     def line(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
@@ -148,10 +176,6 @@ class Summary:
             "history_version": version_name_of(self.history_key) if self.history_key else None,
             "seconds": round(self.seconds, 3),
         }
-
-
-def content_type_for(key: str) -> str:
-    return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
 
 
 def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
@@ -179,8 +203,9 @@ def tree_objects(out: Path) -> tuple[LocalObject, list[LocalObject]]:
 
 
 def is_asset(key: str) -> bool:
-    """Artwork and clips: immutable, uploaded first. Anything else is a live document."""
-    return key.startswith(MANAGED_DIRS)
+    """Artwork, clips and video packages: immutable, uploaded first. Anything else is a
+    live document. (video/ is never pruned: a package's segments aren't named in the feed.)"""
+    return key.startswith(MANAGED_DIRS + ("video/",))
 
 
 def _managed_key(url: str, base_path: str | None) -> str | None:
@@ -275,17 +300,50 @@ def _after_newest(remote, now: datetime | None) -> datetime:
 
 # ---------------------------------------------------------------- planning
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _entry(value) -> dict | None:
+    """One manifest entry as publish writes it, or None: a sha256, a size, the ETag the
+    object had when recorded, and for a clip its duration (s) and bitrate (kbps)."""
+    if not isinstance(value, dict):
+        return None
+    sha, size, etag = value.get("sha256"), value.get("size"), value.get("etag")
+    if not (isinstance(sha, str) and _SHA256.fullmatch(sha) and type(size) is int and size >= 0
+            and isinstance(etag, str) and etag):
+        return None
+    entry = {"sha256": sha, "size": size, "etag": etag}
+    measured = _measurements(value.get("duration"), value.get("bitrate"))
+    if measured:
+        entry.update(measured)
+    return entry
+
+
+def _measurements(duration, bitrate) -> dict | None:
+    if type(duration) is int and type(bitrate) is int and CLIP_SECONDS[0] <= duration <= CLIP_SECONDS[1] \
+            and CLIP_KBPS[0] <= bitrate <= CLIP_KBPS[1]:
+        return {"duration": duration, "bitrate": bitrate}
+    return None
+
+
 def read_manifest(store) -> dict[str, dict]:
-    """key -> {"sha256", "size", "etag"} as the last publish recorded them; {} when the
-    manifest is missing or unreadable (then ETags that are MD5s, or HEADs, decide)."""
-    raw = store.get(MANIFEST_KEY)
-    if raw is None:
+    """key -> {"sha256", "size", "etag"} (and a clip's "duration", "bitrate") as publish
+    recorded them; {} when the manifest is missing or unreadable, and an entry that isn't
+    one publish writes is left out (then ETags that are MD5s, or HEADs, decide)."""
+    doc = _json(store.get(MANIFEST_KEY))
+    objects = doc.get("objects") if isinstance(doc, dict) else None
+    if not isinstance(objects, dict):
         return {}
-    try:
-        objects = json.loads(raw).get("objects", {})
-    except (ValueError, AttributeError):
-        return {}
-    return {k: v for k, v in objects.items() if isinstance(v, dict)} if isinstance(objects, dict) else {}
+    entries = {k: _entry(v) for k, v in objects.items() if isinstance(k, str)}
+    return {k: v for k, v in entries.items() if v is not None}
+
+
+def vouched_for(manifest: dict[str, dict], remote: dict[str, RemoteObject]) -> set[str]:
+    """Keys whose object is still the one publish recorded: listed at the recorded size
+    with the recorded ETag. An object truncated, zero-filled or replaced since has a new
+    ETag (S3 computes it; a folder's is the file's mtime and size), so it is not."""
+    return {k for k, e in manifest.items()
+            if (r := remote.get(k)) is not None and r.etag == e["etag"] and r.size == e["size"]}
 
 
 def _manifest_bytes(entries: dict[str, dict]) -> bytes:
@@ -307,8 +365,10 @@ def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, R
         if r is None or r.size != obj.size:
             return False
         entry = manifest.get(obj.key)
-        if entry and entry.get("size") == r.size and entry.get("etag") == r.etag and entry.get("sha256"):
-            return entry["sha256"] == obj.sha256
+        if entry:
+            # Recorded by publish: the same object only while its size and ETag are the
+            # recorded ones; any change since (truncated, zero-filled, replaced) is sent again.
+            return entry["size"] == r.size and entry["etag"] == r.etag and entry["sha256"] == obj.sha256
         if r.md5 is not None:
             ok = r.md5 == obj.md5
         elif store is not None:
@@ -368,19 +428,29 @@ _CLIP_KEY = re.compile(r"(clips/[0-9a-f]{16,64}\.mp4)$")
 
 
 def published_objects(store, listing: dict[str, RemoteObject]) -> Published:
-    """The bucket as the cache, from one listing and one GET: the artwork and clip keys the
-    target holds, and each clip's duration and bitrate as the live feed states them (matched
-    by key, whatever host the feed's URLs name), so a build can skip rendering them."""
-    keys = frozenset(k for k in listing if k.startswith(("artwork/", "clips/")))
-    clips: dict[str, tuple[int, int]] = {}
-    for _, _, item in walk_items(_feed(store.get(FEED_NAME))):
-        content = item.get("content") if isinstance(item.get("content"), dict) else {}
-        duration = content.get("duration")
-        for video in content.get("videos") or []:
-            m = _CLIP_KEY.search(video.get("url", "")) if isinstance(video, dict) and isinstance(video.get("url"), str) else None
-            if m and m.group(1) in keys and isinstance(duration, int) and isinstance(video.get("bitrate"), int):
-                clips[m.group(1)] = (duration, video["bitrate"])
+    """The bucket as the cache, from one listing and one GET (the manifest): the artwork,
+    clip and video-package keys the target holds unchanged since publish recorded them, and
+    each clip's duration and bitrate as publish recorded them when it wrote the clip, so a
+    build can skip rendering them. Nothing is taken from the live feed or from an object the
+    manifest doesn't vouch for: those are rendered again and re-sent."""
+    manifest = read_manifest(store)
+    keys = frozenset(k for k in vouched_for(manifest, listing) if k.startswith(("artwork/", "clips/", "video/")))
+    clips = {k: (manifest[k]["duration"], manifest[k]["bitrate"]) for k in keys if "duration" in manifest[k]}
     return Published(keys, clips)
+
+
+def clip_measurements(feed_data: bytes, keys: set[str]) -> dict[str, dict]:
+    """clips/<hash>.mp4 -> {"duration", "bitrate"} for the clips of the built tree (`keys`),
+    as the built feed states them: the build measured each clip it rendered or reused."""
+    out: dict[str, dict] = {}
+    for _, _, item in walk_items(_feed(feed_data)):
+        content = item.get("content") if isinstance(item.get("content"), dict) else {}
+        for video in content.get("videos") or []:
+            url = video.get("url") if isinstance(video, dict) else None
+            m = _CLIP_KEY.search(url) if isinstance(url, str) else None
+            if m and m.group(1) in keys and (measured := _measurements(content.get("duration"), video.get("bitrate"))):
+                out[m.group(1)] = measured
+    return out
 
 
 def existing_objects(store, folders: tuple[str, ...] = ("artwork/", "clips/")) -> dict[str, int]:
@@ -420,21 +490,38 @@ class Progress:
 # ---------------------------------------------------------------- the lease
 
 def _holder_text(holder: dict) -> str:
-    when = datetime.fromtimestamp(float(holder.get("started", 0) or 0), timezone.utc).strftime("%H:%M:%S UTC")
-    return (f"{holder.get('command', 'publish')} by host {holder.get('host', '?')}, pid {holder.get('pid', '?')}, "
-            f"since {when}")
+    when = datetime.fromtimestamp(holder.get("started", 0), timezone.utc).strftime("%H:%M:%S UTC")
+    def text(key, default):
+        value = holder.get(key, default)
+        return value if isinstance(value, str) and value.isprintable() and len(value) <= 80 else excerpt(value, 40)
+    return f"{text('command', 'publish')} by host {text('host', '?')}, pid {text('pid', '?')}, since {when}"
 
 
-def _parse_lock(raw: bytes) -> dict:
-    try:
-        holder = json.loads(raw)
-    except ValueError:
-        return {"released": True}  # not ours to interpret: free to overwrite (by compare-and-swap)
-    return holder if isinstance(holder, dict) else {"released": True}
+# A lease is renewed every ttl/3 and expires ttl after; one that claims to run for longer
+# than this (beyond any clock skew) was not written by a publish.
+LEASE_HORIZON = 24 * 3600.0
+_LEASE_TIMES = ("started", "renewed", "expires")
+
+
+def _parse_lock(raw: bytes, now: float | None = None) -> dict:
+    """The lease in the lock object. Anything else there (not JSON, nested past the
+    recursion limit, times that aren't numbers, a lease ending centuries from now) is not
+    a lease a publish wrote: it is free, and "foreign" says why."""
+    holder = _json(raw)
+    if not isinstance(holder, dict):
+        return {"released": True, "foreign": "it is not a JSON object"}
+    now = time.time() if now is None else now
+    for key in _LEASE_TIMES:
+        value = holder.get(key, 0)
+        if type(value) not in (int, float) or not math.isfinite(value) or not 0 <= value <= now + LEASE_HORIZON:
+            return {"released": True, "foreign": f"its {key} is {excerpt(value, 30)}"}
+    if not isinstance(holder.get("released", False), bool):
+        return {"released": True, "foreign": f"its released is {excerpt(holder.get('released'), 30)}"}
+    return holder
 
 
 def _lease_free(holder: dict, now: float) -> bool:
-    return bool(holder.get("released")) or float(holder.get("expires", 0) or 0) < now
+    return bool(holder.get("released")) or holder.get("expires", 0) < now
 
 
 class Lease:
@@ -487,8 +574,11 @@ class Lease:
             if holder is not None and holder.get("token") == self.token and not holder.get("released"):
                 etag = got[1]  # our own earlier PUT landed though its reply was lost
             elif holder is None or _lease_free(holder, time.time()):
-                if holder is not None and not holder.get("released"):
-                    ago = time.time() - float(holder.get("expires", 0) or 0)
+                if holder is not None and holder.get("foreign"):
+                    self.log(f"the publish lock {self.store.describe(LOCK_KEY)} is not a lease roku-packager wrote "
+                             f"({holder['foreign']}); taking it over")
+                elif holder is not None and not holder.get("released"):
+                    ago = time.time() - holder.get("expires", 0)
                     self.log(f"taking over an expired publish lease ({_holder_text(holder)}; expired {ago:.0f} s ago)")
                 try:
                     self.store.put_conditional(LOCK_KEY, self._body(), if_match=got[1] if got else None)
@@ -502,7 +592,7 @@ class Lease:
             else:
                 etag = None
                 if time.monotonic() >= deadline:
-                    left = float(holder.get("expires", 0) or 0) - time.time()
+                    left = holder.get("expires", 0) - time.time()
                     raise PublishError(
                         f"another {_holder_text(holder)} holds {self.store.describe()}; its lease "
                         f"expires in {max(left, 0):.0f} s unless renewed. Try again later; if that process "
@@ -579,19 +669,22 @@ def unlock(store, force: bool = False) -> str:
     if got is None:
         return f"no publish lock at {store.describe()}"
     holder = _parse_lock(got[0])
-    if holder.get("released"):
+    foreign = holder.get("foreign")
+    if holder.get("released") and not foreign:
         return f"no publish lock held at {store.describe()}"
     now = time.time()
-    left = float(holder.get("expires", 0) or 0) - now
+    left = holder.get("expires", 0) - now if not foreign else 0.0
     if left > 0 and not force:
         raise PublishError(f"the lock is held by a running {_holder_text(holder)}; its lease was renewed "
-                           f"{now - float(holder.get('renewed', now) or now):.0f} s ago and expires in {left:.0f} s. "
+                           f"{now - holder.get('renewed', now):.0f} s ago and expires in {left:.0f} s. "
                            "If that process is gone it frees itself by then; pass --force to release it now "
                            "(a running publish then stops before changing the live feed)")
     body = json.dumps({"token": "unlock", "host": socket.gethostname(), "pid": os.getpid(), "command": "unlock",
                        "started": now, "renewed": now, "expires": now, "released": True}).encode()
     if store.put_conditional(LOCK_KEY, body, if_match=got[1]) is None:
         raise PublishError("the lock changed while releasing it (its holder renewed it); run unlock again")
+    if foreign:
+        return f"released {store.describe(LOCK_KEY)}: it was not a lease roku-packager wrote ({foreign})"
     state = f"expired {-left:.0f} s ago" if left <= 0 else f"live for {left:.0f} s more"
     return f"released the publish lock of {_holder_text(holder)} ({state})"
 
@@ -616,21 +709,51 @@ def _upload(store, objects: list[LocalObject], jobs: int, confirmed: dict[str, i
             progress.advance(obj.size)
 
 
+def _json(data: bytes | None):
+    """A document from the target, parsed; None when it is missing or isn't JSON. Anything
+    on a target may have been written by someone else: nesting deeper than Python's
+    recursion limit is unreadable, not a crash."""
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _feed(data: bytes | None) -> dict:
     """A feed document's JSON, or {} when it is missing or isn't a JSON object."""
-    try:
-        feed = json.loads(data) if data else {}
-    except ValueError:
-        return {}
+    feed = _json(data)
     return feed if isinstance(feed, dict) else {}
+
+
+def _rolled_back(store) -> list[dict]:
+    """The feed.json versions `rollback` took off the air since the last publish of a new
+    one: [{"sha256", "version", "at", "to"}], newest last; [] when none (or unreadable)."""
+    doc = _json(store.get(ROLLED_BACK_KEY))
+    rows = doc.get("rolled_back_from") if isinstance(doc, dict) else None
+    return [r for r in rows if isinstance(r, dict) and isinstance(r.get("sha256"), str)] if isinstance(rows, list) else []
+
+
+def _refusal(rolled_back: list[dict], feed_sha: str) -> str | None:
+    """Why this feed.json must not go live without --force: a rollback took it off the air."""
+    row = next((r for r in reversed(rolled_back) if r["sha256"] == feed_sha), None)
+    if row is None:
+        return None
+    version = row.get("version") if isinstance(row.get("version"), str) else "a version"
+    when = row.get("at") if isinstance(row.get("at"), str) else "earlier"
+    return (f"this build's feed.json is {excerpt(version, 60)}, which `rollback` took off the air ({excerpt(when, 30)}); "
+            "publishing it again would undo the rollback. Change the channel, or pass --force to publish it anyway")
 
 
 def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run: bool = False,
                  prune: bool = False, keep_history: int = 5, lock_wait: float = 60.0,
                  lease_seconds: float = LEASE_SECONDS, prune_grace: float = PRUNE_GRACE_SECONDS,
-                 log=print, now: datetime | None = None, listing: dict[str, RemoteObject] | None = None) -> Summary:
+                 log=print, now: datetime | None = None, listing: dict[str, RemoteObject] | None = None,
+                 force: bool = False) -> Summary:
     """`listing`: the target's listing when the caller has just made it (publish lists once
-    for the bucket-as-cache and the plan)."""
+    for the bucket-as-cache and the plan). `force`: publish a feed.json that `rollback` took
+    off the air (refused otherwise, so a cron job can't undo a rollback)."""
     started = time.monotonic()
     feed, objects = tree_objects(out)
     summary = Summary(target=store.url, dry_run=dry_run, feed_object=store.describe(FEED_NAME),
@@ -640,6 +763,20 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
     manifest = read_manifest(store)
     heads: dict = {}
     plan = make_plan(feed, objects, remote, manifest, store, heads)
+    # Clips of the built tree, measured by the build: the manifest keeps their measurements,
+    # the only ones a later build takes without rendering the clip.
+    measured = clip_measurements(feed.data, {o.key for o in objects if o.key.startswith("clips/")})
+    unmeasured = any(manifest.get(k, {}).get("duration") != m["duration"]
+                     or manifest.get(k, {}).get("bitrate") != m["bitrate"] for k, m in measured.items())
+    feed_changes = feed in plan.upload
+    if feed_changes:
+        # Read before anything is written: an unreadable live feed stops the publish here.
+        summary.feed_before, summary.feed_after = store.get(FEED_NAME), feed.data
+        refusal = None if force else _refusal(_rolled_back(store), feed.sha256)
+        if refusal and dry_run:
+            summary.refused = refusal
+        elif refusal:
+            raise PublishError(refusal)
     if dry_run:
         for o in plan.upload:
             log(f"  upload {o.key} ({o.size:,} bytes)")
@@ -650,15 +787,15 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
             plan.delete = prune_candidates(remote, keep, keep_history, None, prune_grace)
             for k in plan.delete:
                 log(f"  delete {k}")
+        if summary.refused:
+            log(f"note: publish would be refused: {summary.refused}")
         summary.uploaded, summary.uploaded_bytes = plan.upload_count, plan.upload_bytes
         summary.unchanged, summary.deleted = len(plan.unchanged), len(plan.delete)
-        summary.feed_changed = feed in plan.upload
-        if summary.feed_changed:
-            summary.feed_before, summary.feed_after = store.get(FEED_NAME), feed.data
+        summary.feed_changed = feed_changes
         summary.seconds = time.monotonic() - started
         return summary
 
-    if not plan.upload and not prune and not plan.verified:
+    if not plan.upload and not prune and not plan.verified and not unmeasured:
         # Nothing to write: no lease either, so an unchanged channel costs a LIST and a GET.
         # (Objects verified without the manifest make one more run record them in it.)
         summary.unchanged = len(plan.unchanged)
@@ -669,6 +806,9 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         remote = store.list()  # again: another publish may have finished while we waited
         manifest = read_manifest(store)
         plan = make_plan(feed, objects, remote, manifest, store, heads)
+        rolled_back = _rolled_back(store) if feed in plan.upload else []
+        if feed in plan.upload and not force and (refusal := _refusal(rolled_back, feed.sha256)):
+            raise PublishError(refusal)  # a rollback landed while we waited for the lease
         summary.unchanged = len(plan.unchanged)
         confirmed: dict[str, int] = {k: r.size for k, r in remote.items()}
         recorded = dict(plan.verified)
@@ -713,6 +853,8 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
             summary.feed_changed = feed in plan.upload
             if summary.feed_changed:
                 summary.feed_before, summary.feed_after = old_feed, feed.data
+                if rolled_back:  # a new feed is live: the rollback is behind us
+                    store.put(ROLLED_BACK_KEY, b'{"rolled_back_from":[]}', "application/json", "no-store")
 
         # 6. Only now, with the new feeds live, what nobody needs may go.
         after = {k: remote.get(k) or RemoteObject(k, size, None, None, time.time()) for k, size in confirmed.items()}
@@ -730,8 +872,13 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
                    and v.get("etag") == after[k].etag}
         entries.update(recorded)
         entries = {k: v for k, v in entries.items() if k not in plan.delete}
+        for k, m in measured.items():
+            if k in entries:
+                entries[k] = {**entries[k], **m}
         if entries != manifest:
             store.put(MANIFEST_KEY, _manifest_bytes(entries), "application/json", "no-store")
+    if not summary.feed_changed:
+        summary.feed_before = summary.feed_after = None
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -776,7 +923,9 @@ def list_versions(store) -> list[Version]:
 
 
 def _check_parses(key: str, data: bytes | None) -> str | None:
-    """Why a history copy can't go live, or None."""
+    """Why a history copy can't go live, or None. feed.json must pass the feed validator
+    (the DP spec's rules: a JSON object with no items, say, is refused); the other feeds,
+    derived from it, must parse."""
     if data is None:
         return "it is gone"
     if key.endswith(".xml"):
@@ -784,13 +933,22 @@ def _check_parses(key: str, data: bytes | None) -> str | None:
         try:
             SafeET.fromstring(data)
         except Exception as e:  # defusedxml's ParseError and its refusals (entities, DTDs)
-            return f"it is not well-formed XML ({e})"
+            return f"it is not well-formed XML ({excerpt(str(e), 80)})"
         return None
-    try:
-        parsed = json.loads(data)
-    except ValueError as e:
-        return f"it is not JSON ({e})"
-    return None if isinstance(parsed, dict) else "it is not a JSON object"
+    parsed = _json(data)
+    if not isinstance(parsed, dict):
+        return "it is not a JSON object" if parsed is not None else "it is not JSON (or is nested too deep)"
+    if key.rsplit("/", 1)[-1] == FEED_NAME:
+        from packager.validate import validate_bytes  # noqa: PLC0415 (heavy: the schema compiles on first use)
+        try:
+            report = validate_bytes(data, profile="spec", source=key)
+        except RecursionError:
+            return "it is nested too deep to validate"
+        if report.errors:
+            first = report.errors[0]
+            return (f"it fails validation with {len(report.errors)} error(s) "
+                    f"(first: {first.code} {excerpt(first.message, 100)})")
+    return None
 
 
 def rollback(store, base_url: str, version: str | None = None, log=print,
@@ -816,6 +974,7 @@ def rollback(store, base_url: str, version: str | None = None, log=print,
             names = ", ".join(v.name for v in versions[-5:])
             raise PublishError(f"--version {version!r} matches {len(matches)} versions; pick one of: {names}")
         chosen = matches[0]
+    live_now = next((v for v in reversed(versions) if v.live), None)
     with Lease(store, command="rollback", ttl=lease_seconds, wait=lock_wait, log=log) as lease:
         documents = {doc: store.get(key) for doc, key in chosen.files.items()}
         for doc, data in documents.items():
@@ -829,6 +988,18 @@ def rollback(store, base_url: str, version: str | None = None, log=print,
         if missing:
             raise PublishError(f"{chosen.name} needs {len(missing)} objects that are gone (first: {missing[0]}); "
                                "it can't be made live")
+        # Record what goes off the air before it does: a later publish of that feed.json is
+        # refused without --force (a crash after this line refuses, never undoes, a rollback).
+        live_feed = store.get(FEED_NAME)
+        if live_feed is not None and FEED_NAME in documents:
+            live_sha = hashlib.sha256(live_feed).hexdigest()
+            chosen_sha = hashlib.sha256(documents[FEED_NAME]).hexdigest()
+            rows = [r for r in _rolled_back(store) if r["sha256"] not in (live_sha, chosen_sha)]
+            rows.append({"sha256": live_sha, "version": live_now.name if live_now else "the feed that was live",
+                         "at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"), "to": chosen.name})
+            lease.check()
+            store.put(ROLLED_BACK_KEY, json.dumps({"rolled_back_from": rows[-50:]}, sort_keys=True).encode(),
+                      "application/json", "no-store")
         for doc in sorted(documents, key=lambda d: d == FEED_NAME):  # feed.json last
             lease.check()
             store.put(doc, documents[doc], content_type_for(doc), FEED_CACHE_CONTROL,

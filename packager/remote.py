@@ -24,13 +24,20 @@ CACHE_DIR = ".roku-packager-cache/remote"
 MAX_FEED_BYTES = 20 * 1024 * 1024
 MAX_PHOTO_BYTES = 40 * 1024 * 1024
 TIMEOUT = 30.0  # a photo or a source feed: the whole transfer, redirects included
+MAX_TIMEOUT = 86_400.0  # a day: any longer is a typo (and past what a timer can wait)
 MAX_REDIRECTS = 5
 SCHEMES = ("http", "https")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class RemoteError(Exception):
-    """A fetch that failed or was refused; the message names the URL."""
+    """A fetch that failed or was refused; the message names the URL. `kind` says which way:
+    "timeout", "connect" (no connection), "protocol" (not an HTTP answer), "size", or
+    "refused" (anything else: a scheme, a status, a redirect)."""
+
+    def __init__(self, message: str, kind: str = "refused"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def is_url(spec: str) -> bool:
@@ -52,14 +59,15 @@ class Response:
 
 
 def check_timeout(value: float) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{value!r} must be a positive number of seconds")
+    if (not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0
+            or value > MAX_TIMEOUT):
+        raise ValueError(f"{excerpt(value, 30)} must be a positive number of seconds, at most {MAX_TIMEOUT:,.0f}")
     return float(value)
 
 
 def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | None = None,
-          accept: tuple[int, ...] = ()) -> Response:
-    """GET `url` within `timeout` seconds in all (connection, redirects, body). Answers
+          accept: tuple[int, ...] = (), method: str = "GET") -> Response:
+    """GET (or HEAD) `url` within `timeout` seconds in all (connection, redirects, body). Answers
     other than 2xx/304 and every failure are RemoteError, except the statuses in `accept`,
     returned with their (bounded) body: an API's error object says what went wrong."""
     timeout = check_timeout(timeout)
@@ -67,7 +75,7 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
     current = url
     headers = dict(headers or {})
     for _ in range(MAX_REDIRECTS + 1):
-        resp = _get_once(current, max_bytes, deadline, timeout, headers, accept)
+        resp = _get_once(current, max_bytes, deadline, timeout, headers, accept, method)
         if resp.status in (301, 302, 303, 307, 308):
             location = resp.headers.get("location")
             if not location:
@@ -89,13 +97,33 @@ def fetch(url: str, max_bytes: int, timeout: float, headers: dict[str, str] | No
     raise RemoteError(f"{show(url)}: more than {MAX_REDIRECTS} redirects; refused")
 
 
+def request(url: str, max_bytes: int, timeout: float, method: str = "GET", body: bytes | None = None,
+            headers: dict[str, str] | None = None, proxy: bool = True) -> Response:
+    """One HTTP exchange within `timeout` seconds, whatever the server does: every answer
+    comes back as it is (redirects are not followed, error pages are read), its body at most
+    `max_bytes`. For talking to a device (`proxy=False`: it is on the local network)."""
+    timeout = check_timeout(timeout)
+    return _exchange(url, max_bytes, time.monotonic() + timeout, timeout, headers or {},
+                     method=method, body=body, read_all=True, proxy=proxy)
+
+
 def _origin(url: str) -> tuple:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.hostname, parts.port
 
 
 def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str],
+              accept: tuple[int, ...] = (), method: str = "GET") -> Response:
+    return _exchange(url, max_bytes, deadline, timeout, headers, accept=accept, method=method)
+
+
+def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers: dict[str, str], *,
+              method: str = "GET", body: bytes | None = None, read_all: bool = False, proxy: bool = True,
               accept: tuple[int, ...] = ()) -> Response:
+    """The exchange runs on a thread of its own and this one waits for it until the deadline:
+    no server can stretch that wait (a byte every second, a connection that never closes, a
+    TLS handshake that never ends: socket timeouts only bound each read). At the deadline
+    its sockets are shut, which ends the thread's reads, and the fetch fails."""
     import http.client  # noqa: PLC0415 (only when fetching: 20 ms kept off every command's start-up)
 
     try:
@@ -107,73 +135,108 @@ def _get_once(url: str, max_bytes: int, deadline: float, timeout: float, headers
         raise RemoteError(f"{show(url)}: only http(s) URLs are fetched")
     if not host:
         raise RemoteError(f"{show(url)}: the URL has no host")
+    late = f"{show(url)}: can't fetch: no complete answer within the timeout of {timeout:g} s"
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise RemoteError(f"{show(url)}: can't fetch: no answer within the timeout of {timeout:g} s")
+        raise RemoteError(late, "timeout")
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if any(c in target or c in host for c in "\r\n\0 ") or not target.isascii():
         raise RemoteError(f"{show(url)}: the URL has characters that must be percent-encoded")
-    conn, target = _connection(scheme, host, port, target, remaining)
-    expired = threading.Event()
+    conn, target = _connection(scheme, host, port, target, remaining, proxy)
+    # Every socket the connection opens, recorded as it is made: http.client hands the socket
+    # to the response and forgets it when the answer says it will close (HTTP/1.0,
+    # Connection: close), so conn.sock alone can't be relied on to stop a transfer.
+    sockets: list[socket.socket] = []
+    make = conn._create_connection
 
-    def cut():  # the deadline: whatever the connection is waiting for, it stops now
-        expired.set()
-        sock = conn.sock
-        if sock is not None:
+    def recorded(*args, **kwargs):
+        sock = make(*args, **kwargs)
+        sockets.append(sock)
+        return sock
+
+    conn._create_connection = recorded
+    outcome: dict = {}
+    finished = threading.Event()
+
+    def talk():
+        try:
+            conn.connect()
+            sockets.append(conn.sock)  # https: the TLS socket that wraps the one recorded
+            outcome["response"] = _talk(conn, url, method, target, body, headers, max_bytes, read_all, accept)
+        except BaseException as e:  # handed to the waiting thread, which decides what it means
+            outcome["error"] = e
+        finally:
+            conn.close()
+            finished.set()
+
+    def cut():
+        for sock in sockets:
             with contextlib.suppress(OSError):  # already closed: nothing left to wait for
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
-    timer = threading.Timer(remaining, cut)
-    timer.daemon = True
-    timer.start()
+    threading.Thread(target=talk, name="roku-packager-fetch", daemon=True).start()
     try:
-        conn.request("GET", target, headers={"User-Agent": "roku-packager", "Accept-Encoding": "identity", **headers})
-        resp = conn.getresponse()
-        status = resp.status
-        got = {k.lower(): v for k, v in resp.getheaders()}
-        body = b""
-        if status not in (301, 302, 303, 304, 307, 308) and (200 <= status < 300 or status in accept):
-            declared = got.get("content-length", "").strip()
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise RemoteError(f"{show(url)}: {excerpt(int(declared), 30)} bytes is over the limit of {max_bytes:,}")
-            chunks, size = [], 0
-            while size <= max_bytes:
-                chunk = resp.read(min(65536, max_bytes + 1 - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            if size > max_bytes:
-                raise RemoteError(f"{show(url)}: more than {max_bytes:,} bytes; refused")
-            body = b"".join(chunks)
-        if expired.is_set():
-            raise TimeoutError
-        return Response(url, status, got, body)
-    except RemoteError:
+        in_time = finished.wait(max(remaining, 0.001))
+    except BaseException:  # Ctrl-C while waiting: the transfer stops too
+        cut()
         raise
-    except (http.client.HTTPException, OSError, ValueError, UnicodeError) as e:
-        if expired.is_set() or isinstance(e, TimeoutError):
-            raise RemoteError(f"{show(url)}: can't fetch: no complete answer within the timeout of {timeout:g} s") from None
-        reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or f"{type(e).__name__}: {excerpt(str(e), 80)}"
-        raise RemoteError(f"{show(url)}: can't fetch: {reason}") from None
-    finally:
-        timer.cancel()
-        conn.close()
+    if not in_time:
+        cut()
+        raise RemoteError(late, "timeout")
+    error = outcome.get("error")
+    if error is None:
+        return outcome["response"]
+    if isinstance(error, RemoteError):
+        raise error
+    if isinstance(error, (http.client.HTTPException, OSError, ValueError, UnicodeError)):
+        if isinstance(error, TimeoutError):
+            raise RemoteError(late, "timeout") from None
+        kind = "protocol" if isinstance(error, (http.client.HTTPException, ValueError, UnicodeError)) else "connect"
+        reason = (getattr(error, "reason", None) or getattr(error, "strerror", None)
+                  or f"{type(error).__name__}: {excerpt(str(error), 80)}")
+        raise RemoteError(f"{show(url)}: can't fetch: {reason}", kind) from None
+    raise error
 
 
-def _connection(scheme: str, host: str, port: int | None, target: str, timeout: float):
+def _talk(conn, url: str, method: str, target: str, body: bytes | None, headers: dict[str, str], max_bytes: int,
+          read_all: bool, accept: tuple[int, ...] = ()) -> Response:
+    conn.request(method, target, body=body,
+                 headers={"User-Agent": "roku-packager", "Accept-Encoding": "identity", **headers})
+    resp = conn.getresponse()
+    status = resp.status
+    got = {k.lower(): v for k, v in resp.getheaders()}
+    data = b""
+    if method != "HEAD" and (read_all or (status not in (301, 302, 303, 304, 307, 308) and (200 <= status < 300 or status in accept))):
+        declared = got.get("content-length", "").strip()
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise RemoteError(f"{show(url)}: {excerpt(int(declared), 30)} bytes is over the limit of {max_bytes:,}",
+                              "size")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = resp.read(min(65536, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:
+            raise RemoteError(f"{show(url)}: more than {max_bytes:,} bytes; refused", "size")
+        data = b"".join(chunks)
+    return Response(url, status, got, data)
+
+
+def _connection(scheme: str, host: str, port: int | None, target: str, timeout: float, proxy: bool = True):
     """A connection to the server, or through the proxy the environment names (HTTP_PROXY,
     HTTPS_PROXY, NO_PROXY), as urllib would; returns it with the request target to send."""
     import http.client  # noqa: PLC0415 (only when fetching)
     import urllib.request  # noqa: PLC0415 (only when fetching)
 
     kind = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    proxy = urllib.request.getproxies().get(scheme)
-    if not proxy or urllib.request.proxy_bypass(host):
+    proxy_url = urllib.request.getproxies().get(scheme) if proxy else None
+    if not proxy_url or urllib.request.proxy_bypass(host):
         return kind(host, port, timeout=timeout), target
-    p = urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    p = urlsplit(proxy_url if "://" in proxy_url else "http://" + proxy_url)
     if not p.hostname:
-        raise RemoteError(f"the {scheme}_proxy setting {show(proxy)} names no host")
+        raise RemoteError(f"the {scheme}_proxy setting {show(proxy_url)} names no host")
     netloc = f"[{host}]" if ":" in host else host
     if scheme == "https":  # a CONNECT tunnel: the proxy never sees the request
         conn = kind(p.hostname, p.port or 8080, timeout=timeout)
@@ -188,10 +251,14 @@ def fetch_feed(url: str, timeout: float, max_bytes: int = MAX_FEED_BYTES) -> byt
     return fetch(url, max_bytes, timeout).body
 
 
+# A video's size for a bitrate estimate: one HEAD request each, a few seconds at most.
+HEAD_TIMEOUT = 5.0
+
+
 class Fetcher:
-    def __init__(self, channel_root: Path, timeout: float = TIMEOUT):
+    def __init__(self, channel_root: Path, timeout: float | None = None):
         self.dir = channel_root / CACHE_DIR
-        self.timeout = timeout
+        self.timeout = TIMEOUT if timeout is None else timeout
         self.lock = threading.Lock()
         try:
             self.index = json.loads((self.dir / "index.json").read_text())
@@ -223,3 +290,22 @@ class Fetcher:
             self.index[url] = {"file": name, "etag": resp.headers.get("etag")}
             (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
         return self.dir / name
+
+    def content_length(self, url: str) -> int:
+        """The size a HEAD request for `url` declares (Content-Length), remembered in the
+        cache index so a rebuild asks again only for URLs it has not seen. RemoteError when
+        the server gives no size."""
+        key = "HEAD " + url
+        if key in self.index:
+            size = self.index[key].get("length")
+            if isinstance(size, int) and size > 0:
+                return size
+        resp = fetch(url, MAX_FEED_BYTES, min(self.timeout, HEAD_TIMEOUT), method="HEAD")
+        declared = resp.headers.get("content-length", "").strip()
+        if not declared.isdigit() or int(declared) <= 0:
+            raise RemoteError(f"{show(url)}: the server gave no Content-Length")
+        with self.lock:
+            self.index[key] = {"length": int(declared)}
+            self.dir.mkdir(parents=True, exist_ok=True)
+            (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
+        return int(declared)

@@ -1,6 +1,8 @@
 """Paths from channel files never escape the channel folder: no `..`, no absolute paths,
 no symlinks that lead outside."""
 
+import functools
+import os
 from pathlib import Path, PurePosixPath
 
 
@@ -37,3 +39,26 @@ def relative_key(key: str) -> str | None:
     if p.is_absolute() or ".." in p.parts or not p.parts:
         return None
     return p.as_posix()
+
+
+def same_name_inside(root: Path, name: str, limit: int = 3) -> list[Path]:
+    """Files called `name` anywhere in the channel folder (hidden folders left out), nearest
+    the top first: the likely meaning of a path that was not found."""
+    found = [Path(p) for p in _names(str(root.resolve())).get(name, ())]
+    return [p for p in found if p.is_file()][:limit]  # the index may be older than the folder
+
+
+@functools.lru_cache(maxsize=4)
+def _names(root: str, most: int = 200_000) -> dict[str, tuple[str, ...]]:
+    """Every file name under root -> its paths, walked once per channel and process (only
+    when a path was not found), at most `most` entries."""
+    index: dict[str, list[str]] = {}
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in files:
+            index.setdefault(f, []).append(os.path.join(folder, f))
+        seen += len(files) + len(dirs)
+        if seen > most:
+            break
+    return {k: tuple(sorted(v, key=lambda p: (p.count(os.sep), p))) for k, v in index.items()}

@@ -8,7 +8,9 @@ import fcntl
 import hashlib
 import io
 import os
+import re
 import shutil
+import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -17,6 +19,19 @@ from urllib.parse import unquote, urlsplit
 
 from packager.errors import ConfigError, PublishError
 from packager.safepath import relative_key
+
+# The one table of Content-Types for published objects (and `serve`): add a suffix here.
+CONTENT_TYPES = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".json": "application/json; charset=utf-8", ".xml": "application/rss+xml; charset=utf-8",
+    ".mp4": "video/mp4", ".bif": "application/octet-stream", ".html": "text/html; charset=utf-8",
+    ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/mp4", ".vtt": "text/vtt; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
+
+
+def content_type_for(key: str) -> str:
+    return CONTENT_TYPES.get(Path(key).suffix.lower(), "application/octet-stream")
 
 
 @dataclass(frozen=True)
@@ -97,11 +112,28 @@ def _safe_key(key: str) -> str:
     return safe
 
 
+def _not_a_file(path: Path, st: os.stat_result) -> PublishError:
+    kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+            else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "not a regular file")
+    return PublishError(f"{path}: is {kind}, not a file roku-packager wrote; move it out of the target "
+                        "(nothing was changed)")
+
+
+def _unreadable(root: Path, path: Path, e: OSError) -> PublishError:
+    if isinstance(e, NotADirectoryError):  # a file stands where a folder of the target should be
+        blocker = next((p for p in reversed(path.parents) if root in (p, *p.parents) and p.exists() and not p.is_dir()),
+                       path.parent)
+        return PublishError(f"{blocker}: is a file where the target needs a folder; move it away (nothing was changed)")
+    return PublishError(f"{path}: can't read: {e.strerror or e}")
+
+
 class FileStore:
     """A folder on disk with the same semantics as a bucket prefix; every write is a
     temporary file renamed into place, so readers never see half a file. A file's ETag is
-    its mtime and size (it changes whenever the file is rewritten); conditional writes are
-    made atomic by an flock on a file beside the key."""
+    its mtime, size and ctime (it changes whenever the file is rewritten); conditional writes are
+    made atomic by an flock on a file beside the key. Only regular files are read: a FIFO,
+    a folder or a device where a key should be is one error, never a read that blocks."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -115,7 +147,8 @@ class FileStore:
 
     @staticmethod
     def _etag(st: os.stat_result) -> str:
-        return f"{st.st_mtime_ns:x}-{st.st_size:x}"
+        # The ctime too: a hand edit that puts the old mtime back (touch -r) can't set it.
+        return f"{st.st_mtime_ns:x}-{st.st_size:x}-{st.st_ctime_ns:x}"
 
     def list(self) -> dict[str, RemoteObject]:
         """Every file under the folder except hidden ones (temporary files, the lock)."""
@@ -129,9 +162,35 @@ class FileStore:
                     continue
                 path = Path(dirpath) / name
                 key = path.relative_to(self.root).as_posix()
-                st = path.stat()
+                try:
+                    st = path.stat()
+                except OSError:  # a dangling symlink, or gone meanwhile: not an object
+                    continue
                 out[key] = RemoteObject(key, st.st_size, None, self._etag(st), st.st_mtime)
         return out
+
+    def _read(self, key: str) -> tuple[bytes, os.stat_result] | None:
+        """A regular file's bytes and its stat (from the same open file); None when absent.
+        Opened non-blocking: opening a FIFO for reading would otherwise wait for a writer."""
+        path = self.root / _safe_key(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise _unreadable(self.root, path, e) from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise _not_a_file(path, st)
+            with os.fdopen(fd, "rb") as fh:
+                fd = -1
+                return fh.read(), st
+        except OSError as e:
+            raise _unreadable(self.root, path, e) from None
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
     def put(self, key: str, body: bytes | Path, content_type: str = "", cache_control: str = "",
             sha256: str | None = None) -> str | None:
@@ -152,24 +211,18 @@ class FileStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             return self._etag(dest.stat())
+        except (FileExistsError, NotADirectoryError) as e:
+            raise _unreadable(self.root, dest, NotADirectoryError(e.errno, e.strerror)) from None
         except OSError as e:
             raise PublishError(f"{dest}: can't write: {e.strerror or e}") from None
 
     def get(self, key: str) -> bytes | None:
-        try:
-            return (self.root / _safe_key(key)).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            raise PublishError(f"{self.root / key}: can't read: {e.strerror or e}") from None
+        got = self._read(key)
+        return got[0] if got else None
 
     def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
-        path = self.root / _safe_key(key)
-        try:
-            with open(path, "rb") as fh:
-                return fh.read(), self._etag(os.fstat(fh.fileno()))
-        except FileNotFoundError:
-            return None
+        got = self._read(key)
+        return (got[0], self._etag(got[1])) if got else None
 
     def sha256_of(self, key: str) -> str | None:
         path = self.root / _safe_key(key)
@@ -179,8 +232,19 @@ class FileStore:
         """Write `key` only if it is absent (if_match None) or still has ETag `if_match`:
         the new ETag, or None when the condition failed."""
         dest = self.root / _safe_key(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with open(dest.parent / f".{dest.name}.mutex", "a") as mutex:
+        mutex_path = dest.parent / f".{dest.name}.mutex"
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            # Non-blocking: a FIFO planted at the mutex fails at once instead of waiting for a reader.
+            mutex = os.open(mutex_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK, 0o644)
+        except (FileExistsError, NotADirectoryError) as e:
+            raise _unreadable(self.root, dest, NotADirectoryError(e.errno, e.strerror)) from None
+        except OSError as e:
+            raise PublishError(f"{mutex_path}: can't open the lock's mutex: {e.strerror or e}") from None
+        try:
+            st = os.fstat(mutex)
+            if not stat.S_ISREG(st.st_mode):
+                raise _not_a_file(mutex_path, st)
             fcntl.flock(mutex, fcntl.LOCK_EX)
             try:
                 current = self.get_with_etag(key)
@@ -194,11 +258,16 @@ class FileStore:
                 return etag
             finally:
                 fcntl.flock(mutex, fcntl.LOCK_UN)
+        finally:
+            os.close(mutex)
 
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             path = self.root / _safe_key(key)
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                raise PublishError(f"{path}: can't delete: {e.strerror or e}") from None
             # A history version is a folder: don't leave it behind empty.
             for parent in path.parents:
                 if parent == self.root or self.root not in parent.parents:
@@ -249,7 +318,7 @@ class S3Store:
         where = self.describe(key)
         if isinstance(e, (NoCredentialsError, PartialCredentialsError)):
             return PublishError("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                                "or AWS_PROFILE / --profile")
+                                "or AWS_PROFILE / --aws-profile")
         if isinstance(e, EndpointConnectionError):
             return PublishError(f"can't reach the storage endpoint for {where}: {e}")
         if isinstance(e, ClientError):
@@ -408,12 +477,30 @@ class S3Store:
                 raise PublishError(f"could not delete {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}")
 
 
-def open_store(target: str, settings=None, endpoint_url=None, **overrides):
-    """A target URL (s3://bucket/prefix or file:///abs/path) -> a store."""
+_BUCKET = re.compile(r"[A-Za-z0-9.\-_]{1,255}")  # what botocore accepts as a bucket name
+TARGET_FORMS = "s3://bucket/prefix, file:///abs/path or a folder path"
+
+
+def open_store(target: str, settings=None, endpoint_url=None, *, base: Path | None = None, **overrides):
+    """A target -> a store: s3://bucket/prefix, file:///abs/path, or a plain folder path
+    (absolute, or relative to `base`, by default the working folder). A target that can't
+    be one of these is a ConfigError (a usage error: exit 2)."""
+    if not target or not target.strip() or "\x00" in target:
+        raise ConfigError(f"{target!r}: not a target; give {TARGET_FORMS}")
+    if "://" not in target:
+        scheme = target.split(":", 1)[0].lower() if ":" in target else ""
+        if scheme in ("s3", "file", "http", "https"):  # s3:bucket, file:/x: a URL missing its //
+            raise ConfigError(f"{target!r}: write {scheme}://...; give {TARGET_FORMS}")
+        path = Path(target).expanduser()
+        return FileStore(path if path.is_absolute() else (base or Path.cwd()) / path)
     parts = urlsplit(target)
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{target!r}: a target has no ?query or #fragment; give {TARGET_FORMS}")
     if parts.scheme == "s3":
         if not parts.netloc:
-            raise PublishError(f"{target}: no bucket name; write s3://bucket/prefix")
+            raise ConfigError(f"{target!r}: no bucket name; write s3://bucket/prefix")
+        if not _BUCKET.fullmatch(parts.netloc):
+            raise ConfigError(f"{target!r}: {parts.netloc!r} is not a bucket name (letters, digits, '.', '-', '_')")
         opts = {}
         if settings is not None:
             opts = dict(endpoint_url=settings.endpoint_url, region=settings.region, profile=settings.profile,
@@ -425,9 +512,9 @@ def open_store(target: str, settings=None, endpoint_url=None, **overrides):
         return S3Store(parts.netloc, parts.path, **opts)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
-            raise PublishError(f"{target}: file targets must be local: file:///abs/path")
+            raise ConfigError(f"{target!r}: file targets must be local: file:///abs/path, or a folder path")
         path = Path(unquote(parts.path))
         if not path.is_absolute():
-            raise PublishError(f"{target}: write an absolute path: file:///abs/path")
+            raise ConfigError(f"{target!r}: write an absolute path: file:///abs/path, or a folder path")
         return FileStore(path)
-    raise PublishError(f"{target}: unknown target; use s3://bucket/prefix or file:///abs/path")
+    raise ConfigError(f"{target!r}: unknown kind of target; give {TARGET_FORMS}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from packager.dp import (
+    APP_MAX_BODY,
     BITRATE_REQUIRED,
     DEFAULT_PROFILE,
     ID_ALNUM,
@@ -41,7 +42,7 @@ RULES: dict[str, tuple[str, str]] = {
     "DP003": ("error", "body is not valid UTF-8"),
     "DP004": ("error", "body is 500 KiB or more: Roku's conversion template refuses it"),
     "DP101": ("error", "required field missing"),
-    "DP102": ("error", "wrong type (e.g. rating as a string, duration as text, a list at the root)"),
+    "DP102": ("error", "wrong type (e.g. rating as a string, duration as text, a list at the root); a null bitrate on an HLS/DASH/SMOOTH video is a warning under roku-template"),
     "DP103": ("error", "bad format: dates YYYY-MM-DD, datetimes with offset, http(s) URLs, language codes, hh:mm:ss"),
     "DP104": ("error", "value not in the allowed list (genre, quality, videoType, rating, role, ...)"),
     "DP105": ("error", "text too long or empty"),
@@ -56,9 +57,9 @@ RULES: dict[str, tuple[str, str]] = {
     "DP205": ("error", "order 'manual' without a playlist"),
     "DP206": ("error", "query mixes AND and OR"),
     "DP207": ("warning", "query tag matches no item"),
-    "DP208": ("error", "longDescription equals shortDescription"),
+    "DP208": ("error", "longDescription equals shortDescription (a warning under roku-template: the template shows one or the other)"),
     "DP209": ("error", "seasonNumber or episodeNumber repeated within its parent"),
-    "DP210": ("error", "bitrate missing for an MP4/MOV/M4V video"),
+    "DP210": ("error", "bitrate missing for an MP4/MOV/M4V video (a warning under roku-template: the template never reads it)"),
     "DP211": ("warning", "shortFormVideo longer than 20 minutes (1200 seconds)"),
     "DP213": ("error", "no content at all: every content array is missing"),
     "DP214": ("error", "validityPeriodEnd is not after validityPeriodStart"),
@@ -67,7 +68,7 @@ RULES: dict[str, tuple[str, str]] = {
     "DP217": ("warning", "rating value does not belong to its ratingSource (error in the strict profile)"),
     "DP218": ("warning", "credit without birthDate (the spec's credit table lists it as required)"),
     "DP301": ("error", "item without genres (Roku's template reads genres[0])"),
-    "DP302": ("error", "item or episode without content.videos[0].url"),
+    "DP302": ("error", "item or episode without content.videos[0].url (said once: not beside DP101/DP107 for the same content)"),
     "DP303": ("error", "item or episode without a thumbnail"),
     "DP401": ("error", "strict: id not alphanumeric or over 50 characters"),
     "DP402": ("error", "strict: shortDescription over 110 characters (series included)"),
@@ -419,10 +420,11 @@ def rule_findings(feed: dict, profile: str = DEFAULT_PROFILE) -> list[Finding]:
             all_tags.update(t.lower() for t in tags if isinstance(t, str))
         short, long = item.get("shortDescription"), item.get("longDescription")
         if isinstance(long, str) and long == short:
-            out.append(_f("DP208", parts + ("longDescription",), "is the same as shortDescription; remove it or write a longer text", feed))
+            out.append(_f("DP208", parts + ("longDescription",), "is the same as shortDescription; remove it or write a longer text",
+                          feed, _consumer_severity(profile)))
         content = item.get("content")
         if isinstance(content, dict):
-            out += _content_rules(feed, kind, parts, content)
+            out += _content_rules(feed, kind, parts, content, profile)
         rating = item.get("rating")
         if isinstance(rating, dict):
             out += _rating_rules(feed, parts, rating, profile)
@@ -486,14 +488,21 @@ def _rating_rules(feed, parts, rating: dict, profile: str) -> list[Finding]:
                f"{', '.join(takes)}{hint}", feed, "error" if profile == "strict" else None)]
 
 
-def _content_rules(feed, kind, parts, content) -> list[Finding]:
+def _consumer_severity(profile: str) -> str | None:
+    """What the spec requires and Roku's template never reads: a warning under
+    roku-template, the rule's own severity (an error) under spec and strict."""
+    return "warning" if profile == "roku-template" else None
+
+
+def _content_rules(feed, kind, parts, content, profile: str = DEFAULT_PROFILE) -> list[Finding]:
     out = []
     cparts = parts + ("content",)
     videos = content.get("videos")
     if isinstance(videos, list):
         for j, v in enumerate(videos):
-            if isinstance(v, dict) and v.get("videoType") in BITRATE_REQUIRED and "bitrate" not in v:
-                out.append(_f("DP210", cparts + ("videos", j, "bitrate"), f"{v['videoType']} files need a bitrate in kbps", feed))
+            if isinstance(v, dict) and v.get("videoType") in BITRATE_REQUIRED and v.get("bitrate") is None:
+                out.append(_f("DP210", cparts + ("videos", j, "bitrate"), f"{v['videoType']} files need a bitrate in kbps "
+                              "(the DP spec); Roku's template plays them without", feed, _consumer_severity(profile)))
     duration = content.get("duration")
     if (kind == "shortFormVideo" and isinstance(duration, (int, float)) and not isinstance(duration, bool)
             and duration > SHORT_FORM_USUAL_MAX_SECONDS):
@@ -557,8 +566,8 @@ def template_findings(feed: dict, reported: set[str]) -> list[Finding]:
                 out.append(_f("DP302", parts + ("content", "videos", 0, "url"), "is missing; Roku's template plays content.videos[0].url", feed))
         if not (isinstance(item.get("thumbnail"), str) and item["thumbnail"]):
             out.append(_f("DP303", parts + ("thumbnail",), "is missing; every tile needs a 16:9 thumbnail URL", feed))
-    # The schema's "required" already names these paths: say each problem once.
-    return [f for f in out if f.path not in reported]
+    # The schema already named these paths (or the object they are in): say each problem once.
+    return [f for f in out if not any(f.path == p or f.path.startswith((p + ".", p + "[")) for p in reported)]
 
 
 def strict_findings(feed: dict) -> list[Finding]:
@@ -651,14 +660,19 @@ def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str)
 
 # ---------------------------------------------------------------- entry points
 
-def body_findings(body: bytes, profile: str) -> list[Finding]:
+def body_findings(body: bytes, profile: str, consumer: str = "roku-template") -> list[Finding]:
+    """`consumer`: who reads the feed, Roku's DP template or the generated app ([app]), whose
+    limit is what it loads within Roku's launch budget (a warning: the app still reads more)."""
     soft = "warning" if profile == "spec" else "error"
     out = []
     if body.startswith(b"\xef\xbb\xbf"):
         out.append(Finding(soft, "DP001", "$", "the body starts with a byte order mark; save as UTF-8 without BOM"))
     elif not body.startswith(b"{"):
         out.append(Finding(soft, "DP002", "$", "the body must start with '{' (no whitespace or BOM before it); Roku's template sniffs the first bytes"))
-    if len(body) >= TEMPLATE_MAX_BODY:
+    if consumer == "app" and len(body) > APP_MAX_BODY:
+        out.append(Finding("warning", "DP004", "$", f"the body is {len(body):,} bytes; the generated app loads "
+                           f"{APP_MAX_BODY:,} within Roku's 20-second launch budget: drop old items or lower [feed] max_bytes"))
+    elif consumer != "app" and len(body) >= TEMPLATE_MAX_BODY:
         out.append(Finding(soft, "DP004", "$", f"the body is {len(body):,} bytes; Roku's conversion template refuses {TEMPLATE_MAX_BODY:,} or more: drop old items"))
     return out
 
@@ -685,28 +699,58 @@ def parse_body(body: bytes, source: str = "feed") -> tuple[object, list[Finding]
 
 
 def validate_feed(feed, body: bytes | None = None, profile: str = DEFAULT_PROFILE,
-                  assets: Path | None = None, base_url: str | None = None, source: str = "feed") -> Report:
+                  assets: Path | None = None, base_url: str | None = None, source: str = "feed",
+                  consumer: str = "roku-template") -> Report:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
     report = Report(profile=profile, source=source)
     if body is not None:
-        report.findings += body_findings(body, profile)
+        report.findings += body_findings(body, profile, consumer)
     if not isinstance(feed, dict):  # valid JSON, but no feed: nothing else can be checked
         report.findings.append(Finding("error", "DP102", "$", f"the feed must be a JSON object {{...}} with providerName, "
                                        f"lastUpdated, language and its item arrays, not {_describe_type(feed)}"))
         return report
-    schema = schema_findings(feed)
+    schema = _soften(schema_findings(feed), feed, profile)
     report.findings += schema
     report.findings += unknown_key_findings(feed, profile)
     report.findings += rule_findings(feed, profile)
     if profile in ("roku-template", "strict"):
-        reported = {f.path for f in schema if f.code == "DP101"}
+        reported = {f.path for f in schema if f.code in ("DP101", "DP102", "DP107")}
         report.findings += template_findings(feed, reported)
     if profile == "strict":
         report.findings += strict_findings(feed)
     if assets is not None:
         report.findings += asset_findings(feed, assets, base_url, profile)
     return report
+
+
+_VIDEO_BITRATE = re.compile(r"^(?P<video>.*\.videos\[\d+\])\.bitrate$")
+
+
+def _soften(findings: list[Finding], feed, profile: str) -> list[Finding]:
+    """Schema findings a consumer doesn't care about, by profile: under roku-template a null
+    bitrate on an adaptive stream (HLS, DASH, SMOOTH) is a warning; the spec's type stays an
+    error under spec and strict."""
+    if profile != "roku-template":
+        return findings
+    out = []
+    for f in findings:
+        m = _VIDEO_BITRATE.match(f.path) if f.code == "DP102" else None
+        if m and f.message.endswith("not null") and _video_type_at(feed, m["video"]) not in BITRATE_REQUIRED:
+            f = Finding("warning", f.code, f.path, f.message + " (adaptive streams need no bitrate; Roku's template never reads it)",
+                        f.item_id)
+        out.append(f)
+    return out
+
+
+def _video_type_at(feed, path: str):
+    node = feed
+    for name, index in re.findall(r"\.(\w+)|\[(\d+)\]", path.removeprefix("$")):
+        try:
+            node = node[name] if name else node[int(index)]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node.get("videoType") if isinstance(node, dict) else None
 
 
 def validate_bytes(body: bytes, profile: str = DEFAULT_PROFILE, assets: Path | None = None,

@@ -12,10 +12,11 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
-from packager.errors import PackagerError
+from packager.errors import PackagerError, excerpt
 from packager.safepath import relative_key
 
 FEED_NAME = "feed.json"
@@ -251,3 +252,87 @@ def _carry(src: Path, dest: Path) -> None:
 
 def _read(origin: Path | None) -> bytes | None:
     return origin.read_bytes() if origin is not None else None
+
+
+# ---------------------------------------------------------------- single files beside the user's own
+# `channel --out FILE`, `sideload --screenshot FILE`, `channel-art --out DIR`: files written
+# into folders the user also keeps things in. The rule is build's: a file is replaced only
+# when the folder's marker says the tool wrote it.
+
+def check_file_target(path: Path, flag: str) -> None:
+    """Refuse, before any work, a destination a file can't be written to: a folder, a FIFO
+    or a device (opening one would block or never end), a path under a file, a name longer
+    than the file system takes."""
+    path = Path(path)
+    shown = excerpt(str(path), 80) if len(str(path)) > 80 else str(path)
+    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
+        raise OutputError(f"{flag} {shown}: a name in it is over 255 bytes; choose a shorter one")
+    try:
+        if path.is_dir():
+            raise OutputError(f"{flag} {path}: is a folder; give a file name in it, such as {path / 'name'}")
+        if path.exists() and not path.is_file():
+            raise OutputError(f"{flag} {path}: is not a regular file (a FIFO or a device?); give a file name")
+        for parent in path.absolute().parents:
+            if parent.exists() or parent.is_symlink():
+                if not parent.is_dir():
+                    raise OutputError(f"{flag} {path}: {parent} is a file, not a folder; choose another place")
+                break
+    except OSError as e:  # a path too long in all, a loop of links, a folder we may not look into
+        raise OutputError(f"{flag} {shown}: can't be used: {e.strerror or e}") from None
+
+
+def owned_file_problem(path: Path) -> str | None:
+    """Why `path` may not be (re)written by the tool, or None: it must be new, or listed in
+    its folder's marker as one the tool wrote, and a regular file."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return None
+    if path.is_symlink() or not path.is_file():
+        return "is not a regular file"
+    if path.name not in (read_marker(path.parent) or set()):
+        return f"exists and roku-packager did not write it (its folder's {MARKER_NAME} doesn't list it)"
+    return None
+
+
+def write_owned_files(folder: Path, files: Mapping[str, bytes], flag: str) -> list[Path]:
+    """Write `files` (names in `folder`) without ever replacing a file the tool did not write:
+    all are checked before any is written, each is written atomically, and the folder's
+    marker lists them afterwards, so the next run may replace them."""
+    folder = Path(folder)
+    for name in files:
+        problem = owned_file_problem(folder / name)
+        if problem:
+            raise OutputError(f"{flag}: {folder / name} {problem}; move it away or choose another place")
+    folder.mkdir(parents=True, exist_ok=True)
+    listed = read_marker(folder) or set()
+    if not set(files) <= listed:  # listed first: a run cut short leaves files the next may replace
+        _replace(folder / MARKER_NAME, marker_bytes(listed | set(files)))
+    written = []
+    for name, data in files.items():
+        _replace(folder / name, data)
+        written.append(folder / name)
+    return written
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.parent / f".{path.name}.{os.getpid()}.part"
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """One file, written beside itself and renamed into place: a reader sees the old bytes
+    or the new ones, never half of them."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -109,3 +109,63 @@ def drip(conn, byte=b" ", every=0.5, total=60.0):
     while time.monotonic() < end:
         conn.sendall(byte)
         time.sleep(every)
+
+
+# ---------------------------------------------------------------- slow peers (issue 26)
+# How a server can hold a client that only has per-read timeouts: each kind sends a byte
+# every `every` seconds (or nothing at all) for `total` seconds. Every fetcher, sideload and
+# the Dask client must give up at their deadline against each of them.
+SLOW_PEERS = ("http10", "close", "chunked", "keepalive", "headers", "silent")
+
+
+def slow_peer(kind: str, every: float = 0.5, total: float = 20.0):
+    """An answer for RawServer that trickles the response in the way `kind` names."""
+    heads = {
+        "http10": b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{",
+        "close": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{",
+        "chunked": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n",
+        "keepalive": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
+        "headers": b"HTTP/1.1 200 OK\r\nX-Slow: ",
+        "silent": b"",
+    }
+    drops = {"chunked": b"1\r\n \r\n", "headers": b"x"}
+
+    def answer(path, conn):
+        conn.sendall(heads[kind])
+        if kind == "silent":
+            time.sleep(total)
+            return
+        drip(conn, drops.get(kind, b" "), every=every, total=total)
+    return answer
+
+
+class SilentListener:
+    """Accepts connections and never says a word (a port held by something that isn't the
+    server the client expects, or a hung one)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)  # kept open, never read, never answered
+
+    def close(self):
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

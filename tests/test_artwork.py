@@ -268,10 +268,22 @@ def test_title_card_for_articles_without_a_photo(make_channel, cli):
     assert any(px[0] > 200 and px[2] > 200 for px in colors)  # white headline text
 
 
-def test_without_fallback_a_missing_photo_is_an_error(make_channel, cli):
-    root = make_channel({"a.md": article_text(), "b.md": article_text().replace("photo: ../photos/a.jpg\n", "")})
+def test_with_fallback_none_a_missing_photo_is_an_error(make_channel, cli):
+    root = make_channel({"a.md": article_text(), "b.md": article_text().replace("photo: ../photos/a.jpg\n", "")},
+                        '[artwork]\nfallback = "none"\n')
     r = cli("build", root)
     assert "skipped: articles/b.md: photo: is required" in r.err
+
+
+def test_small_photo_is_padded_by_default(make_channel, cli):
+    root = make_channel({"a.md": article_text()})
+    photos.scene(300, 200, 4).save(root / "photos" / "a.jpg")
+    r = cli("build", root)
+    assert r.code == 0 and "skipped" not in r.err, r
+    feed = json.loads((root / "dist" / "feed.json").read_bytes())
+    im = Image.open(root / "dist" / feed["shortFormVideos"][0]["thumbnail"].removeprefix("https://cdn.test/tv/"))
+    assert im.size == (800, 450)
+    assert close(mean(im, (250, 125, 550, 325)), mean(photos.scene(300, 200, 4)), 12)  # the photo, unscaled, centred
 
 
 def test_byte_identical_across_processes(example_channel, tmp_path):

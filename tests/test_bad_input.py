@@ -22,8 +22,8 @@ def png_declaring(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
-def build_with(make_channel, cli, bad_name, bad_text, *extra_args, setup=None):
-    root = make_channel({"good.md": GOOD, bad_name: bad_text})
+def build_with(make_channel, cli, bad_name, bad_text, *extra_args, setup=None, toml_extra=""):
+    root = make_channel({"good.md": GOOD, bad_name: bad_text}, toml_extra)
     if setup:
         setup(root)
     r = cli("build", root, *extra_args)
@@ -43,11 +43,9 @@ CASES = {
     "wrong type title": ("bad.md", article_text().replace('title: "A story"', "title: [a, b]"), "articles/bad.md: title: must be text"),
     "wrong type tags": ("bad.md", article_text(extra="tags: {a: 1}\n"), "articles/bad.md: tags: must be a list"),
     "unknown genre": ("bad.md", article_text(extra="genres: [politics]\n"), "articles/bad.md: genres: 'politics' is not a Roku genre"),
-    "missing photo field": ("bad.md", article_text().replace("photo: ../photos/a.jpg\n", ""), "articles/bad.md: photo: is required"),
-    "missing photo file": ("bad.md", article_text(photo="../photos/nope.jpg"), "articles/bad.md: photo: nope.jpg not found"),
+    "missing photo file": ("bad.md", article_text(photo="../photos/nope.jpg"), "articles/bad.md: photo: photos/nope.jpg not found (paths are relative to the article file)"),
     "photo outside channel": ("bad.md", article_text(photo="../../outside.jpg"), "articles/bad.md: photo: '../../outside.jpg' leads outside the channel folder"),
     "absolute photo path": ("bad.md", article_text(photo="/etc/passwd"), "articles/bad.md: photo: '/etc/passwd' is an absolute path"),
-    "no video": ("bad.md", article_text(video=""), "articles/bad.md: video: is required"),
     "video without duration": ("bad.md", article_text(video="url: https://cdn.test/v/a.m3u8"), "articles/bad.md: video.duration: is required"),
     "negative duration": ("bad.md", article_text(video="url: https://cdn.test/v/a.m3u8\n  duration: -5"), "articles/bad.md: video.duration: -5 must be a positive number"),
     "unknown video type": ("bad.md", article_text(video="url: https://cdn.test/v/a.m3u8\n  duration: 5\n  type: FLV"), "articles/bad.md: video.type: 'FLV' is not one of"),
@@ -95,7 +93,6 @@ def test_long_tag_is_left_out_with_a_warning_and_the_article_kept(make_channel, 
 @pytest.mark.parametrize("kind,expected", [
     ("corrupt", "is not an image"),
     ("truncated", "is truncated or corrupt"),
-    ("too small", "640x360 is too small: its 16:9 crop is 640x360, and at least 800x450 is needed"),
     ("wrong extension", "is a PNG file but its name ends in .jpg"),
     ("bomb", "is 40000x40000 = 1,600,000,000 pixels, over the limit of 100,000,000"),
     ("folder", "is a folder"),
@@ -108,8 +105,6 @@ def test_bad_photo_is_skipped(make_channel, cli, kind, expected):
         elif kind == "truncated":
             photo(p, (1600, 900), quality=90)
             p.write_bytes(p.read_bytes()[:2000])
-        elif kind == "too small":
-            photo(p, (640, 360))
         elif kind == "wrong extension":
             photo(p, (1600, 900), fmt="PNG")
         elif kind == "bomb":
@@ -123,6 +118,50 @@ def test_bad_photo_is_skipped(make_channel, cli, kind, expected):
     assert r.code == 0, r
     lines = skipped_lines(r)
     assert len(lines) == 1 and lines[0].startswith(f"skipped: articles/bad.md: photo: {name} " + expected), r
+
+
+def test_without_clips_an_article_without_video_is_skipped_and_counted_last(make_channel, cli):
+    """render = "off": a story without video can't play; its line says how to carry it, and
+    the build's last line counts it apart (a first build must not lose them silently)."""
+    root, r = build_with(make_channel, cli, "bad.md", article_text(video=""), toml_extra='[clips]\nrender = "off"\n')
+    assert r.code == 0, r
+    assert skipped_lines(r) == ['skipped: articles/bad.md: video: is required: give url and duration (seconds), '
+                                'or set [clips] render = "missing" (the default) to make a clip of the photos'], r
+    assert r.out.splitlines()[-1].endswith('; 1 article skipped (1 for want of a video: [clips] render = "missing" '
+                                           'makes a clip of each), listed above'), r
+    assert not (root / "dist" / "clips").exists()
+    # publish and preview end on the same count.
+    for args in (("publish", root, "--to", (root.parent / "bucket").as_uri()), ("preview", root)):
+        r = cli(*args)
+        assert r.code == 0 and r.out.splitlines()[-1] == (
+            '1 article skipped (1 for want of a video: [clips] render = "missing" makes a clip of each), listed above'), r
+
+
+def test_small_photo_is_refused_only_when_asked(make_channel, cli):
+    """small = "refuse" keeps the old refusal; the default pads (test_artwork)."""
+    def setup(root):
+        photo(root / "photos" / "b.jpg", (640, 360))
+
+    root, r = build_with(make_channel, cli, "bad.md", article_text(photo="../photos/b.jpg"), setup=setup,
+                         toml_extra='[artwork]\nsmall = "refuse"\n')
+    assert skipped_lines(r) == ["skipped: articles/bad.md: photo: b.jpg 640x360 is too small: its 16:9 crop is 640x360, "
+                                'and at least 800x450 is needed; use a larger photo, or set [artwork] small = "pad"'], r
+
+
+def test_photo_not_found_names_where_it_looked_and_the_likely_path(make_channel, cli):
+    """The README's layout has photos/ beside articles/: `photo: photos/a.jpg` in an article
+    looks in articles/photos/. The line says so and how to write the path that exists."""
+    def setup(root):
+        (root / "articles" / "2026").mkdir()
+        (root / "articles" / "2026" / "deep.md").write_text(article_text(photo="photos/a.jpg"))
+
+    root, r = build_with(make_channel, cli, "bad.md", article_text(photo="photos/a.jpg"), setup=setup)
+    assert r.code == 0, r
+    assert sorted(skipped_lines(r)) == [
+        "skipped: articles/2026/deep.md: photo: articles/2026/photos/a.jpg not found (paths are relative to the "
+        "article file); there is photos/a.jpg: write ../../photos/a.jpg",
+        "skipped: articles/bad.md: photo: articles/photos/a.jpg not found (paths are relative to the article file); "
+        "there is photos/a.jpg: write ../photos/a.jpg"], r
 
 
 def test_symlinked_photo_escaping_the_channel_is_refused(make_channel, cli, tmp_path):

@@ -92,6 +92,9 @@ def test_sigint_at_any_moment_of_a_build_is_one_line(example_channel, delay):
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
+    if "KeyboardInterrupt" in err and "packager" not in err:
+        # A loaded machine: the signal came while Python itself started (site, runpy), before any code of ours ran.
+        pytest.skip("SIGINT landed in the interpreter's own start-up")
     assert "Traceback" not in err, err
     assert proc.returncode in (0, 130, -signal.SIGINT), (proc.returncode, err)
     if proc.returncode == 130:
@@ -135,3 +138,12 @@ def test_a_surrogate_in_an_item_id_is_printed_escaped(tmp_path, fmt):
     r = run("validate", tmp_path / "feed.json", "--format", fmt)
     assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr, r
     assert "\\ud800" in r.stdout
+
+
+def test_aws_profile_flag_and_its_old_spelling(cli, example_channel, tmp_path):
+    """--aws-profile names the AWS profile; --profile, its old spelling, still works with a note."""
+    missing = "no-such-profile-xyz"
+    new = cli("history", example_channel, "--to", "s3://bucket/prefix", "--aws-profile", missing)
+    old = cli("history", example_channel, "--to", "s3://bucket/prefix", "--profile", missing)
+    assert missing in new.err and "old spelling" not in new.err, new
+    assert missing in old.err and "--aws-profile" in old.err, old

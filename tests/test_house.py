@@ -140,7 +140,7 @@ def _readme_keys() -> set[str]:
             table = m.group(1)
         elif table:
             # `key = ...` at the start of a line, or an alternative named in a comment: `# or path = ...`
-            for m in re.finditer(r"(?:^|#\s*or:?\s+)([a-z_]+)\s*=", line):
+            for m in re.finditer(r"(?:^|#\s*or:?\s+)([a-z][a-z0-9_]*)\s*=", line):
                 keys.add(f"{table}.{m.group(1)}")
     return keys
 

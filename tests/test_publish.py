@@ -113,7 +113,7 @@ def test_missing_credentials_are_explained(example_channel, s3_server, cli, monk
     r = cli("publish", example_channel, "--to", "s3://bucket/p", "--endpoint-url", s3_server, "--retries", "1")
     assert r.code == 1
     assert r.err.strip().splitlines()[-1] == ("roku-packager: publish failed: no AWS credentials found: set "
-                                              "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / --profile")
+                                              "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / --aws-profile")
 
 
 def test_folder_target_lease_and_unlock(example_channel, cli, tmp_path):

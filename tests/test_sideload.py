@@ -245,3 +245,104 @@ def test_bad_device_address(text):
 def test_device_address():
     assert Device.parse("192.168.1.20") == Device("192.168.1.20", 80)
     assert str(Device.parse("roku.local:8080")) == "roku.local:8080"
+
+
+# ---------------------------------------------------------------- hostile and careless (issue 26)
+
+def one_line(r) -> str:
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, r
+    return lines[0]
+
+
+@pytest.mark.parametrize("kind", ["http10", "close", "chunked", "silent"])
+def test_a_trickling_device_cannot_stretch_the_timeout(cli, showcase, kind):
+    import time
+
+    from netservers import RawServer, slow_peer
+
+    with RawServer(slow_peer(kind)) as peer:
+        start = time.monotonic()
+        r = cli("sideload", showcase, "--device", f"127.0.0.1:{peer.port}", "--password", PASSWORD, "--timeout", "2")
+        elapsed = time.monotonic() - start
+    assert r.code == 1 and "no complete answer within 2 s" in one_line(r), r
+    assert elapsed < 6, (kind, elapsed)
+
+
+def _raw_device(answer):
+    from netservers import RawServer
+
+    return RawServer(answer)
+
+
+@pytest.mark.parametrize("name, answer, words", [
+    ("garbage status line", lambda path, conn: conn.sendall(b"SPLAT 200 whatever\r\n\r\nhi"), "isn't HTTP"),
+    ("a redirect elsewhere", lambda path, conn: conn.sendall(
+        b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n"),
+     "HTTP 302 (to http://127.0.0.1:9/elsewhere): a Roku's development installer doesn't redirect"),
+    ("an endless body", lambda path, conn: (conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"),
+                                           [conn.sendall(b"<p>" * 65536) for _ in range(100)]),
+     "more than 4,000,000 bytes"),
+    ("a page that isn't the installer's", lambda path, conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n<html>router login</html>\r\n"), "did not confirm the install"),
+    ("a login that isn't digest", lambda path, conn: conn.sendall(
+        b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="x"\r\nContent-Length: 0\r\n\r\n'),
+     "asks for a login that isn't a Roku's"),
+])
+def test_an_answer_that_is_not_an_install_is_never_success(cli, showcase, name, answer, words):
+    with _raw_device(answer) as peer:
+        r = cli("sideload", showcase, "--device", f"127.0.0.1:{peer.port}", "--password", PASSWORD, "--timeout", "5")
+    assert r.code == 1 and words in one_line(r), (name, r)
+    assert r.out == ""
+
+
+def test_the_same_package_again_is_success(cli, showcase):
+    server, _ = _serve(Installer, answer="Application Received: Identical to previous version -- not replacing.")
+    try:
+        r = cli("sideload", showcase, "--device", f"127.0.0.1:{server.server_address[1]}", "--password", PASSWORD)
+    finally:
+        server.shutdown()
+    assert r.code == 0 and "Identical to previous version" in r.out, r
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "1e300", "0", "soon"])
+def test_sideload_timeout_must_be_a_positive_finite_number(cli, showcase, value):
+    r = cli("sideload", showcase, "--device", "127.0.0.1:9", "--password", PASSWORD, f"--timeout={value}")
+    assert r.code == 2 and "positive number of seconds" in r.err, r
+
+
+@pytest.mark.parametrize("text", ["", "http://roku", "roku:99999", "a b", "roku:0", "x" * 300, "roku\0", "\ud800"])
+def test_bad_device_values_are_usage_errors(cli, showcase, text):
+    r = cli("sideload", showcase, "--device", text, "--password", PASSWORD)
+    assert r.code == 2 and "HOST or HOST:PORT" in one_line(r), r
+
+
+def test_screenshot_never_replaces_a_file_the_tool_did_not_write(cli, device, showcase, tmp_path):
+    address, installer = device
+    toml = showcase / "channel.toml"
+    before = toml.read_bytes()
+    r = cli("sideload", showcase, "--device", address, "--password", PASSWORD, "--screenshot", toml)
+    assert r.code == 2 and "roku-packager did not write it" in one_line(r), r
+    assert toml.read_bytes() == before and installer.received == []  # refused before the install
+    # Its own screenshot, though, it may replace the next time.
+    shot = tmp_path / "shots" / "home.jpg"
+    for _ in range(2):
+        r = cli("sideload", showcase, "--device", address, "--password", PASSWORD, "--screenshot", shot)
+        assert r.code == 0 and shot.read_bytes() == SCREEN, r
+    (tmp_path / "shots" / "mine.jpg").write_bytes(b"the user's")
+    r = cli("sideload", showcase, "--device", address, "--password", PASSWORD, "--screenshot", tmp_path / "shots" / "mine.jpg")
+    assert r.code == 2 and (tmp_path / "shots" / "mine.jpg").read_bytes() == b"the user's"
+
+
+@pytest.mark.parametrize("where", ["folder", "under a file", "fifo", "long name"])
+def test_screenshot_at_a_place_no_file_can_go_is_one_line_before_the_install(cli, device, showcase, tmp_path, where):
+    import os
+
+    address, installer = device
+    target = {"folder": tmp_path, "under a file": showcase / "channel.toml" / "shot.jpg",
+              "fifo": tmp_path / "fifo.jpg", "long name": tmp_path / ("x" * 300 + ".jpg")}[where]
+    if where == "fifo":
+        os.mkfifo(target)
+    r = cli("sideload", showcase, "--device", address, "--password", PASSWORD, "--screenshot", target)
+    assert r.code == 2 and "--screenshot" in one_line(r), r
+    assert installer.received == []

@@ -1,9 +1,15 @@
 """The dp-feed reader: an existing Direct Publisher feed (a migration), carried over as it
 is: ids, releaseDate, content.language, every video, captions, trick play files, ad breaks,
 ratings, credits, external ids, series and seasons with their own metadata, categories and
-playlists. A malformed optional field is left out with a warning naming feed, item and
-field; a missing required field (DP spec) skips that item with one line. Numbers written as
-text ("1", as in the spec's own example) are read as numbers, with a warning."""
+playlists, in the feed's own order.
+
+The import policy (issue #21): never drop an item Roku's template could play, i.e. one with
+an id, a title and a video URL. Everything else that is wrong or missing is repaired, and a
+warning says what was assumed (a bitrate estimated from the file's size, seasons numbered by
+position, a live stream's duration, a title card for a missing thumbnail, ...); a malformed
+optional field is left out with a warning. Warnings are grouped: one line per rule with a
+count and the first ids. Numbers written as text ("1", as in the spec's own example) are read
+as numbers."""
 
 from __future__ import annotations
 
@@ -11,18 +17,37 @@ import dataclasses
 import json
 import math
 import re
+import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import cache
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
-from packager.articles import build_article, check_text, imported_series_parts, parse_date
+from packager.articles import LIVE_DURATION, MAX_DURATION, build_article, check_text, imported_series_parts, parse_date
 from packager.config import Category, Playlist
-from packager.dp import CATEGORY_ORDERS, LANGUAGE, PLAYLIST_NAME_MAX, feed_schema, is_http_url, query_operator_problem
+from packager.dp import (
+    BITRATE_REQUIRED,
+    CATEGORY_ORDERS,
+    EXTENSION_TYPES,
+    LANGUAGE,
+    PLAYLIST_NAME_MAX,
+    RATINGS,
+    VIDEO_QUALITIES,
+    VIDEO_TYPES,
+    feed_schema,
+    is_http_url,
+    query_operator_problem,
+)
 from packager.errors import ArticleError, excerpt
 from packager.ids import normalize_query
 from packager.model import ImportedSeason, ImportedSeries
 from packager.readers import Content
 from packager.readers.common import load_bytes
 from packager.remote import MAX_PHOTO_BYTES, RemoteError
+
+# Seconds a feed's import may spend on HEAD requests for bitrate estimates, all together.
+HEAD_BUDGET = 120.0
 
 _DP_KINDS = {"movies": "movie", "shortFormVideos": "shortFormVideo", "tvSpecials": "tvSpecial", "liveFeeds": "liveFeed"}
 
@@ -53,11 +78,6 @@ def _dp_line(line: str, label: str) -> str:
         return line
     field, sep, rest = line[len(label) + 2:].partition(": ")
     return f"{label}: {_dp_field(field)}{sep}{rest}" if sep else line
-
-
-def _required(kind: str) -> tuple[str, ...]:
-    """What the DP spec (our feed schema) says an object can't be without."""
-    return tuple(feed_schema()["$defs"][kind]["required"])
 
 
 def _missing(value) -> bool:
@@ -126,19 +146,44 @@ def _text_ok(node: dict, label: str, keep: tuple[str, ...], warnings: list[str],
             del node[key]
 
 
-def _video_fields(video, duration, label: str, i: int, warnings: list[str]):
+def _video_fields(video, duration, label: str, i: int, warnings: list[str], estimate=None):
+    """A DP video in our field names. What Roku's template can play without is repaired
+    with a warning: the quality (HD assumed), the type (from the URL's extension), the
+    bitrate of an MP4/MOV/M4V file (estimated by `estimate(url)`, else left out)."""
     if not isinstance(video, dict):
         return video  # the video check names it
-    out = {"url": video.get("url"), "duration": duration, "type": video.get("videoType"), "quality": video.get("quality")}
-    if "bitrate" in video and video["bitrate"] is None:
-        warnings.append(f"{label}: content.videos[{i}].bitrate: null; left out")
-    elif "bitrate" in video:
-        bitrate = _number(video["bitrate"], label, f"content.videos[{i}].bitrate", warnings)
-        if isinstance(bitrate, int) and not isinstance(bitrate, bool) and bitrate > 0:
-            out["bitrate"] = bitrate
-        else:
-            # Optional for adaptive streams; an MP4/MOV/M4V then lacks it, which skips the item.
-            warnings.append(f"{label}: content.videos[{i}].bitrate: {excerpt(video['bitrate'])} is not a number of kbps; left out")
+    where = f"content.videos[{i}]"
+    url = video.get("url")
+    vtype = video.get("videoType")
+    if not (isinstance(vtype, str) and vtype.strip().upper() in VIDEO_TYPES) and isinstance(url, str):
+        guess = EXTENSION_TYPES.get(PurePosixPath(urlsplit(url.strip()).path).suffix.lower()) if is_http_url(url) else None
+        if guess is not None:
+            warnings.append(f"{label}: {where}.videoType: {'missing' if vtype is None else excerpt(vtype)}; "
+                            f"{guess} assumed from the URL's extension")
+            vtype = guess
+    quality = video.get("quality")
+    if not (isinstance(quality, str) and quality.strip().upper() in VIDEO_QUALITIES):
+        warnings.append(f"{label}: {where}.quality: {'missing' if quality is None else excerpt(quality)}; HD assumed")
+        quality = "HD"
+    out = {"url": url, "duration": duration, "type": vtype, "quality": quality}
+    raw = video.get("bitrate")
+    bitrate = _number(raw, label, f"{where}.bitrate", warnings) if raw is not None else None
+    if isinstance(bitrate, int) and not isinstance(bitrate, bool) and bitrate > 0:
+        out["bitrate"] = bitrate
+        return out
+    said = "missing" if "bitrate" not in video else "null" if raw is None else f"{excerpt(raw)} is not a number of kbps"
+    if not (isinstance(vtype, str) and vtype.strip().upper() in BITRATE_REQUIRED):
+        if "bitrate" in video:  # optional for adaptive streams: nothing to repair
+            warnings.append(f"{label}: {where}.bitrate: {said}; left out")
+        return out
+    kbps, why = estimate(url) if estimate is not None else (None, "remote fetches are off for this source")
+    if kbps:
+        warnings.append(f"{label}: {where}.bitrate: {said}; estimated as {kbps} kbps from the file's size "
+                        "(Content-Length × 8 ÷ duration)")
+        out["bitrate"] = kbps
+    else:
+        warnings.append(f"{label}: {where}.bitrate: {said}; left out ({why}; Roku's template never reads it, "
+                        "validate --profile spec flags it)")
     return out
 
 
@@ -151,31 +196,105 @@ def _entries(raw, mapping: dict[str, str]):
             for e in raw]
 
 
-def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple[dict, str]:
-    """A DP item (or episode) in the article fields build_article checks, or one
-    ArticleError naming every required field it lacks."""
-    if isinstance(item.get("content"), dict):
-        item = {**item, "content": _text_ok(item["content"], label, _required("content"), warnings, "content.")}
-    item = _text_ok(item, label, (*_required(kind), "content"), warnings)
+def _content_from_item(item: dict, label: str, warnings: list[str]) -> dict:
+    """Hand-made feeds put a video's url/videoType, or the duration, on the item itself:
+    moved into content, where Roku's template reads them."""
     content = item.get("content")
-    missing = [k for k in _required(kind) if _missing(item.get(k))]
+    if not isinstance(content, dict) and is_http_url(item.get("url")):
+        video = {k: item[k] for k in ("url", "videoType", "quality", "bitrate") if k in item}
+        warnings.append(f"{label}: content: {'missing' if content is None else excerpt(content)}; "
+                        "made from the item's url and videoType")
+        content = {"videos": [video]}
+        item = {k: v for k, v in item.items() if k not in video}
     if isinstance(content, dict):
-        missing += [f"content.{k}" for k in _required("content") if _missing(content.get(k))]
-    elif "content" not in missing:
-        missing.append("content")
+        for key in ("videos", "captions", "trickPlayFiles"):
+            if isinstance(content.get(key), dict):  # one entry written without its list
+                warnings.append(f"{label}: content.{key}: one object, not a list; read as a list of one")
+                content = {**content, key: [content[key]]}
+        moved = [k for k in ("duration", "dateAdded", "language") if item.get(k) is not None and content.get(k) is None
+                 and not (k == "language" and item.get("content") is not None)]
+        if moved:
+            warnings.append(f"{label}: {', '.join(moved)}: on the item, not in content; read as content.{moved[0]}")
+            content = {**content, **{k: item[k] for k in moved}}
+        item = {**item, "content": content}
+    return item
+
+
+def _playable(content) -> bool:
+    videos = content.get("videos") if isinstance(content, dict) else None
+    return isinstance(videos, list) and any(isinstance(v, dict) and is_http_url(v.get("url")) for v in videos)
+
+
+def _rating_of(item: dict, label: str, warnings: list[str]):
+    """A rating as {rating, ratingSource}, rebuilt where the feed's intent is clear: a
+    one-element list, a text rating beside the item's own ratingSource."""
+    rating = item.get("rating")
+    if rating is None and isinstance(item.get("ratings"), (dict, list)):
+        warnings.append(f"{label}: ratings: read as rating (the DP name)")
+        rating = item["ratings"]
+    if isinstance(rating, list) and len(rating) == 1:
+        warnings.append(f"{label}: rating: a list of one rating; read as that rating")
+        rating = rating[0]
+    if isinstance(rating, (str, int)) and not isinstance(rating, bool) and isinstance(item.get("ratingSource"), str):
+        warnings.append(f"{label}: rating: {excerpt(rating)} with the item's ratingSource {excerpt(item['ratingSource'])}; "
+                        "read as one rating object")
+        rating = {"rating": rating, "ratingSource": item["ratingSource"]}
+    if isinstance(rating, dict) and isinstance(rating.get("rating"), str) and rating["rating"] not in RATINGS:
+        plain = re.sub(r"[\s-]", "", rating["rating"]).upper()
+        if plain in RATINGS:  # "TV-G", "pg-13": Roku's spelling, said
+            warnings.append(f"{label}: rating.rating: {excerpt(rating['rating'])}; read as {plain!r}")
+            rating = {**rating, "rating": plain}
+    if rating is not None and not isinstance(rating, dict):
+        warnings.append(f"{label}: rating: {excerpt(rating)} is not a rating object {{rating, ratingSource}}; left out")
+        return None
+    return rating
+
+
+def item_fields(item: dict, kind: str, label: str, warnings: list[str], job: "_Import | None" = None) -> tuple[dict, str]:
+    """A DP item (or episode) in the article fields build_article checks, repaired where
+    Roku's template could still play it; one ArticleError when it could not (no id, no
+    title or no video URL)."""
+    item = _content_from_item(item, label, warnings)
+    if isinstance(item.get("content"), dict):
+        item = {**item, "content": _text_ok(item["content"], label, ("videos",), warnings, "content.")}
+    item = _text_ok(item, label, ("id", "title", "content"), warnings)
+    content = item.get("content")
+    missing = [k for k in ("id", "title") if _missing(item.get(k))]
+    if not _playable(content):
+        missing.append("content.videos[].url")
     if missing:
-        raise ArticleError(label, ", ".join(missing), "is required by the DP spec; the item is skipped")
+        raise ArticleError(label, ", ".join(missing), "is missing: Roku's template needs an id, a title and a video URL; "
+                                                      "the item is skipped")
     nulls = [k for k, v in item.items() if v is None] + [f"content.{k}" for k, v in content.items() if v is None]
     if nulls:
         warnings.append(f"{label}: {', '.join(nulls)}: null; left out")
-    duration = _number(content["duration"], label, "content.duration", warnings)
+    when = _when(content.get("dateAdded"), label, "content.dateAdded", warnings)
+    if not isinstance(when, datetime):
+        when = _date_added(when, item.get("releaseDate"), label, warnings, job)
+    duration = _number(content.get("duration"), label, "content.duration", warnings)
+    estimate = None
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) \
+            or not 0 < duration <= MAX_DURATION:
+        said = "missing" if content.get("duration") is None else f"{excerpt(content['duration'])} is not a length in seconds"
+        if kind == "liveFeed":
+            warnings.append(f"{label}: content.duration: {said}; {LIVE_DURATION} s written (a live stream has no length)")
+            duration = LIVE_DURATION
+        else:
+            warnings.append(f"{label}: content.duration: {said}; 1 s written (the DP minimum; players read the real "
+                            "length from the stream)")
+            duration = 1
+    elif job is not None:
+        estimate = job.estimator(duration)
     videos = content["videos"]
-    if not isinstance(videos, list):
-        raise ArticleError(label, "content.videos", f"{excerpt(videos)} must be a list of videos; the item is skipped")
-    rating = item.get("rating")
-    if rating is not None and not isinstance(rating, dict):
-        warnings.append(f"{label}: rating: {excerpt(rating)} is not a rating object {{rating, ratingSource}}; left out")
-        rating = None
+    summary = item.get("shortDescription")
+    if _missing(summary) and not isinstance(item.get("longDescription"), str):
+        warnings.append(f"{label}: shortDescription: missing; the title is used")
+        summary = item.get("title")
+    if kind in ("movie", "tvSpecial", "shortFormVideo", "liveFeed") and item.get("genres") is None and job is not None:
+        warnings.append(f"{label}: genres: missing; the channel's ({', '.join(job.channel.genres)}) used")
+    if item.get("releaseDate") is None:
+        warnings.append(f"{label}: releaseDate: missing; dateAdded's date used")
+    rating = _rating_of(item, label, warnings)
     if isinstance(rating, dict):
         rating = {"rating": rating.get("rating"), "source": rating.get("ratingSource")}
         if isinstance(rating["rating"], int) and not isinstance(rating["rating"], bool):
@@ -184,13 +303,17 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple
     if long is not None and not isinstance(long, str):
         warnings.append(f"{label}: longDescription: must be text, got {excerpt(long)}; left out")
         long = None
+    photo = item.get("thumbnail")
+    if not is_http_url(photo) and not (job is not None and job.local_file(photo)):
+        warnings.append(f"{label}: thumbnail: {'missing' if _missing(photo) else excerpt(photo) + ' is not an http(s) URL'}; "
+                        "a title card is drawn")
+        photo = None
     start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
     fields = {
-        "id": _id(item.get("id"), label, warnings), "title": item.get("title"), "summary": item.get("shortDescription"),
-        "date": _when(content.get("dateAdded"), label, "content.dateAdded", warnings),  # else parse_date names it
-        "release_date": item.get("releaseDate"), "tags": item.get("tags"), "genres": item.get("genres"),
-        "photo": item.get("thumbnail"), "type": kind, "language": content.get("language"),
-        "videos": [_video_fields(v, duration, label, i, warnings) for i, v in enumerate(videos)],
+        "id": _id(item.get("id"), label, warnings), "title": item.get("title"), "summary": summary,
+        "date": when, "release_date": item.get("releaseDate"), "tags": item.get("tags"), "genres": item.get("genres"),
+        "photo": photo, "type": kind, "language": content.get("language"),
+        "videos": [_video_fields(v, duration, label, i, warnings, estimate) for i, v in enumerate(videos)],
         "rating": rating,
         "credits": _entries(item.get("credits"), {"name": "name", "role": "role", "birth_date": "birthDate"}),
         "captions": _entries(content.get("captions"), {"url": "url", "language": "language", "type": "captionType"}),
@@ -201,14 +324,39 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str]) -> tuple
     return {k: v for k, v in fields.items() if v is not None}, long or ""
 
 
+def _date_added(value, release, label: str, warnings: list[str], job) -> datetime:
+    """content.dateAdded that is missing or unreadable: the item's releaseDate, else the
+    feed's lastUpdated, else 1970-01-01 (said which)."""
+    try:
+        return parse_date(value, label, "content.dateAdded")
+    except ArticleError:
+        pass
+    said = "missing" if value is None else f"{excerpt(value)} is not a date"
+    for what, raw in (("releaseDate", release), ("the feed's lastUpdated", job.last_updated if job else None)):
+        try:
+            when = _when(raw, label, what, []) if raw is not None else None
+            when = when if isinstance(when, datetime) else parse_date(raw, label) if raw is not None else None
+        except ArticleError:
+            when = None
+        if when is not None:
+            warnings.append(f"{label}: content.dateAdded: {said}; {what} used")
+            return when
+    warnings.append(f"{label}: content.dateAdded: {said}; 1970-01-01 used")
+    return datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 class _Import:
     """One feed's import: its articles, the errors of skipped items, the warnings."""
 
-    def __init__(self, channel, source, fetcher, short_max, name, language=None):
+    def __init__(self, channel, source, fetcher, short_max, name, language=None, last_updated=None):
         self.channel, self.short_max, self.name = channel, short_max, name
         self.base = source.path if source.path else channel.root / "channel.toml"
         self.fetcher = fetcher
         self.content = Content()
+        self.last_updated = last_updated
+        self.keep_order = getattr(source, "order", "source") == "source"
+        self.position = 0
+        self.head_deadline: float | None = None
         # The feed's own language is its items' unless they say otherwise (not the channel's).
         self.language = language.strip() if isinstance(language, str) and LANGUAGE.match(language.strip()) else None
         if language is not None and self.language is None:
@@ -217,10 +365,45 @@ class _Import:
     def warn(self, line: str) -> None:
         self.content.warnings.append(line)
 
+    def local_file(self, ref) -> bool:
+        """A thumbnail given as a file in the channel folder (rendered like an article's)."""
+        if not isinstance(ref, str) or not ref.strip() or "://" in ref:
+            return False
+        try:
+            return (self.base.parent / ref.strip()).resolve().is_relative_to(self.channel.root) and \
+                (self.base.parent / ref.strip()).is_file()
+        except (OSError, ValueError):
+            return False
+
+    def estimator(self, duration):
+        """url -> (kbps, None) from a HEAD request's Content-Length × 8 ÷ duration, or
+        (None, why not). Bounded: HEAD_BUDGET seconds for the whole feed."""
+        if self.fetcher is None:
+            return None
+
+        def estimate(url):
+            if not is_http_url(url):
+                return None, "no URL to ask"
+            if self.head_deadline is None:
+                self.head_deadline = time.monotonic() + HEAD_BUDGET
+            if time.monotonic() > self.head_deadline:
+                return None, f"the {HEAD_BUDGET:g} s for size requests were spent"
+            try:
+                size = self.fetcher.content_length(url.strip())
+            except RemoteError as e:
+                return None, f"its size is unknown: {e}"
+            return max(1, round(size * 8 / duration / 1000)), None
+        return estimate
+
+    def next_position(self) -> int | None:
+        self.position += 1
+        return self.position if self.keep_order else None
+
     def item(self, label: str, item: dict, kind: str, series: dict | None = None) -> None:
         warnings: list[str] = []
+        position = self.next_position()
         try:
-            fields, body = item_fields(item, kind, label, warnings)
+            fields, body = item_fields(item, kind, label, warnings, self)
             # A live feed may name its language on the item (Roku's own live example does).
             language = fields.pop("language", None)
             if language is not None and not (isinstance(language, str) and LANGUAGE.match(language.strip())):
@@ -230,15 +413,14 @@ class _Import:
             if language or own or self.language:
                 fields["language"] = language or own or self.language
             if series is not None:
-                number = _number(item.get("episodeNumber"), label, "episodeNumber", warnings)
-                fields["series"] = {**series, "episode": number}
+                fields["series"] = series
             article = build_article(self.channel, label, self.base, fields, body, self.short_max, self.fetcher,
                                     keep_remote_thumbnail=self.fetcher is None, imported=True)
         except ArticleError as e:
             self.content.errors.append(ArticleError(e.source, _dp_field(e.field), e.detail))
             return
         lines = tuple(warnings) + tuple(_dp_line(w, label) for w in article.warnings)
-        self.content.articles.append(dataclasses.replace(article, warnings=lines))
+        self.content.articles.append(dataclasses.replace(article, warnings=lines, position=position))
 
     def series(self, i: int, series) -> None:
         sid = series.get("id") if isinstance(series, dict) else None
@@ -249,7 +431,7 @@ class _Import:
         warnings: list[str] = []
         try:
             own = _text_ok({k: v for k, v in series.items() if k not in ("seasons", "episodes")}, label,
-                           _required("series"), warnings)
+                           ("id", "title"), warnings)
         except ArticleError as e:
             self.content.errors.append(ArticleError(e.source, e.field, "can't be written as text; the series and its episodes are skipped"))
             return
@@ -259,17 +441,25 @@ class _Import:
         flat = episodes if groups is None and isinstance(episodes, list) and episodes else None
         count = sum(len(s["episodes"]) for s in groups or () if isinstance(s, dict) and isinstance(s.get("episodes"), list)) \
             + len(flat or ())
-        missing = [k for k in _required("series") if _missing(series.get(k))]
+        missing = [k for k in ("id", "title") if _missing(series.get(k))]
         if groups is None and flat is None:
             missing.append("seasons or episodes")
         sid = _id(sid, label, warnings)
         if not missing and not isinstance(sid, str):
             missing.append("id")
         if missing:
-            self.content.errors.append(ArticleError(label, ", ".join(missing), "is required by the DP spec; the series "
-                                                    f"and its {count} episode(s) are skipped"))
+            self.content.errors.append(ArticleError(label, ", ".join(missing), "is missing: a series needs an id, a title and "
+                                                    f"episodes; the series and its {count} episode(s) are skipped"))
             return
-        fields = {"title": series.get("title"), "summary": series.get("shortDescription"),
+        summary = series.get("shortDescription")
+        if _missing(summary) and not isinstance(series.get("longDescription"), str):
+            warnings.append(f"{label}: shortDescription: missing; the title is used")
+            summary = series.get("title")
+        if series.get("genres") is None:
+            warnings.append(f"{label}: genres: missing; the channel's ({', '.join(self.channel.genres)}) used")
+        if series.get("releaseDate") is None:
+            warnings.append(f"{label}: releaseDate: missing; the oldest episode's date used")
+        fields = {"title": series.get("title"), "summary": summary,
                   "long_description": series.get("longDescription"), "genres": series.get("genres"),
                   "tags": series.get("tags"), "release_date": series.get("releaseDate"),
                   "credits": _entries(series.get("credits"), {"name": "name", "role": "role", "birth_date": "birthDate"}),
@@ -282,7 +472,9 @@ class _Import:
         warnings = [_dp_line(w, label) for w in warnings]
         thumbnail = series.get("thumbnail")
         if not is_http_url(thumbnail):
-            warnings.append(f"{label}: thumbnail: {excerpt(thumbnail)} is not an http(s) URL; the newest episode's is used")
+            # One rule for a missing and a malformed one (Roku's template shows a series' tile).
+            warnings.append(f"{label}: thumbnail: {'missing' if _missing(thumbnail) else excerpt(thumbnail) + ' is not an http(s) URL'}"
+                            "; the newest episode's used")
             thumbnail = None
         photo = None
         if thumbnail and self.fetcher is not None:
@@ -291,34 +483,70 @@ class _Import:
                 photo = self.fetcher.fetch(thumbnail.strip(), MAX_PHOTO_BYTES)
             except RemoteError as e:
                 warnings.append(f"{label}: thumbnail: {e}; kept as a URL")
-        infos = []
-        for s, season in enumerate(groups or [{"episodes": flat}]):
-            where = f"{label} seasons[{s}]"
+        seasons_in = [(s, season) for s, season in enumerate(groups or [{"episodes": flat}])]
+        usable = []
+        for s, season in seasons_in:
             if not isinstance(season, dict) or not isinstance(season.get("episodes"), list) or not season["episodes"]:
-                self.content.errors.append(ArticleError(where, "episodes", "is required: a list of episodes; the season is skipped"))
+                self.content.errors.append(ArticleError(f"{label} seasons[{s}]", "episodes", "is required: a list of episodes; "
+                                                        "the season is skipped"))
                 continue
-            number = None
+            usable.append((s, season))
+        numbers = self._season_numbers(label, usable, warnings) if groups is not None else [None] * len(usable)
+        infos = []
+        for (s, season), number in zip(usable, numbers, strict=True):
+            where = f"{label} seasons[{s}]"
             if groups is not None:
-                number = _number(season.get("seasonNumber"), where, "seasonNumber", warnings)
-                if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-                    self.content.errors.append(ArticleError(where, "seasonNumber", f"{excerpt(number)} is not a season number "
-                                                            f"(required by the DP spec); its {len(season['episodes'])} episode(s) are skipped"))
-                    continue
-                about = _text_ok({k: v for k, v in season.items() if k != "episodes"}, where, ("seasonNumber",), warnings)
+                about = _text_ok({k: v for k, v in season.items() if k not in ("episodes", "seasonNumber")}, where, (), warnings)
                 title, thumb = about.get("title"), about.get("thumbnail")
                 infos.append(ImportedSeason(number, title.strip() if isinstance(title, str) and title.strip() else None,
                                             thumb.strip() if is_http_url(thumb) else None))
             ref = {"id": sid, "title": parts["title"], **({"season": number} if number is not None else {})}
-            for e, ep in enumerate(season["episodes"]):
+            in_season = f" season {number}" if number is not None else ""
+            episodes = season["episodes"]
+            ep_numbers = self._episode_numbers(f"{self.name} series {_shown(sid)}{in_season}", episodes, warnings)
+            for e, (ep, ep_number) in enumerate(zip(episodes, ep_numbers, strict=True)):
                 eid = ep.get("id") if isinstance(ep, dict) else None
-                ep_label = f"{self.name} series {_shown(sid)}" + (f" season {number}" if number is not None else "") + f" episodes[{e}] ({_shown(eid)})"
+                ep_label = f"{self.name} series {_shown(sid)}{in_season} episodes[{e}] ({_shown(eid)})"
                 if not isinstance(ep, dict):
                     self.content.errors.append(ArticleError(ep_label, None, f"{excerpt(ep)} is not an episode object; skipped"))
                     continue
-                self.item(ep_label, ep, "episode", ref)
+                self.item(ep_label, ep, "episode", {**ref, "episode": ep_number})
         self.content.warnings += warnings
         self.content.series.append(ImportedSeries(id=sid, thumbnail_url=thumbnail.strip() if thumbnail else None, photo=photo,
                                                   seasons=tuple(infos), **parts))
+
+    def _season_numbers(self, label: str, seasons: list, warnings: list[str]) -> list[int]:
+        """Each season's number: its own when every season has a distinct one, else by
+        position (as Roku's template numbers them), each change said."""
+        raw = [_number(season.get("seasonNumber"), f"{label} seasons[{s}]", "seasonNumber", warnings) for s, season in seasons]
+        ok = [n for n in raw if isinstance(n, int) and not isinstance(n, bool) and n >= 0]
+        if len(ok) == len(raw) and len(set(ok)) == len(ok):
+            return raw
+        for (s, _), n in zip(seasons, raw, strict=True):
+            if n != s + 1:
+                said = "missing" if n is None else f"{excerpt(n)} is repeated" if ok.count(n) > 1 \
+                    else f"{excerpt(n)} (the others' are missing or repeated)" if n in ok else f"{excerpt(n)} is not a number"
+                warnings.append(f"{label} seasons[{s}]: seasonNumber: {said}; numbered {s + 1} by its position")
+        return [s + 1 for s in range(len(seasons))]
+
+    def _episode_numbers(self, where: str, episodes: list, warnings: list[str]) -> list[int]:
+        """Each episode's number: its own when all are distinct numbers, else 1, 2, ... in
+        the feed's order, each change said."""
+        raw = []
+        for e, ep in enumerate(episodes):
+            eid = ep.get("id") if isinstance(ep, dict) else None
+            raw.append(_number(ep.get("episodeNumber"), f"{where} episodes[{e}] ({_shown(eid)})", "episodeNumber", warnings)
+                       if isinstance(ep, dict) else None)
+        ok = [n for n in raw if isinstance(n, int) and not isinstance(n, bool) and n >= 0]
+        if len(ok) == len(raw) and len(set(ok)) == len(ok):
+            return raw
+        for e, (ep, n) in enumerate(zip(episodes, raw, strict=True)):
+            if n != e + 1 and isinstance(ep, dict):
+                said = "missing" if n is None else f"{excerpt(n)} is repeated" if ok.count(n) > 1 \
+                    else f"{excerpt(n)} (the others' are missing or repeated)" if n in ok else f"{excerpt(n)} is not a number"
+                warnings.append(f"{where} episodes[{e}] ({_shown(ep.get('id'))}): episodeNumber: {said}; numbered {e + 1} "
+                                "in the feed's order")
+        return [e + 1 for e in range(len(episodes))]
 
     def categories(self, raw, playlists: list[Playlist]) -> list[Category]:
         out = []
@@ -396,7 +624,12 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
         return Content(errors=[e])
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         return Content(errors=[ArticleError(source.name, None, f"is not a DP JSON feed: {e}")])
-    job = _Import(channel, source, fetcher, short_max, name, feed.get("language"))
+    renamed: dict[str, str] = {}
+    feed = _camel_keys(feed, renamed)
+    job = _Import(channel, source, fetcher, short_max, name, feed.get("language"), feed.get("lastUpdated"))
+    if renamed:
+        job.warn(f"{name}: {len(renamed)} snake_case key(s) read as the DP names: "
+                 + ", ".join(f"{k} as {v}" for k, v in sorted(renamed.items())[:6]) + ("..." if len(renamed) > 6 else ""))
 
     def array(key: str) -> list:
         value = feed.get(key)
@@ -419,4 +652,94 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
                                                "tvSpecials, liveFeeds)" + (f"; not read: {', '.join(others)}" if others else "")))
     job.content.playlists = job.playlists(array("playlists"))
     job.content.categories = job.categories(array("categories"), job.content.playlists)
+    # Every line of this feed's import, grouped by rule (read_content adds articles' own).
+    lines = job.content.warnings + [w for a in job.content.articles for w in a.warnings]
+    job.content.articles = [dataclasses.replace(a, warnings=()) for a in job.content.articles]
+    job.content.warnings = group_warnings(lines, name)
     return job.content
+
+
+@cache
+def _dp_keys() -> frozenset[str]:
+    schema = feed_schema()
+    keys = set(schema["properties"])
+    for node in schema["$defs"].values():
+        keys |= set(node.get("properties", {}))
+    return frozenset(keys)
+
+
+def _camel_keys(node, renamed: dict[str, str]):
+    """Keys some generators write in snake_case (short_description, video_type) as the DP
+    names, where the DP name isn't there already."""
+    if isinstance(node, list):
+        return [_camel_keys(x, renamed) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for k, v in node.items():
+        camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k) if isinstance(k, str) and "_" in k else k
+        if camel != k and camel in _dp_keys() and camel not in node:
+            renamed[k] = camel
+            k = camel
+        out[k] = _camel_keys(v, renamed)
+    return out
+
+
+# A line of the import: "<feed> <where> (<id>): <field>: <what>".
+_LINE = re.compile(r"^(?P<where>.*?\((?P<id>[^()]*)\)(?: seasons\[\d+\])?): (?P<rest>.*)$", re.S)
+SHOWN_IDS = 3
+
+
+def rule_of(rest: str) -> str:
+    """A line's rule: its field and message with indexes, quoted values and numbers taken
+    out, so the same repair on 1,700 items is one rule."""
+    rule = re.sub(r"\[\d+\]", "[]", rest)
+    rule = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "…", rule)
+    return re.sub(r"\b\d[\d,.]*\b", "N", rule)
+
+
+def group_warnings(lines: list[str], name: str) -> list[str]:
+    """One line per rule with how many items it touched and the first ids; a rule met
+    once keeps its own line."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    order: list[str] = []
+    for line in lines:
+        m = _LINE.match(line)
+        key = rule_of(m["rest"]) if m else line
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((m["id"], line) if m else ("", line))
+    out = []
+    for key in order:
+        entries = groups[key]
+        ids = list(dict.fromkeys(i for i, _ in entries))
+        if len(ids) == 1:
+            out += [line for _, line in entries]
+            continue
+        first = _LINE.match(entries[0][1])
+        shown = ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+        out.append(f"{name}: {len(ids)} items ({shown}): {first['rest'] if first else entries[0][1]}"
+                   + ("" if all(line.endswith(first["rest"]) for _, line in entries) else " (and alike)"))
+    return out
+
+
+_GROUPED = re.compile(r"^.*?: (?P<n>\d+) items \((?P<ids>[^)]*)\): (?P<rest>.*)$", re.S)
+
+
+def tally(lines: list[str]) -> list[tuple[str, int]]:
+    """(rule as first said, items it touched) for the import's lines, grouped or not, in the
+    order first met: migrate's "repaired by rule"."""
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for line in lines:
+        m = _GROUPED.match(line)
+        n = int(m["n"]) if m else 1
+        m = m or _LINE.match(line)
+        if not m:
+            continue
+        rest = m["rest"].removesuffix(" (and alike)")
+        key = rule_of(rest)
+        counts[key] = counts.get(key, 0) + n
+        shown.setdefault(key, rest)
+    return [(shown[k], counts[k]) for k in counts]

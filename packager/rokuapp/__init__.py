@@ -5,7 +5,6 @@ timestamps, sorted names), ready to sideload or to upload to the Developer Dashb
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 import zipfile
 from pathlib import Path
@@ -16,7 +15,7 @@ from packager.channelart import manifest_lines, render_channel_art
 from packager.config import AppSettings, Channel
 from packager.errors import ConfigError
 from packager.imaging import PhotoError
-from packager.writer import CHANNEL_ZIP, OutputError
+from packager.writer import CHANNEL_ZIP, OutputError, write_atomic
 
 APP_DIR = Path(__file__).resolve().parent / "app"
 ZIP_COMMENT = b"roku-packager channel"  # marks zips this tool wrote (and may replace)
@@ -141,12 +140,4 @@ def write_channel_zip(data: bytes, out: Path) -> Path:
     if out.exists() and not _ours(out):
         raise OutputError(f"{out}: exists and was not written by roku-packager channel; choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(out, data)

@@ -34,7 +34,9 @@ YAML_SCALARS = st.sampled_from(["", "~", "yes", "no", "0x1F", "1e999", ".nan", "
 def _channel() -> Path:
     root = Path(tempfile.mkdtemp(prefix="fuzz-channel-"))
     (root / "articles").mkdir()
-    (root / "channel.toml").write_text('[channel]\nprovider_name = "Fuzz"\nlanguage = "en"\nbase_url = "https://cdn.test/tv/"\n')
+    # Articles without video get clips (the default): small, short ones keep the fuzzing fast.
+    (root / "channel.toml").write_text('[channel]\nprovider_name = "Fuzz"\nlanguage = "en"\nbase_url = "https://cdn.test/tv/"\n'
+                                       '[clips]\nwidth = 640\nheight = 360\nfps = 10\nseconds_per_photo = 2\nintro_seconds = 0\n')
     photo(root / "photos" / "a.jpg")
     (root / "articles" / "good.md").write_text(article_text(title="Good"))
     return root
