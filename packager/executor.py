@@ -42,11 +42,14 @@ class Executor:
 
     def __init__(self):
         self.ran: Counter = Counter()  # (what, where) -> tasks finished
+        self.refused: Counter = Counter()  # what -> tasks that finished with a refusal (a bad photo)
 
-    def run(self, tasks: Iterable[Task], what: str) -> Iterator[tuple[Any, Any]]:
+    def run(self, tasks: Iterable[Task], what: str, refused: Callable[[Any], bool] | None = None
+            ) -> Iterator[tuple[Any, Any]]:
         """(key, result) as tasks finish; `tasks` may be a generator, drawn from only while
         fewer than a window of tasks are in flight. A task whose arguments can't be made (a
-        file gone since it was hashed) gives its OSError as the result."""
+        file gone since it was hashed) gives its OSError as the result. `refused(result)`
+        tells a refusal (a photo too small) from a rendering, for the summary's counts."""
         total = len(tasks) if isinstance(tasks, Sized) else None
         pending, inflight, finished = iter(tasks), {}, SimpleQueue()
         done_count, exhausted = 0, False
@@ -59,7 +62,7 @@ class Executor:
                     break
                 try:
                     args = task.args()
-                except OSError as e:
+                except OSError as e:  # never sent: neither rendered nor refused in the counts
                     yield task.key, e
                     continue
                 future = self.submit(task.fn, args)
@@ -72,18 +75,27 @@ class Executor:
                 key = inflight.pop(future)
                 where, result = self.result(future)
                 self.ran[what, where] += 1
+                if refused is not None and refused(result):
+                    self.refused[what] += 1
                 done_count += 1
                 _progress(done_count, total, what)
                 yield key, result
         _progress(None, total, what)
 
     def summary(self) -> str:
-        """How many tasks ran, and where."""
+        """How many tasks rendered, and where; refusals (skipped above) counted apart."""
         whats = Counter()
         for (what, _), n in self.ran.items():
             whats[what] += n
-        done = " and ".join(f"{n} {what}{'s' * (n != 1)}" for what, n in sorted(whats.items(), key=lambda x: x[0], reverse=True))
-        return f"rendered {done} {self.describe()}"
+        whats.subtract(self.refused)
+
+        def counted(counts) -> str:
+            return " and ".join(f"{n} {what}{'s' * (n != 1)}"
+                                for what, n in sorted(counts.items(), key=lambda x: x[0], reverse=True))
+
+        refused = {what: n for what, n in self.refused.items() if n}
+        return (f"rendered {counted({w: max(n, 0) for w, n in whats.items()})} {self.describe()}"
+                + (f"; {counted(refused)} refused (skipped above)" if refused else ""))
 
     # ---- what a kind of executor provides
     def next_finished(self, finished: SimpleQueue):

@@ -159,3 +159,29 @@ def test_ordinary_templates_still_work(make_channel, cli, template, expected):
     r = cli("build", root)
     assert r.code == 0, r
     assert json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"][0]["title"] == expected
+
+
+# ---------------------------------------------------------------- what the build says
+
+def test_the_render_count_leaves_out_a_refused_photo(make_channel, cli):
+    root = make_channel({"a.md": article_text(title="Good"), "b.md": article_text(title="Small", photo="../photos/b.jpg")})
+    photo(root / "photos" / "b.jpg", size=(400, 300), color=(10, 200, 10))
+    r = cli("build", root)
+    assert r.code == 0, r
+    assert any(line.startswith("skipped: articles/b.md: photo") for line in r.err.splitlines()), r
+    (line,) = [x for x in r.err.splitlines() if x.startswith("rendered ")]
+    assert line.startswith("rendered 1 photo here (") and line.endswith("; 1 photo refused (skipped above)"), line
+
+
+def test_an_articles_subfolder_linked_outside_the_channel_is_one_line(make_channel, cli, tmp_path):
+    root = make_channel({"a.md": article_text(title="Inside")})
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "b.md").write_text(article_text(title="Outside"))
+    (root / "articles" / "more").symlink_to(outside, target_is_directory=True)
+    r = cli("build", root)
+    assert r.code == 0, r
+    lines = [x for x in r.err.splitlines() if "articles/more" in x]
+    assert len(lines) == 1 and "outside the channel" in lines[0], r
+    items = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]
+    assert [i["title"] for i in items] == ["Inside"]
