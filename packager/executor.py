@@ -275,7 +275,12 @@ def _connect(client_class, address: str):
     if "client" in made:
         return made["client"]
     e = made.get("error")
-    reason = (str(e).splitlines()[0] if str(e) else type(e).__name__) if e else f"no answer within {CONNECT_SECONDS} s"
+    if e is None:
+        reason = f"no answer within {CONNECT_SECONDS} s"
+    elif not isinstance(e, OSError):  # garbage read as a frame length, a handshake of another shape
+        reason = "what answers on that port isn't a Dask scheduler"
+    else:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
     raise ConfigError(f"can't reach the Dask scheduler at {address} ({reason}); start one with "
                       "`dask scheduler`, or check --scheduler, [render] scheduler and "
                       f"{SCHEDULER_ENV}")
