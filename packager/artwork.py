@@ -199,7 +199,7 @@ def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | 
                     renditions[job.key] = result
 
     try:
-        rendered = dict(executor.run(tasks(), "photo"))
+        rendered = dict(executor.run(tasks(), "photo", refused=lambda r: isinstance(r, (str, OSError))))
     finally:
         if own:
             executor.close()

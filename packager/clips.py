@@ -658,10 +658,13 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
     own = executor is None
     executor = executor if executor is not None else LocalExecutor(jobs)
     try:
-        for key, out in executor.run(tasks, "clip"):
+        for key, out in executor.run(tasks, "clip", refused=lambda r: isinstance(r, (ClipFailure, OSError))):
             a = by_id[key]
             if isinstance(out, ClipFailure):
                 done[key] = ArticleError(a.source, out.field, out.message)
+                continue
+            if isinstance(out, OSError):  # an input gone or unreadable since it was hashed
+                done[key] = ArticleError(a.source, None, f"the clip's inputs can't be read: {out.strerror or out}")
                 continue
             files = {names[key]: _stage(staging, names[key], out.video)}
             if out.info.trickplay:
