@@ -646,7 +646,7 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
             done[a.id] = (info, {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {}))
         elif (published is not None and name in published.clips and name in published.keys
               and (not settings.trickplay or trick in published.keys)):
-            # The bucket is the cache: published, and measured in the live feed. Nothing to write.
+            # The bucket is the cache: published, and measured in its manifest. Nothing to write.
             seconds, kbps = published.clips[name]
             done[a.id] = (ClipInfo(name, seconds, kbps, settings.width, settings.height,
                                    trick if settings.trickplay else None), {})
