@@ -23,7 +23,7 @@ from packager.video.probe import VideoError
 AAC_FRAME = 1024
 HD_THUMB, SD_THUMB = (320, 180), (240, 136)  # Roku's BIF sizes for 16:9
 POSTER_MAX = 1920
-SEGMENTS_PER_RANGE = 3  # a render task's share: ~12 s of every rendition
+SEGMENTS_PER_RANGE = 2  # a render task's share: ~8 s of every rendition (part of the bytes: fixed)
 
 
 @dataclass(frozen=True)
