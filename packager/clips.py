@@ -712,7 +712,7 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
             vtt = captions_name(info.relpath, language)
             if files or published is None or vtt not in published.keys:  # else on the target already
                 try:
-                    files = files | {vtt: _stage(staging, vtt, cues_to_webvtt(caption_cues(a, settings)))}
+                    files = files | {vtt: _reuse_or_stage(cache_dir, staging, vtt, cues_to_webvtt(caption_cues(a, settings)))}
                 except ClipError:  # the narration went unreadable since the clip was made: no captions
                     vtt = None
             captions = a.captions + (({"url": channel.base_url + vtt, "language": language,
@@ -720,6 +720,17 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
             out.articles.append(dataclasses.replace(a, video=video, trickplay=trickplay, captions=captions))
             out.files[a.id] = files
     return out
+
+
+def _reuse_or_stage(cache_dir: Path | None, staging: Path, relpath: str, data: bytes) -> Path:
+    """An earlier build's identical file is linked again (as the clip beside it is)."""
+    earlier = cache_dir / relpath if cache_dir is not None else None
+    try:
+        if earlier is not None and earlier.read_bytes() == data:
+            return earlier
+    except OSError:
+        pass
+    return _stage(staging, relpath, data)
 
 
 def _stage(staging: Path, relpath: str, data: bytes) -> Path:
