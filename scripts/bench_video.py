@@ -88,7 +88,7 @@ def ours_channel(tmp: Path, src: Path) -> Path:
     (root / "articles").mkdir(parents=True, exist_ok=True)
     (root / "media").mkdir(exist_ok=True)
     if not (root / "media" / src.name).exists():
-        os.link(src, root / "media" / src.name)
+        os.link(src, root / "media" / src.name)  # inside the channel (a symlink out would be refused)
     ladder = ", ".join(f"{{height = {h}, bitrate_kbps = {k}}}" for h, k in LADDER)
     (root / "channel.toml").write_text(
         '[channel]\nprovider_name = "Bench"\nlanguage = "en"\nbase_url = "https://cdn.test/tv/"\n\n'
@@ -135,8 +135,11 @@ def main() -> None:
     import av
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        src = tmp / "source-1080p.mp4"
-        make_source(ffmpeg, src, args.seconds)
+        # Made once and kept for later runs (the noise filter is slow on a busy machine).
+        src = Path(tempfile.gettempdir()) / f"roku-packager-bench-1080p-{args.seconds}s.mp4"
+        if not src.is_file():
+            make_source(ffmpeg, src.with_suffix(".part.mp4"), args.seconds)
+            os.replace(src.with_suffix(".part.mp4"), src)
         print(f"source: {args.seconds} s of 1920x1080 at {FPS} fps ({src.stat().st_size / 1e6:.1f} MB); "
               f"ladder {'/'.join(f'{h}p' for h, _ in LADDER)}, {SEGMENT} s segments, x264 {PRESET}")
         print(f"FFmpeg: {version}; PyAV {av.__version__} (its own FFmpeg {av.ffmpeg_version_info})")
