@@ -170,8 +170,8 @@ def test_video_packages_on_dask_are_byte_identical_to_local(make_channel, cluste
     source's bytes travel with each task): the same package, byte for byte."""
     from videos import make_video
 
-    root = make_channel({}, '\n[video]\nladder = ["180p", {height = 120, bitrate_kbps = 150}]\nsegment_seconds = 1\n')
-    make_video(root / "media" / "clip.mp4", seconds=2.5, size=(320, 180), fps=20)
+    root = make_channel({}, "\n[video]\nladder = [\"180p\", {height = 144, bitrate_kbps = 150}]\nsegment_seconds = 2\n")
+    make_video(root / "media" / "clip.mp4", seconds=4.5, size=(320, 180), fps=20)
     (root / "articles" / "v.md").write_text("---\ntitle: Clip\ndate: 2026-01-01\nvideo: ../media/clip.mp4\n---\nA clip.\n")
     local = cli("build", root, "--out", tmp_path / "local")
     assert local.code == 0, local
