@@ -379,3 +379,30 @@ def test_preview_plays_the_items_stream_with_its_captions(channel, built, http_r
     }""")
     assert out["time"] >= 1 and out["width"] > 0 and out["tracks"] == ["en"] and out["hls"], out
     page.close()
+
+
+# ---------------------------------------------------------------- publish: Content-Types, the bucket as the cache
+
+def test_published_with_content_types_and_a_clean_checkout_packages_nothing(channel, built, tmp_path, s3_server,
+                                                                            bucket, cli):
+    from packager.publish import publish_tree, published_objects
+    from packager.stores import open_store
+
+    client, name = bucket
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    publish_tree(channel / "dist", store, base_url="https://cdn.test/tv/", log=lambda *_: None)
+    _, items = built
+    master = items["interview"]["content"]["videos"][0]["url"].removeprefix("https://cdn.test/tv/")
+    folder = master.rsplit("/", 1)[0]
+    for key, kind in ((master, "application/vnd.apple.mpegurl"), (f"{folder}/360p/seg-00001.m4s", "video/mp4"),
+                      (f"{folder}/360p/init.mp4", "video/mp4"), (f"{folder}/360p.mp4", "video/mp4"),
+                      (items["interview"]["content"]["captions"][0]["url"].removeprefix("https://cdn.test/tv/"), "text/vtt")):
+        assert client.head_object(Bucket=name, Key=f"tv/{key}")["ContentType"].startswith(kind), key
+    # A CI runner's clean checkout: no dist/, the same sources. The packages are on the target.
+    clone = tmp_path / "clone"
+    shutil.copytree(channel, clone, ignore=shutil.ignore_patterns("dist"))
+    again = build(clone, published=published_objects(store, store.list()))
+    # Nothing packaged; only the two poster frames are found again (artwork is named by their bytes).
+    assert again.rendered == "rendered 2 poster frames here (2 slots)", again.rendered
+    assert again.body == built[0].body
+    assert not (clone / "dist" / "video" / folder.split("/")[1]).exists()  # stays on the target

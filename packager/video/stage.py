@@ -16,6 +16,7 @@ import json
 import math
 import shutil
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from packager.config import Channel, Rung, VideoSettings
@@ -97,6 +98,7 @@ class Job:
     ranges: dict[int, StagedRange] = field(default_factory=dict)
     audio: AudioOut | None = None
     poster: bytes | None = None
+    poster_path: Path | None = None
     failure: VideoFailure | None = None
     files: dict[str, Path] = field(default_factory=dict)
 
@@ -117,6 +119,7 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
     result = PackagedArticles([])
     jobs: dict[str, Job] = {}
     tasks: list[Task] = []
+    posters: list[Task] = []
     local = executor is None or isinstance(executor, LocalExecutor)
     for a in articles:
         if a.video_file is None:
@@ -141,11 +144,12 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
             if job.plan.has_audio:
                 tasks.append(Task((a.id, "audio", 0), encode_audio, lambda j=job: (_source(j), j.plan)))
         if a.photo is None:
-            tasks.append(Task((a.id, "poster", 0), poster_frame, lambda j=job: (_source(j), j.plan)))
+            # Even a package on the target needs its poster's bytes here: artwork is named by them.
+            posters.append(Task((a.id, "poster", 0), poster_frame, lambda j=job: (_source(j), j.plan)))
     own = executor is None
     executor = executor if executor is not None else LocalExecutor()
     try:
-        for (aid, kind, first), out in executor.run(tasks, "video task"):
+        for (aid, kind, first), out in chain(executor.run(tasks, "video task"), executor.run(posters, "poster frame")):
             job = jobs[aid]
             if isinstance(out, OSError):
                 out = VideoFailure("video.file", f"{job.file.path.name} can't be read: {out.strerror or out}")
@@ -180,7 +184,10 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
             if job.ranges:
                 job.files = _write_package(job, staging, settings, channel.language)
             if job.poster is not None:
-                job.files[f"{job.folder}/poster.jpg"] = _stage(staging, f"{job.folder}/poster.jpg", job.poster)
+                rel = f"{job.folder}/poster.jpg"
+                job.poster_path = _stage(staging, rel, job.poster)
+                if published is None or rel not in published.keys:  # else on the target already
+                    job.files[rel] = job.poster_path
             captions = _captions(job, staging)
         except CaptionError as e:
             result.errors.append(ArticleError(a.source, "video.captions", str(e)))
@@ -362,6 +369,6 @@ def _packaged(channel: Channel, a: Article, job: Job, captions: list[tuple[str, 
     kind = a.kind
     if kind == "auto":
         kind = "shortFormVideo" if video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
-    photo = a.photo if a.photo is not None else job.files.get(f"{job.folder}/poster.jpg")
+    photo = a.photo if a.photo is not None else job.poster_path or job.files.get(f"{job.folder}/poster.jpg")
     return dataclasses.replace(a, video=video, extra_videos=mp4s + a.extra_videos, kind=kind, photo=photo,
                                trickplay=a.trickplay + trick, captions=a.captions + caption_entries)
