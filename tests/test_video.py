@@ -406,3 +406,22 @@ def test_published_with_content_types_and_a_clean_checkout_packages_nothing(chan
     assert again.rendered == "rendered 2 poster frames here (2 slots)", again.rendered
     assert again.body == built[0].body
     assert not (clone / "dist" / "video" / folder.split("/")[1]).exists()  # stays on the target
+
+
+def test_a_json_export_names_its_video_file(make_channel, cli):
+    """A CMS export (mapped with [[sources]] fields) whose items name their video files."""
+    root = make_channel({}, '\n[[sources]]\ntype = "json"\npath = "export/stories.json"\n'
+                            'fields = { title = "headline", date = "published_at", body = "text", video = "media.file" }\n'
+                            '\n[video]\nladder = ["180p"]\nsegment_seconds = 2\ntrickplay = false\n')
+    make_video(root / "export" / "uploads" / "council.mp4", seconds=1.0, size=(320, 180), fps=25)
+    (root / "export" / "stories.json").write_text(json.dumps([
+        {"id": "council-vote", "headline": "Council votes", "published_at": "2026-03-01T09:00:00Z",
+         "text": "<p>The council voted.</p>", "media": {"file": "uploads/council.mp4"}},
+        {"id": "broken", "headline": "Broken link", "published_at": "2026-03-01T09:00:00Z",
+         "text": "<p>Gone.</p>", "media": {"file": "uploads/gone.mp4"}}]))
+    r = cli("build", root)
+    assert r.code == 0, r
+    assert "broken): video.file: uploads/gone.mp4 not found" in r.err, r.err
+    (item,) = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]
+    assert item["id"] == "council-vote" and item["content"]["videos"][0]["videoType"] == "HLS"
+    assert item["content"]["duration"] == 1
