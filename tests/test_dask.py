@@ -166,6 +166,23 @@ def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
         ex.close()
 
 
+def test_video_packages_on_dask_are_byte_identical_to_local(make_channel, cluster, cli, tmp_path):
+    """A local video file's range, audio and poster tasks on two worker processes (the
+    source's bytes travel with each task): the same package, byte for byte."""
+    from videos import make_video
+
+    root = make_channel({}, "\n[video]\nladder = [\"180p\", {height = 144, bitrate_kbps = 150}]\nsegment_seconds = 2\n")
+    make_video(root / "media" / "clip.mp4", seconds=4.5, size=(320, 180), fps=20)
+    (root / "articles" / "v.md").write_text("---\ntitle: Clip\ndate: 2026-01-01\nvideo: ../media/clip.mp4\n---\nA clip.\n")
+    local = cli("build", root, "--out", tmp_path / "local")
+    assert local.code == 0, local
+    remote = cli("build", root, "--out", tmp_path / "dask", "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert remote.code == 0, remote
+    assert "video task" in remote.err and "on the Dask cluster" in remote.err, remote.err
+    assert tree(tmp_path / "local") == tree(tmp_path / "dask")
+    assert any(k.endswith("master.m3u8") for k in tree(tmp_path / "dask"))
+
+
 # ---------------------------------------------------------------- hostile peers (issue 26)
 
 @pytest.fixture

@@ -57,9 +57,10 @@ PINNED = {
         "artwork/c671927160bef38128e81283.jpg": "1bc7219d3214e8dc",
         "artwork/c91f8a544d29f5811911da08.jpg": "5954f2d720e5a361",
         "artwork/d088ee986da6abcca6fb81cb.jpg": "5954f2d720e5a361",
+        "clips/clip0.en.vtt": "3fb200a85a801aa0",
         "clips/clip0.mp4": "7fbfe1f4f9234a42",
-        "feed.json": "e5ba367458790661",
-        "feed.xml": "c212b2a16c3fe8bd",
+        "feed.json": "12f155e810d49458",
+        "feed.xml": "b5d8f3102be26894",
         "search-feed.json": "4ad2c4090ff4b2ec",
     },
 }

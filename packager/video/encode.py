@@ -23,7 +23,7 @@ from packager.video.probe import VideoError
 AAC_FRAME = 1024
 HD_THUMB, SD_THUMB = (320, 180), (240, 136)  # Roku's BIF sizes for 16:9
 POSTER_MAX = 1920
-SEGMENTS_PER_RANGE = 3  # a render task's share: ~12 s of every rendition
+SEGMENTS_PER_RANGE = 2  # a render task's share: ~8 s of every rendition (part of the bytes: fixed)
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,8 @@ def x264_options(plan: Plan, r: Rendition) -> dict[str, str]:
     GOP, no scene cuts), closed GOPs; peaks capped at 1.5x the target."""
     s = plan.segment_frames
     return {"preset": plan.preset, "profile": "high", "maxrate": f"{r.kbps * 3 // 2}k", "bufsize": f"{r.kbps * 2}k",
-            "g": str(s), "x264-params": f"threads=1:keyint={s}:min-keyint={s}:scenecut=0:open-gop=0"}
+            "g": str(s), "forced-idr": "1",
+            "x264-params": f"threads=1:keyint={s}:min-keyint={s}:scenecut=0:open-gop=0"}
 
 
 def _encoder(plan: Plan, r: Rendition):
@@ -211,6 +212,8 @@ def _source_frames(container, plan: Plan, k0: int, k1: int):
 
 def encode_range(source, plan: Plan, first: int, end: int) -> RangeOut | VideoFailure:
     """Segments first..end-1 of every rendition (a render task)."""
+    from av.video.frame import PictureType  # noqa: PLC0415 (heavy)
+
     k0, k1 = first * plan.segment_frames, min(end * plan.segment_frames, plan.frames)
     trick = set(plan.trick_frames())
     encoders = {r.name: _encoder(plan, r) for r in plan.renditions}
@@ -220,9 +223,13 @@ def encode_range(source, plan: Plan, first: int, end: int) -> RangeOut | VideoFa
         with _open(source) as container:
             for k, frame in _source_frames(container, plan, k0, k1):
                 tb = Fraction(plan.fps.denominator, plan.fps.numerator)
+                # The encoder takes a frame's picture type as an order: a decoded frame brings
+                # the source's (its B-frames, its GOP). Ours: an IDR at each segment start only.
+                kind = PictureType.I if k % plan.segment_frames == 0 else PictureType.NONE
                 for r in plan.renditions:
                     out = _sized(frame, r.width, r.height, plan.rotation)
                     out.pts, out.time_base = k, tb  # (a frame at the source's size is the source's own)
+                    out.pict_type = kind
                     packets[r.name] += [(p.pts, p.dts, p.is_keyframe, bytes(p)) for p in encoders[r.name].encode(out)]
                 if k in trick:
                     thumbs.append((k, _thumb(frame, HD_THUMB, plan.rotation), _thumb(frame, SD_THUMB, plan.rotation)))
