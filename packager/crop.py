@@ -19,27 +19,32 @@ ANALYSIS_SIDE = 256  # long side of the copy the analysis looks at (faces from 2
 ATTENTION_SIDE = 96  # and of the attention grid: fine texture (grass, wood grain) averages out
 CASCADE = Path(__file__).resolve().parent / "cascades" / "lbpcascade_frontalface.xml"
 
-# Graphics: the 16 commonest exact colours of a chart cover most of it; a photo's (even a
-# greyscale one) cover a few percent, unless it is mostly blown-out sky or studio white.
+# Graphics: the 16 commonest exact colours of a chart cover most of it, in flat areas
+# (most pixels the same colour as their neighbour). A photo's cover a few percent; a
+# low-contrast greyscale photo's can cover most, but neighbours still differ (measured
+# on real photos and charts: photos at most 0.62 and 0.60, charts at least 0.92 and 0.84).
 GRAPHIC_TOP_COLOURS = 16
-GRAPHIC_SHARE = 0.6
+GRAPHIC_SIDE = 160  # long side of the sample whose colours are counted
+GRAPHIC_SHARE = 0.8
+GRAPHIC_FLAT = 0.7
 # Faces: scale step of the detection pyramid, and how many overlapping hits make a face.
-FACE_SCALE_STEP = 1.2
+FACE_SCALE_STEP = 1.25
 FACE_MIN_HITS = 3
 # Attention: a window must beat the centre by this share of the photo's attention to move.
 MOVE_MARGIN = 0.02
 
 
 def analysis_copy(im: Image.Image) -> Image.Image:
-    """At most ANALYSIS_SIDE pixels on the long side (box-filtered: an average, so small
-    detail still counts)."""
+    """At most ANALYSIS_SIDE pixels on the long side, each the average of 3 x 3 samples of
+    the photo (a full box filter reads every pixel, and costs 4x more on a 12 MP photo)."""
     w, h = im.size
     k = ANALYSIS_SIDE / max(w, h)
     if k >= 1:
         return im
-    factor = int(1 / k)
-    reduced = im.reduce(factor) if factor > 1 else im  # whole-pixel box averages: the fast part
-    return reduced.resize((max(1, round(w * k)), max(1, round(h * k))), Image.Resampling.BOX)
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    if w < 3 * size[0] or h < 3 * size[1]:
+        return im.resize(size, Image.Resampling.BOX)
+    return im.resize((3 * size[0], 3 * size[1]), Image.Resampling.NEAREST).reduce(3)
 
 
 def has_transparency(im: Image.Image) -> bool:
@@ -54,18 +59,20 @@ def has_transparency(im: Image.Image) -> bool:
 
 
 def is_graphic(im: Image.Image) -> bool:
-    """Few exact colours over most of the picture: a chart, map, logo or screenshot."""
+    """Few exact colours, in flat areas, over most of the picture: a chart, map, logo or
+    screenshot."""
     import numpy as np  # noqa: PLC0415 (numpy loads only when a photo is analysed)
 
     w, h = im.size
-    k = min(1.0, ANALYSIS_SIDE / max(w, h))
+    k = min(1.0, GRAPHIC_SIDE / max(w, h))
     # Nearest-neighbour sampling keeps exact colours (a box filter would blend edges).
     small = im if k >= 1 else im.resize((max(1, round(w * k)), max(1, round(h * k))), Image.Resampling.NEAREST)
     a = np.asarray(small.convert("RGB"), dtype=np.uint32)
-    colours = (a[..., 0] << 16 | a[..., 1] << 8 | a[..., 2]).ravel()
+    colours = a[..., 0] << 16 | a[..., 1] << 8 | a[..., 2]
     _, counts = np.unique(colours, return_counts=True)
-    top = np.sort(counts)[::-1][:GRAPHIC_TOP_COLOURS].sum()
-    return int(top) >= GRAPHIC_SHARE * colours.size
+    top = int(np.sort(counts)[::-1][:GRAPHIC_TOP_COLOURS].sum())
+    flat = int((colours[:, 1:] == colours[:, :-1]).sum())
+    return top >= GRAPHIC_SHARE * colours.size and flat >= GRAPHIC_FLAT * colours[:, 1:].size
 
 
 # ---------------------------------------------------------------- attention
@@ -107,9 +114,9 @@ def attention_map(rgb, skin):
 
 @functools.cache
 def _cascade():
-    """The cascade as (window, stages of (threshold, feature rectangles K x 4, leaf tables
-    K x 256)). Leaves and thresholds in fixed point (2**24 = 1.0): integer sums are exact in
-    any order, so a window's verdict is the same on every machine."""
+    """The cascade as (window, stages of (threshold, leaf tables K x 256), and each stage's
+    feature rectangles K x 4). Leaves and thresholds in fixed point (2**24 = 1.0): integer
+    sums are exact in any order, so a window's verdict is the same on every machine."""
     import defusedxml.ElementTree as SafeET  # noqa: PLC0415 (only when a photo is analysed)
     import numpy as np  # noqa: PLC0415 (numpy loads only when a photo is analysed)
 
@@ -131,32 +138,30 @@ def _cascade():
         # OpenCV loads every stage threshold minus 1e-5; a window passes at or above it.
         threshold = round((float(stage.findtext("stageThreshold")) - 1e-5) * one)
         stages.append((threshold, np.array(features, dtype=np.int64), np.array(tables, dtype=np.int64)))
-    return window, stages
+    return window, [(threshold, tables) for threshold, _, tables in stages], [features for _, features, _ in stages]
 
 
-def _lbp_hits(flat, stride: int, starts, stages):
-    """The window corners (flat indices into the stacked integral images `flat`, rows
-    `stride` long) the cascade accepts. All pyramid levels and all of a stage's weak
-    classifiers run together: a few hundred numpy calls per photo."""
+def _lbp_hits(flat, starts, level_of, offsets_by_stage, stages):
+    """The windows (flat indices of their top-left corners in the integral image `flat`)
+    the cascade accepts. Every scale and all of a stage's weak classifiers run together:
+    a few hundred numpy calls per photo."""
     import numpy as np  # noqa: PLC0415 (numpy loads only when a photo is analysed)
 
-    # A feature's 4 x 4 grid of corners (its 3 x 3 blocks); LBP bits in OpenCV's order:
-    # clockwise from the top-left block, each set when that block's sum is at least the
-    # centre block's; packbits makes the first one 128.
-    grid = np.arange(4)
+    # LBP bits in OpenCV's order: clockwise from the top-left of a feature's 3 x 3 blocks,
+    # each set when that block's sum is at least the centre block's; packbits makes the
+    # first one 128.
     order = [0, 1, 2, 5, 8, 7, 6, 3]
-    alive = starts
-    for threshold, features, tables in stages:
-        fx, fy, fw, fh = (features[:, i, None, None] for i in range(4))
-        offsets = ((fy + grid[None, :, None] * fh) * stride + fx + grid[None, None, :] * fw).reshape(len(features), 16)
-        c = flat[alive[:, None, None] + offsets[None, :, :]].reshape(alive.size, len(features), 4, 4)
-        block = (c[..., :3, :3] - c[..., :3, 1:] - c[..., 1:, :3] + c[..., 1:, 1:]).reshape(alive.size, len(features), 9)
+    alive, levels = starts, level_of
+    for (threshold, tables), offsets in zip(stages, offsets_by_stage):
+        k = len(tables)
+        c = flat[alive[:, None, None] + offsets[levels]].reshape(alive.size, k, 4, 4)
+        block = (c[..., :3, :3] - c[..., :3, 1:] - c[..., 1:, :3] + c[..., 1:, 1:]).reshape(alive.size, k, 9)
         code = np.packbits(block[..., order] >= block[..., 4:5], axis=-1)[..., 0]
-        total = tables[np.arange(len(features))[None, :], code].sum(axis=1)
-        alive = alive[total >= threshold]
+        passed = tables[np.arange(k)[None, :], code].sum(axis=1) >= threshold
+        alive, levels = alive[passed], levels[passed]
         if not alive.size:
             break
-    return alive
+    return alive, levels
 
 
 def _group(rects, min_hits: int, eps: float = 0.2):
@@ -194,36 +199,46 @@ def _group(rects, min_hits: int, eps: float = 0.2):
 
 
 @functools.lru_cache(maxsize=16)
-def _pyramid(w: int, h: int, window: tuple[int, int]):
+def _pyramid(w: int, h: int):
     """The detection windows of a w x h analysis copy, which depend on its size only (and
-    photos come in a few sizes): each level's size and first row in the stacked integral
-    images (rows w + 1 long), and for every window its level, its flat start there, and the
-    flat corners in the w x h copy's integral images of its middle half (a face's eyes,
-    nose and mouth)."""
+    photos come in a few sizes). The features are scaled, not the photo (Viola and Jones'
+    way: one integral image serves every scale). Returns each scale's window side, and for
+    every window its scale, the flat index of its corner in the integral image (rows w + 1
+    long) and the flat corners of its middle half (a face's eyes, nose and mouth) with that
+    area; then per stage, per scale, the K x 16 offsets of its features' corner grids."""
     import numpy as np  # noqa: PLC0415 (numpy loads only when a photo is analysed)
 
+    window, _, features = _cascade()
     stride = w + 1
-    levels, level_of, starts, corners = [], [], [], []
-    row, scale = 0, 1.0
-    while round(w / scale) >= window[0] and round(h / scale) >= window[1]:
-        size = (round(w / scale), round(h / scale))
-        step = 2 if scale < 2 else 1  # OpenCV's: every other position while windows are small
-        ys, xs = np.mgrid[0:size[1] - window[1] + 1:step, 0:size[0] - window[0] + 1:step]
+    grid = np.arange(4)
+    sides, level_of, starts, middles, offsets = [], [], [], [], []
+    scale = 1.0
+    while round(window[0] * scale) <= w and round(window[1] * scale) <= h:
+        # Every feature's blocks at this scale, rounded to whole pixels.
+        scaled = [np.maximum(np.rint(f * scale).astype(np.int64), [0, 0, 1, 1]) for f in features]
+        reach_x = max(int((f[:, 0] + 3 * f[:, 2]).max()) for f in scaled)
+        reach_y = max(int((f[:, 1] + 3 * f[:, 3]).max()) for f in scaled)
+        side = max(round(window[0] * scale), reach_x, reach_y)
+        if side > w or side > h:
+            break
+        # OpenCV's: every other position while windows are small, but at least every third
+        # pixel, so a big face still gives several hits.
+        step = min(round(2 * scale if scale < 2 else scale), 3)
+        ys, xs = np.mgrid[0:h - side + 1:step, 0:w - side + 1:step]
         ys, xs = ys.ravel(), xs.ravel()
-        sx, sy = w / size[0], h / size[1]
-        x0 = ((xs + window[0] / 4) * sx).astype(np.int64)
-        y0 = ((ys + window[1] / 4) * sy).astype(np.int64)
-        x1 = np.minimum(((xs + window[0] * 3 / 4) * sx).astype(np.int64), w)
-        y1 = np.minimum(((ys + window[1] * 3 / 4) * sy).astype(np.int64), h)
-        corners.append(np.stack([y0 * stride + x0, y0 * stride + x1, y1 * stride + x0, y1 * stride + x1, (x1 - x0) * (y1 - y0)]))
-        level_of.append(np.full(xs.size, len(levels)))
-        starts.append((row + ys) * stride + xs)
-        levels.append((size, row))
-        row += size[1] + 1
+        q, m = side // 4, side - 2 * (side // 4)
+        middles.append(np.stack([(ys + q) * stride + xs + q, (ys + q) * stride + xs + q + m,
+                                 (ys + q + m) * stride + xs + q, (ys + q + m) * stride + xs + q + m]))
+        level_of.append(np.full(xs.size, len(sides)))
+        starts.append(ys * stride + xs)
+        offsets.append([((f[:, 1, None, None] + grid[None, :, None] * f[:, 3, None, None]) * stride
+                         + f[:, 0, None, None] + grid[None, None, :] * f[:, 2, None, None]).reshape(len(f), 16) for f in scaled])
+        sides.append(side)
         scale *= FACE_SCALE_STEP
-    if not levels:
-        return [], stride, None, None, None
-    return levels, stride, np.concatenate(level_of), np.concatenate(starts), np.concatenate(corners, axis=1)
+    if not sides:
+        return [], None, None, None, None
+    by_stage = [np.stack([level[i] for level in offsets]) for i in range(len(features))]
+    return sides, np.concatenate(level_of), np.concatenate(starts), np.concatenate(middles, axis=1), by_stage
 
 
 def _integral(a, dtype):
@@ -238,42 +253,34 @@ def _integral(a, dtype):
 
 def find_faces(im: Image.Image, skin=None) -> list[tuple[float, float, float, float]]:
     """Frontal faces as (x, y, w, h) in `im`'s pixels (im is the small analysis copy).
-    Only windows with contrast in their middle (grey levels' deviation at least 12) and, in
-    a colour photo, half of it skin, go to the cascade: most of a photo is neither, and
-    that is what keeps detection cheap. `skin` is skin_map's result, if already made."""
+    Only windows whose middle has contrast and, in a colour photo, is half skin go to the
+    cascade: most of a photo isn't, and that is what keeps detection cheap. `skin` is
+    skin_map's result, if already made."""
     import numpy as np  # noqa: PLC0415 (numpy loads only when a photo is analysed)
 
-    window, stages = _cascade()
+    _, stages, _ = _cascade()
     grey = im.convert("L")
     w, h = grey.size
-    levels, stride, level_of, starts, corners = _pyramid(w, h, window)
-    if not levels:
+    sides, level_of, starts, middles, offsets = _pyramid(w, h)
+    if not sides:
         return []
-    g = np.asarray(grey, dtype=np.int64)
-    i00, i01, i10, i11, area = corners
-    sums, squares = _integral(g, np.int64), _integral(g * g, np.int64)
-    total = sums[i11] - sums[i01] - sums[i10] + sums[i00]
-    keep = area * (squares[i11] - squares[i01] - squares[i10] + squares[i00]) - total * total >= 144 * area * area
+    i00, i01, i10, i11 = middles
+    area = (middles[3] - middles[0]) % (w + 1)
+    area = area * area
     rgb = np.asarray(im.convert("RGB"), dtype=np.int32)
     spread = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]) - np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
-    if int(spread.sum()) >= 12 * w * h:  # a colour photo
+    g = np.asarray(grey, dtype=np.int64)
+    sums, squares = _integral(g, np.int64), _integral(g * g, np.int64)
+    # Contrast in the middle: grey levels' deviation at least 12 (eyes, brows, mouth).
+    total = sums[i11] - sums[i01] - sums[i10] + sums[i00]
+    keep = area * (squares[i11] - squares[i01] - squares[i10] + squares[i00]) - total * total >= 144 * area * area
+    if int(spread.sum()) >= 12 * w * h:  # a colour photo: and half the middle skin
         skin = _integral((skin_map(rgb) if skin is None else skin) > 0, np.int32)
         keep &= 2 * (skin[i11] - skin[i01] - skin[i10] + skin[i00]) >= area
     if not keep.any():
         return []
-    # Every level that has a window left, its integral image stacked in rows w + 1 long.
-    flat = np.zeros((levels[-1][1] + levels[-1][0][1] + 1) * stride, dtype=np.int32)
-    for index in np.unique(level_of[keep]).tolist():
-        size, row = levels[index]
-        level = np.asarray(grey if size == (w, h) else grey.resize(size, Image.Resampling.BILINEAR), dtype=np.int32)
-        part = flat[row * stride:(row + size[1] + 1) * stride].reshape(size[1] + 1, stride)
-        part[1:, 1:size[0] + 1] = level.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)
-    alive = _lbp_hits(flat, stride, starts[keep], stages)
-    hits = []
-    for y, x in zip(*np.divmod(alive, stride)):
-        size, row = next(level for level in reversed(levels) if level[1] <= y)
-        sx, sy = size[0] / w, size[1] / h
-        hits.append((x / sx, (y - row) / sy, window[0] / sx, window[1] / sy))
+    alive, levels = _lbp_hits(sums, starts[keep], level_of[keep], offsets, stages)
+    hits = [(x, y, sides[level], sides[level]) for (y, x), level in zip(zip(*np.divmod(alive, w + 1)), levels.tolist())]
     return _group(hits, FACE_MIN_HITS)
 
 

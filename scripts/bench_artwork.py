@@ -83,18 +83,22 @@ def rate(fn, items, jobs: int) -> float:
 
 def bench_crop(n: int) -> None:
     """The content-aware crop (the default, [artwork] crop = "smart") against the old centre
-    crop, same photos, same process, one thread, CPU time, interleaved so the machine's
-    load falls on both alike. Budget: at most 10% slower."""
+    crop, same photos, same process, one thread, CPU time. Interleaved, and each photo's
+    best of three, so a busy machine's load falls on both alike. Budget: at most 10% slower."""
     for label, (w, h) in (("12 MP", (4000, 3000)), ("2.5 MP", (1936, 1296))):
         photos = [photo_jpeg(w, h, seed) for seed in range(n)]
         specs = {crop: RenderSpec(renditions=SIZES, fit="cover", crop=crop) for crop in ("centre", "smart")}
         ours(photos[0], specs["smart"])  # warm up: the face cascade is parsed once per process
         spent = dict.fromkeys(specs, 0.0)
         for data in photos:
-            for crop, spec in specs.items():
-                t = time.process_time()
-                ours(data, spec)
-                spent[crop] += time.process_time() - t
+            best = dict.fromkeys(specs, float("inf"))
+            for _ in range(3):
+                for crop, spec in specs.items():
+                    t = time.process_time()
+                    ours(data, spec)
+                    best[crop] = min(best[crop], time.process_time() - t)
+            for crop in specs:
+                spent[crop] += best[crop]
         print(f"{label} JPEG, cold artwork: centre crop {1000 * spent['centre'] / n:.0f} ms/image, "
               f"smart crop {1000 * spent['smart'] / n:.0f} ms/image (CPU); ratio {spent['smart'] / spent['centre']:.2f}x "
               f"(budget <= 1.10x)")
