@@ -228,7 +228,7 @@ def _pyramid(w: int, h: int):
         ys, xs = ys.ravel(), xs.ravel()
         q, m = side // 4, side - 2 * (side // 4)
         middles.append(np.stack([(ys + q) * stride + xs + q, (ys + q) * stride + xs + q + m,
-                                 (ys + q + m) * stride + xs + q, (ys + q + m) * stride + xs + q + m]))
+                                 (ys + q + m) * stride + xs + q, (ys + q + m) * stride + xs + q + m, np.full(xs.size, m * m)]))
         level_of.append(np.full(xs.size, len(sides)))
         starts.append(ys * stride + xs)
         offsets.append([((f[:, 1, None, None] + grid[None, :, None] * f[:, 3, None, None]) * stride
@@ -251,11 +251,10 @@ def _integral(a, dtype):
     return ii.ravel()
 
 
-def find_faces(im: Image.Image, skin=None) -> list[tuple[float, float, float, float]]:
+def find_faces(im: Image.Image) -> list[tuple[float, float, float, float]]:
     """Frontal faces as (x, y, w, h) in `im`'s pixels (im is the small analysis copy).
     Only windows whose middle has contrast and, in a colour photo, is half skin go to the
-    cascade: most of a photo isn't, and that is what keeps detection cheap. `skin` is
-    skin_map's result, if already made."""
+    cascade: most of a photo isn't, and that is what keeps detection cheap."""
     import numpy as np  # noqa: PLC0415 (numpy loads only when a photo is analysed)
 
     _, stages, _ = _cascade()
@@ -264,9 +263,7 @@ def find_faces(im: Image.Image, skin=None) -> list[tuple[float, float, float, fl
     sides, level_of, starts, middles, offsets = _pyramid(w, h)
     if not sides:
         return []
-    i00, i01, i10, i11 = middles
-    area = (middles[3] - middles[0]) % (w + 1)
-    area = area * area
+    i00, i01, i10, i11, area = middles
     rgb = np.asarray(im.convert("RGB"), dtype=np.int32)
     spread = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]) - np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
     g = np.asarray(grey, dtype=np.int64)
@@ -275,7 +272,7 @@ def find_faces(im: Image.Image, skin=None) -> list[tuple[float, float, float, fl
     total = sums[i11] - sums[i01] - sums[i10] + sums[i00]
     keep = area * (squares[i11] - squares[i01] - squares[i10] + squares[i00]) - total * total >= 144 * area * area
     if int(spread.sum()) >= 12 * w * h:  # a colour photo: and half the middle skin
-        skin = _integral((skin_map(rgb) if skin is None else skin) > 0, np.int32)
+        skin = _integral(skin_map(rgb) > 0, np.int32)
         keep &= 2 * (skin[i11] - skin[i01] - skin[i10] + skin[i00]) >= area
     if not keep.any():
         return []
