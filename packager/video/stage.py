@@ -30,8 +30,8 @@ from packager.video.encode import (
     AudioOut,
     Plan,
     RangeOut,
-    Rendition,
     VideoFailure,
+    VideoRendition,
     encode_audio,
     encode_range,
     init_segment,
@@ -56,7 +56,7 @@ def plan_for(p: Probe, settings: VideoSettings) -> Plan:
     for r in rungs:
         other = max(2, round(long_ * r.height / short / 2) * 2)
         w, h = (other, r.height) if dw >= dh else (r.height, other)
-        renditions.append(Rendition(f"{r.height}p", w, h, r.bitrate_kbps))
+        renditions.append(VideoRendition(f"{r.height}p", w, h, r.bitrate_kbps))
     fps = p.out_fps
     return Plan(fps=fps, frames=p.frames, segment_frames=max(1, round(settings.segment_seconds * fps)),
                 rotation=p.rotation, start=p.start, audio_start=p.audio_start, renditions=tuple(renditions),
