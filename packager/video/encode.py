@@ -187,7 +187,9 @@ def _source_frames(container, plan: Plan, k0: int, k1: int):
     half = 1 / (2 * plan.fps)
     t0 = float(k0 / plan.fps)
     if k0 > 0:
-        container.seek(int((plan.start + max(0.0, t0 - 1.0)) / v.time_base), stream=v, backward=True)
+        # To the keyframe at or before a little ahead of t0 (a margin for containers that
+        # seek by decode time): only that GOP's head is decoded twice.
+        container.seek(int((plan.start + max(0.0, t0 - 0.1)) / v.time_base), stream=v, backward=True)
     k, prev = k0, None
     for frame in container.decode(v):
         if frame.pts is None:
