@@ -43,6 +43,9 @@ from packager.video.probe import Probe, VideoError, probe
 VIDEO_PIPELINE = "video-1"
 VIDEO_DIR = "video"
 MASTER = "master.m3u8"
+# A Dask worker gets the source's bytes with each task (it may not see this disk), so a
+# window of tasks holds that many copies: larger files are packaged on the local pool.
+DASK_MAX_SOURCE = 512 * 1024 * 1024
 
 
 def plan_for(p: Probe, settings: VideoSettings) -> Plan:
@@ -232,6 +235,9 @@ def _job(a: Article, settings: VideoSettings, local: bool) -> Job:
                                        f"({settings.max_bytes / 1e9:.1f} GB); raise it or trim the video")
     if size == 0:
         raise VideoError("video.file", f"{path.name} is empty; export the video again")
+    if not local and size > DASK_MAX_SOURCE:
+        raise VideoError("video.file", f"{path.name} is {size / 1e9:.1f} GB: too large to send to Dask workers with "
+                                       f"each task (at most {DASK_MAX_SOURCE / 1e9:.1f} GB); build it with --executor local")
     p = probe(path)
     plan = plan_for(p, settings)
     try:
