@@ -425,3 +425,26 @@ def test_a_json_export_names_its_video_file(make_channel, cli):
     (item,) = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]
     assert item["id"] == "council-vote" and item["content"]["videos"][0]["videoType"] == "HLS"
     assert item["content"]["duration"] == 1
+
+
+def test_plans_for_odd_shapes_and_rates():
+    """Slow motion is thinned to <= 60 fps; a portrait phone video's rungs are its short side;
+    a source smaller than every rung is packaged once at its own size; NTSC rates keep an
+    exact timescale."""
+    from packager.config import VideoSettings
+    from packager.video.probe import Probe
+    from packager.video.stage import plan_for
+
+    def probe(w, h, fps, rotation=0, seconds=10.0):
+        return Probe(duration=seconds, width=w, height=h, sar=Fraction(1), fps=Fraction(fps), video_codec="hevc",
+                     rotation=rotation, audio_codec="aac", audio_channels=2, audio_rate=48000, start=0.0,
+                     audio_start=0.0, pix_fmt="yuv420p")
+    slowmo = plan_for(probe(1920, 1080, 240), VideoSettings())
+    assert slowmo.fps == 60 and slowmo.frames == 600 and [r.name for r in slowmo.renditions] == ["1080p", "720p", "480p", "360p"]
+    phone = plan_for(probe(1920, 1080, Fraction(30000, 1001), rotation=90), VideoSettings())
+    assert [(r.width, r.height) for r in phone.renditions] == [(1080, 1920), (720, 1280), (480, 854), (360, 640)]
+    assert phone.timescale == 90000 and phone.ticks == 3003
+    tiny = plan_for(probe(300, 170, 25), VideoSettings())
+    assert [(r.name, r.width, r.height, r.kbps) for r in tiny.renditions] == [("170p", 300, 170, 400)]
+    film = plan_for(probe(1280, 720, Fraction(24000, 1001)), VideoSettings())
+    assert (film.timescale, film.ticks) == (24000, 1001) and film.segment_frames == 96

@@ -27,7 +27,7 @@ SEGMENTS_PER_RANGE = 2  # a render task's share: ~8 s of every rendition (part o
 
 
 @dataclass(frozen=True)
-class Rendition:
+class VideoRendition:
     name: str  # "720p": its playlist and folder
     width: int  # as displayed (rotation applied)
     height: int
@@ -43,7 +43,7 @@ class Plan:
     rotation: int  # clockwise degrees
     start: float  # the source's first video timestamp
     audio_start: float
-    renditions: tuple[Rendition, ...]
+    renditions: tuple[VideoRendition, ...]
     preset: str
     audio_kbps: int
     loudness: float
@@ -157,7 +157,7 @@ def _thumb(frame, box: tuple[int, int], turn: int) -> bytes:
     return buf.getvalue()
 
 
-def x264_options(plan: Plan, r: Rendition) -> dict[str, str]:
+def x264_options(plan: Plan, r: VideoRendition) -> dict[str, str]:
     """One thread (see the module's note); a keyframe exactly at each segment start (fixed
     GOP, no scene cuts), closed GOPs; peaks capped at 1.5x the target."""
     s = plan.segment_frames
@@ -166,7 +166,7 @@ def x264_options(plan: Plan, r: Rendition) -> dict[str, str]:
             "x264-params": f"threads=1:keyint={s}:min-keyint={s}:scenecut=0:open-gop=0"}
 
 
-def _encoder(plan: Plan, r: Rendition):
+def _encoder(plan: Plan, r: VideoRendition):
     import av  # noqa: PLC0415 (heavy)
 
     enc = av.CodecContext.create("libx264", "w")
@@ -187,7 +187,9 @@ def _source_frames(container, plan: Plan, k0: int, k1: int):
     half = 1 / (2 * plan.fps)
     t0 = float(k0 / plan.fps)
     if k0 > 0:
-        container.seek(int((plan.start + max(0.0, t0 - 1.0)) / v.time_base), stream=v, backward=True)
+        # To the keyframe at or before a little ahead of t0 (a margin for containers that
+        # seek by decode time): only that GOP's head is decoded twice.
+        container.seek(int((plan.start + max(0.0, t0 - 0.1)) / v.time_base), stream=v, backward=True)
     k, prev = k0, None
     for frame in container.decode(v):
         if frame.pts is None:
@@ -268,7 +270,7 @@ def _fragments(plan: Plan, packets: list, first: int, k0: int) -> tuple[list[byt
     return out, (sps, pps)
 
 
-def init_segment(plan: Plan, r: Rendition, params: tuple[bytes, bytes]) -> bytes:
+def init_segment(plan: Plan, r: VideoRendition, params: tuple[bytes, bytes]) -> bytes:
     return video_init(params[0], params[1], r.width, r.height, plan.timescale)
 
 

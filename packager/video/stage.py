@@ -30,8 +30,8 @@ from packager.video.encode import (
     AudioOut,
     Plan,
     RangeOut,
-    Rendition,
     VideoFailure,
+    VideoRendition,
     encode_audio,
     encode_range,
     init_segment,
@@ -43,6 +43,9 @@ from packager.video.probe import Probe, VideoError, probe
 VIDEO_PIPELINE = "video-1"
 VIDEO_DIR = "video"
 MASTER = "master.m3u8"
+# A Dask worker gets the source's bytes with each task (it may not see this disk), so a
+# window of tasks holds that many copies: larger files are packaged on the local pool.
+DASK_MAX_SOURCE = 512 * 1024 * 1024
 
 
 def plan_for(p: Probe, settings: VideoSettings) -> Plan:
@@ -56,7 +59,7 @@ def plan_for(p: Probe, settings: VideoSettings) -> Plan:
     for r in rungs:
         other = max(2, round(long_ * r.height / short / 2) * 2)
         w, h = (other, r.height) if dw >= dh else (r.height, other)
-        renditions.append(Rendition(f"{r.height}p", w, h, r.bitrate_kbps))
+        renditions.append(VideoRendition(f"{r.height}p", w, h, r.bitrate_kbps))
     fps = p.out_fps
     return Plan(fps=fps, frames=p.frames, segment_frames=max(1, round(settings.segment_seconds * fps)),
                 rotation=p.rotation, start=p.start, audio_start=p.audio_start, renditions=tuple(renditions),
@@ -232,6 +235,9 @@ def _job(a: Article, settings: VideoSettings, local: bool) -> Job:
                                        f"({settings.max_bytes / 1e9:.1f} GB); raise it or trim the video")
     if size == 0:
         raise VideoError("video.file", f"{path.name} is empty; export the video again")
+    if not local and size > DASK_MAX_SOURCE:
+        raise VideoError("video.file", f"{path.name} is {size / 1e9:.1f} GB: too large to send to Dask workers with "
+                                       f"each task (at most {DASK_MAX_SOURCE / 1e9:.1f} GB); build it with --executor local")
     p = probe(path)
     plan = plan_for(p, settings)
     try:
