@@ -9,10 +9,10 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from packager.config import ArtworkSettings
 from packager.imaging import PhotoError, cover_box, open_photo, to_rgb
 from packager.writer import write_owned_files
 
-DEFAULT_MAX_PIXELS = 100_000_000
 MAX_IMAGE_BYTES = 200_000_000
 
 
@@ -69,7 +69,7 @@ def render_piece(src: Image.Image, piece: ArtPiece, background: tuple[int, int, 
 
 
 def render_channel_art(source: Path, out: Path, background: tuple[int, int, int] = (0, 0, 0),
-                       max_pixels: int = DEFAULT_MAX_PIXELS) -> list[tuple[ArtPiece, Path]]:
+                       max_pixels: int = ArtworkSettings.max_pixels) -> list[tuple[ArtPiece, Path]]:
     if not source.is_file():  # a FIFO or a device would block or never end
         raise PhotoError("is not a regular file; give the logo or image file")
     if source.stat().st_size > MAX_IMAGE_BYTES:

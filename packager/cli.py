@@ -1,8 +1,9 @@
 """The roku-packager command line: a thin layer over build, validate and publish.
 
-Exit codes: 0 success; 1 the work failed (no valid feed, an invalid feed, a failed publish,
-or --strict with skipped articles); 2 usage errors and input that can't be read; 3 an
-internal error (a bug: please report it); 130 interrupted (Ctrl-C)."""
+Exit codes (outcome decides them; the README's table lists them all): 0 success; 1 the work
+failed (no valid feed, an invalid feed, a failed publish, or --strict with skipped articles);
+2 usage errors and input that can't be read; 3 an internal error (a bug: please report it);
+130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."""
 
 from __future__ import annotations
 
@@ -20,17 +21,19 @@ from packager import __version__
 from packager.dp import DEFAULT_PROFILE, PROFILES
 from packager.errors import ConfigError, FeedReadError, PackagerError, PublishError, excerpt
 from packager.outcome import (
-    EXIT_FAILED,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     exit_code,
+    failed,
     print_build,
+    report_exit,
     say,
     skipped_count,
     strict_failure,
     summary,
+    terminated,
 )
 
 
@@ -89,7 +92,7 @@ def cmd_validate(args) -> int:
                             base_url=args.base_url, source=name)
     text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) if args.format == "json" else format_text(report)
     print(_printable(text))
-    return EXIT_OK if report.valid else EXIT_FAILED
+    return report_exit(report)
 
 
 def cmd_diff(args) -> int:
@@ -188,7 +191,7 @@ def _duration(text: str) -> float:
 def _exit_on_sigterm() -> None:
     """SIGTERM (a CI job cancelled, a service stopped) unwinds like an error, so the
     publish lease is released on the way out instead of running out."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, terminated)
 
 
 def cmd_publish(args) -> int:
@@ -275,8 +278,7 @@ def cmd_unlock(args) -> int:
     try:
         print(unlock(store, force=args.force))
     except PublishError as e:
-        say(f"unlock: {e}")
-        return EXIT_FAILED
+        return failed("unlock", e)
     return EXIT_OK
 
 
@@ -443,6 +445,37 @@ def _color(text: str) -> tuple[int, int, int]:
         raise argparse.ArgumentTypeError(f"{text!r} is not a colour like \"#14213d\"") from None
 
 
+def _setting(table: str, key: str):
+    """The type of a flag that overrides [table] key: the schema's range is the one rule."""
+
+    def parse(text: str) -> int:
+        from packager.config import channel_schema  # noqa: PLC0415 (start-up: config reads its schema)
+
+        rule = channel_schema()["properties"][table]["properties"][key]
+        low, high = rule["minimum"], rule["maximum"]
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{excerpt(text, 30)} is not a whole number from {low} to {high} "
+                                             f"(as [{table}] {key})")
+        return value
+
+    return parse
+
+
+def _threads(text: str) -> int:
+    """--render-jobs: at least one thread."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{excerpt(text, 30)} is not a number of threads (1 or more)")
+    return value
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -498,7 +531,7 @@ def _target_args(p) -> None:
     p.add_argument("--acl", choices=("public-read", "private"), help="object ACL (default: none; many buckets forbid ACLs)")
     p.add_argument("--checksums", choices=("when_required", "when_supported"),
                    help="when_required: for stores that reject boto3's newer checksum headers")
-    p.add_argument("--retries", type=int, metavar="N", help="attempts per request (default [publish] retries, 5)")
+    p.add_argument("--retries", type=_setting("publish", "retries"), metavar="N", help="attempts per request (default [publish] retries, 5)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -508,7 +541,7 @@ def make_parser() -> argparse.ArgumentParser:
         "feed with 16:9 artwork, and publish it to S3 or a folder."),
         epilog="Exit codes: 0 ok; 1 failed (invalid feed, nothing valid to write, publish failed, "
                "--strict with skipped articles); 2 usage error or unreadable input; 3 internal "
-               "error (please report); 130 interrupted.")
+               "error (please report); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
     p.add_argument("--version", action="version", version=f"roku-packager {__version__}")
     p.add_argument("--debug", action="store_true", help="show the traceback of an internal error (any position)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -519,7 +552,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist); replaced atomically")
     b.add_argument("--strict", action="store_true", help="exit 1 if any article was skipped")
     b.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
-    b.add_argument("--render-jobs", "--jobs", dest="jobs", type=int, metavar="N",
+    b.add_argument("--render-jobs", "--jobs", dest="jobs", type=_threads, metavar="N",
                    help="render artwork and clips on N threads (default: CPU count); --jobs is the old spelling")
     b.add_argument("--reuse-from", metavar="TARGET", help="skip rendering artwork and clips already published at TARGET "
                    "(s3://bucket/prefix or file:///path; endpoint and credentials from [publish]); they are not "
@@ -557,7 +590,7 @@ def make_parser() -> argparse.ArgumentParser:
     _target_args(u)
     u.add_argument("--out", metavar="DIR", type=Path, help="build folder (default: CHANNEL_DIR/dist)")
     u.add_argument("--prune", action="store_true", help="after the new feed is live, delete artwork no kept feed version uses")
-    u.add_argument("--keep-history", type=int, metavar="K", help="feed versions kept for rollback (default [publish] keep_history, 5)")
+    u.add_argument("--keep-history", type=_setting("publish", "keep_history"), metavar="K", help="feed versions kept for rollback (default [publish] keep_history, 5)")
     u.add_argument("--lock-wait", type=float, default=60.0, metavar="S", help="seconds to wait for another publish to the same target (default 60)")
     u.add_argument("--prune-grace", type=_duration, metavar="AGE", help="--prune never deletes objects uploaded less than AGE ago "
                    "(seconds, or 30m, 1h; default [publish] prune_grace, 1h)")
@@ -566,9 +599,9 @@ def make_parser() -> argparse.ArgumentParser:
     u.add_argument("--strict", action="store_true", help="publish nothing if any article was skipped")
     u.add_argument("--force", action="store_true", help="publish even a feed.json that `rollback` took off the air "
                    "(refused otherwise, so a scheduled publish can't undo a rollback)")
-    u.add_argument("--upload-jobs", "--jobs", dest="publish_jobs", type=int, metavar="N",
+    u.add_argument("--upload-jobs", "--jobs", dest="publish_jobs", type=_setting("publish", "jobs"), metavar="N",
                    help="parallel uploads (default [publish] jobs, 8); --jobs is the old spelling")
-    u.add_argument("--render-jobs", dest="jobs", type=int, metavar="N", help="render threads (default: CPU count)")
+    u.add_argument("--render-jobs", dest="jobs", type=_threads, metavar="N", help="render threads (default: CPU count)")
     _render_args(u)
     u.set_defaults(func=cmd_publish)
 
@@ -600,7 +633,7 @@ def make_parser() -> argparse.ArgumentParser:
                                     "posters, a details panel and a banner of validation warnings. Open it from disk.")
     pv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     pv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
-    pv.add_argument("--render-jobs", "--jobs", dest="jobs", type=int, metavar="N",
+    pv.add_argument("--render-jobs", "--jobs", dest="jobs", type=_threads, metavar="N",
                     help="render threads (default: CPU count); --jobs is the old spelling")
     _render_args(pv)
     pv.set_defaults(func=cmd_preview)
@@ -612,7 +645,7 @@ def make_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0: the whole network)")
     sv.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     sv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
-    sv.add_argument("--render-jobs", "--jobs", dest="jobs", type=int, metavar="N",
+    sv.add_argument("--render-jobs", "--jobs", dest="jobs", type=_threads, metavar="N",
                     help="render threads (default: CPU count); --jobs is the old spelling")
     sv.set_defaults(func=cmd_serve)
 

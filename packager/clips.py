@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from packager.config import Channel, ClipSettings, TitleCardSettings
+from packager.config import ArtworkSettings, Channel, ClipSettings, TitleCardSettings
 from packager.digests import DigestMemo
 from packager.errors import ArticleError
 from packager.executor import Executor, LocalExecutor, Task
@@ -495,7 +495,7 @@ def x264_options(settings: ClipSettings) -> dict[str, str]:
 
 
 def render_clip(article: Article, settings: ClipSettings, card: TitleCardSettings, out_dir: Path,
-                relpath: str, max_pixels: int = 100_000_000, jobs: int | None = None) -> ClipInfo:
+                relpath: str, max_pixels: int = ArtworkSettings.max_pixels, jobs: int | None = None) -> ClipInfo:
     import av  # noqa: PLC0415 (heavy)
 
     renderer = Renderer(article, settings, card, max_pixels)

@@ -76,9 +76,14 @@ def build_item(article: Article, rendition: Rendition, channel: Channel) -> dict
     return item
 
 
+def newest_first_key(x: Article | Unit) -> tuple[float, str]:
+    """The one newest-first order of articles and units: the id breaks ties so equal dates
+    still give one order."""
+    return (-x.date.timestamp(), x.id)
+
+
 def newest_first(articles: list[Article]) -> list[Article]:
-    # The id breaks ties so equal dates still give one order.
-    return sorted(articles, key=lambda a: (-a.date.timestamp(), a.id))
+    return sorted(articles, key=newest_first_key)
 
 
 # ---------------------------------------------------------------- series
@@ -194,7 +199,7 @@ class Unit:
         positions = [a.position for a in self.articles if a.position is not None]
         if positions:
             return (False, min(positions), 0.0, self.id)
-        return (True, 0, -self.date.timestamp(), self.id)
+        return (True, 0, *newest_first_key(self))
 
     @property
     def id(self) -> str:
@@ -248,7 +253,7 @@ def rows(channel: Channel, catalog: Catalog, units: list[Unit], articles: list[A
     playlists = []
     for pl in catalog.playlists:
         if pl.featured:
-            ids = [u.id for u in sorted(units, key=lambda u: (-u.date.timestamp(), u.id)) if u.featured]
+            ids = [u.id for u in sorted(units, key=newest_first_key) if u.featured]
         else:
             ids = [i for i in pl.items if i in kept_ids]
             gone = [i for i in pl.items if i not in kept_ids]
@@ -274,7 +279,7 @@ def rows(channel: Channel, catalog: Catalog, units: list[Unit], articles: list[A
 def fit(units: list[Unit], base: int, budget: int, limits, now: datetime, notes: FeedNotes) -> list[Unit]:
     """Keep featured units, then the newest, within max_items, max_age_days and max_bytes.
     Each unit is serialized once; the feed's size is the sum of the parts."""
-    order = sorted(units, key=lambda u: (not u.featured, -u.date.timestamp(), u.id))
+    order = sorted(units, key=lambda u: (not u.featured, *newest_first_key(u)))
     cutoff = now - timedelta(days=limits.max_age_days) if limits.max_age_days else None
     kept, used, arrays = [], base, set()
     for u in order:

@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
 
 from packager import crop
+from packager.config import ArtworkSettings
 from packager.dp import MIN_ARTWORK
 
 SUPPORTED = "JPEG, PNG, WebP, GIF or TIFF"
@@ -46,14 +47,15 @@ class PhotoError(Exception):
 class RenderSpec:
     """Everything that changes the output bytes for one source image."""
     renditions: tuple[tuple[int, int], ...]
-    quality: int = 85
-    background: tuple[int, int, int] = (255, 255, 255)
-    fit: str = "auto"
-    fit_tolerance: float = 0.25
-    contain_fill: str | tuple[int, int, int] = "blur"
-    small: str = "refuse"
-    format: str = "jpeg"
-    tv_safe: bool = False
+    # The defaults are [artwork]'s, from the schema.
+    quality: int = ArtworkSettings.quality
+    background: tuple[int, int, int] = ArtworkSettings.background
+    fit: str = ArtworkSettings.fit
+    fit_tolerance: float = ArtworkSettings.fit_tolerance
+    contain_fill: str | tuple[int, int, int] = ArtworkSettings.contain_fill
+    small: str = ArtworkSettings.small
+    format: str = ArtworkSettings.format
+    tv_safe: bool = ArtworkSettings.tv_safe
     focus: tuple[float, float] | None = None
     min_size: tuple[int, int] = MIN_ARTWORK  # below this a photo is refused (or padded)
     # "smart": a cover crop without `focus` goes where the faces or the attention are, and

@@ -1,6 +1,7 @@
 """One place turns what happened into messages and an exit code: the lines every command
 prints for a build (skipped articles, notes, warnings, the errors and the reason a build
-failed), and which exception means which exit code."""
+failed), and which outcome means which exit code: the README's table of exit codes is this
+module's, whole."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from packager.errors import ConfigError, FeedReadError, MissingVideo, PublishError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM: what a shell reports for a process SIGTERM ended
 PROG = "roku-packager"
 
 
@@ -83,6 +85,25 @@ def strict_failure(result, strict: bool, what: str = "") -> int | None:
         say(f"--strict: {len(result.skipped)} article(s) were skipped{what}")
         return EXIT_FAILED
     return None
+
+
+def report_exit(report) -> int:
+    """validate: an invalid feed is a failure; warnings are not."""
+    return EXIT_OK if report.valid else EXIT_FAILED
+
+
+def failed(command: str, error: BaseException) -> int:
+    """A command's work failed (not its input): one line naming the command."""
+    say(f"{command}: {error}")
+    return EXIT_FAILED
+
+
+def terminated(signum=None, frame=None) -> None:
+    """SIGTERM's handler where a command holds the publish lock (publish, rollback): one
+    line, then unwind like an error, so the lock is released on the way out instead of
+    running out; the live feed stays whole (feed.json goes up last)."""
+    say("terminated (SIGTERM); the publish lock is released and the live feed is whole")
+    raise SystemExit(EXIT_TERMINATED)
 
 
 def exit_code(error: BaseException, context: str = "") -> int:

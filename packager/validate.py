@@ -22,6 +22,7 @@ from packager.dp import (
     ID_CHARS,
     ITEM_ARRAYS,
     KIND_OF_ARRAY,
+    MIN_ARTWORK,
     PROFILES,
     RATINGS,
     RATINGS_BY_SOURCE,
@@ -76,7 +77,7 @@ RULES: dict[str, tuple[str, str]] = {
     "DP404": ("error", "strict: thumbnail is not a 1920x1080 JPEG"),
     "DP501": ("error", "thumbnail file missing under --assets"),
     "DP502": ("error", "thumbnail is not a readable JPEG or PNG"),
-    "DP503": ("error", "thumbnail smaller than 800x450"),
+    "DP503": ("error", "thumbnail smaller than {}x{}".format(*MIN_ARTWORK)),
     "DP504": ("error", "thumbnail not 16:9 (within 1%)"),
     "DP505": ("error", "thumbnail is not RGB"),
     "DP506": ("error", "thumbnail URL is not under the base URL"),
@@ -640,8 +641,8 @@ def asset_findings(feed: dict, assets: Path, base_url: str | None, profile: str)
                     fmt, (w, h), mode = im.format, im.size, im.mode
                 if fmt not in ("JPEG", "PNG"):
                     problems.append(("DP502", f"{rel} is {fmt}; use JPEG or PNG"))
-                if w < 800 or h < 450:
-                    problems.append(("DP503", f"{rel} is {w}x{h}; the minimum is 800x450"))
+                if w < MIN_ARTWORK[0] or h < MIN_ARTWORK[1]:
+                    problems.append(("DP503", f"{rel} is {w}x{h}; the minimum is {MIN_ARTWORK[0]}x{MIN_ARTWORK[1]}"))
                 if abs((w / h) / (16 / 9) - 1) > 0.01:
                     problems.append(("DP504", f"{rel} is {w}x{h}, not 16:9"))
                 if fmt in ("JPEG", "PNG") and mode not in ("RGB", "RGBA", "P"):

@@ -1,5 +1,7 @@
-"""Shared fixtures: copies of the example channel, small channels built from text, the CLI
-run in-process, and a real S3 server (moto) on 127.0.0.1 over HTTP."""
+"""Shared fixtures: copies of the example channel (and of builds made once per test run),
+small channels built from text, the CLI run in-process, and real S3 servers over HTTP:
+moto on 127.0.0.1 (`s3_server`, `bucket`), and moto and Ceph's RADOS Gateway each in turn
+(`s3_endpoint`, `s3_bucket`)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 # Property tests explore the same examples on every run: CI must not find new ones by chance.
 from hypothesis import settings as _hypothesis_settings
 from PIL import Image
+from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
 
 from packager.cli import main
 
@@ -26,11 +29,52 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "channel"
 
 
-@pytest.fixture
-def example_channel(tmp_path) -> Path:
-    dest = tmp_path / "channel"
+def copy_example(dest: Path) -> Path:
+    """The example channel's sources (no dist/, no public/) copied to dest."""
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("dist", "public"))
     return dest
+
+
+@pytest.fixture
+def example_channel(tmp_path) -> Path:
+    return copy_example(tmp_path / "channel")
+
+
+@pytest.fixture(scope="session")
+def _made_once(tmp_path_factory) -> tuple:
+    return {}, tmp_path_factory
+
+
+@pytest.fixture
+def built_once(_made_once, tmp_path):
+    """built_once(name, make) -> a folder: make(folder) runs once per test run (the first time a
+    test asks for `name`), and every test gets its own copy of the folder it filled. For builds
+    of the example channel that tests only read or publish: a build is deterministic, so the
+    copy holds the bytes the test's own build would have made."""
+    made, factory = _made_once
+
+    def get(name: str, make) -> Path:
+        if name not in made:
+            folder = factory.mktemp(name)
+            make(folder)
+            made[name] = folder
+        dest = tmp_path / name
+        shutil.copytree(made[name], dest, symlinks=True)
+        return dest
+
+    return get
+
+
+def _build_example(folder: Path) -> None:
+    from packager.build import build
+
+    build(copy_example(folder / "channel"))
+
+
+@pytest.fixture
+def built_example(built_once) -> Path:
+    """A copy of the example channel with dist/ as `build` leaves it (built once per test run)."""
+    return built_once("example", _build_example) / "channel"
 
 
 class CliResult:
@@ -135,12 +179,41 @@ def s3_server():
 
 @pytest.fixture
 def bucket(s3_server, request):
-    import boto3
+    """(client, name): a new bucket on moto."""
+    return make_bucket(s3_server, request.node.name)
 
-    name = "b-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
-    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1")
-    client.create_bucket(Bucket=name)
-    return client, name
+
+def _versions_with_outputs(folder: Path) -> None:
+    from packager.build import build
+
+    channel = copy_example(folder / "channel")
+    toml = channel / "channel.toml"
+    toml.write_text(toml.read_text() + "\n[outputs]\nmrss = true\nsearch_feed = true\n")
+    build(channel, out=folder / "A")
+    (channel / "articles" / "late.md").write_text(
+        article_text(title="Late story", date="2026-11-25T09:00:00+00:00", photo="../photos/square.jpg"))
+    build(channel, out=folder / "B")
+
+
+@pytest.fixture
+def versions_with_outputs(built_once) -> tuple[Path, Path]:
+    """Two builds of the example channel with the MRSS and search feeds on: A, and B with a
+    new article (built once per test run; each test gets its own copy)."""
+    folder = built_once("example-versions-with-outputs", _versions_with_outputs)
+    return folder / "A", folder / "B"
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def s3_endpoint(request, s3_server) -> str:
+    """Each test that takes it runs against moto and against Ceph's RADOS Gateway (started on
+    first use by tests/s3impl.py; skipped where Ceph isn't installed)."""
+    return endpoint_for(request.param, s3_server)
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, request):
+    """(client, name): a new bucket on `s3_endpoint`."""
+    return make_bucket(s3_endpoint, request.node.name)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -163,8 +163,8 @@ def test_portrait_cover_keeps_the_top_third():
 def test_small_photo_is_refused_or_padded():
     tiny = photos.save(photos.scene(400, 300, 3), "JPEG")
     with pytest.raises(PhotoError, match="400x300 is too small"):
-        render(tiny)
-    im = render(tiny, small="pad")
+        render(tiny, small="refuse")
+    im = render(tiny)  # [artwork] small's default: pad
     assert im.size == (800, 450)
     assert close(mean(im, (200, 75, 600, 375)), mean(photos.scene(400, 300, 3)), 12)
 

@@ -147,3 +147,46 @@ def test_aws_profile_flag_and_its_old_spelling(cli, example_channel, tmp_path):
     old = cli("history", example_channel, "--to", "s3://bucket/prefix", "--profile", missing)
     assert missing in new.err and "old spelling" not in new.err, new
     assert missing in old.err and "--aws-profile" in old.err, old
+
+
+def test_sigterm_while_publish_waits_is_one_line_and_143(built_example, tmp_path):
+    """SIGTERM (a cancelled CI job) ends a publish with the README's code 143 and one line,
+    unwinding like an error: another publisher's lock is left as it was."""
+    import json
+    import signal
+    import time
+
+    from packager.publish import LOCK_KEY
+
+    target = tmp_path / "cdn"
+    lock = target / LOCK_KEY
+    lock.parent.mkdir(parents=True)
+    now = time.time()
+    held = json.dumps({"token": "x", "host": "newsroom-1", "pid": 4242, "started": now, "expires": now + 600})
+    lock.write_text(held)
+    proc = subprocess.Popen([sys.executable, "-m", "packager", "publish", str(built_example), "--to", str(target),
+                             "--lock-wait", "120"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stderr:  # publish has built and waits for the lock
+        lines.append(line)
+        if "waiting for another" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 143, (lines, rest)
+    assert rest.splitlines() == ["roku-packager: terminated (SIGTERM); the publish lock is released and the live feed is whole"]
+    assert lock.read_text() == held and not (target / "feed.json").exists()
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["build", "CH", "--render-jobs", "0"], "--render-jobs"),
+    (["publish", "CH", "--retries", "0"], "--retries"),
+    (["publish", "CH", "--keep-history", "-1"], "--keep-history"),
+    (["publish", "CH", "--upload-jobs", "65"], "--upload-jobs"),
+    (["serve", "CH", "--port", "65536"], "--port"),
+])
+def test_flag_values_out_of_range_are_usage_errors(cli, example_channel, args, flag):
+    """A flag that sets a [publish] key has the schema's range; every bad value is exit 2,
+    one line, before any work."""
+    r = cli(*[example_channel if a == "CH" else a for a in args])
+    assert r.code == 2 and flag in r.err and not (example_channel / "dist").exists(), r

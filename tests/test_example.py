@@ -47,9 +47,8 @@ def test_example_builds_and_validates(example_channel, cli):
     assert "<" not in outlook["shortDescription"]
 
 
-def test_artwork_is_16x9_baseline_rgb_without_metadata(example_channel, cli):
-    assert cli("build", example_channel).code == 0
-    dist = example_channel / "dist"
+def test_artwork_is_16x9_baseline_rgb_without_metadata(built_example):
+    dist = built_example / "dist"
     feed = json.loads((dist / "feed.json").read_bytes())
     sizes = {}
     for item in feed["shortFormVideos"] + feed["tvSpecials"]:
@@ -82,9 +81,8 @@ def test_two_builds_are_byte_identical(example_channel, cli, tmp_path):
     assert tree(tmp_path / "one") == two
 
 
-def test_feed_body_meets_the_template_contract(example_channel, cli):
-    assert cli("build", example_channel).code == 0
-    body = (example_channel / "dist" / "feed.json").read_bytes()
+def test_feed_body_meets_the_template_contract(built_example):
+    body = (built_example / "dist" / "feed.json").read_bytes()
     assert body.startswith(b"{") and len(body) < 500 * 1024
     report = validate_bytes(body, profile="roku-template")
     assert report.valid, report.findings

@@ -158,3 +158,111 @@ def test_every_source_type_has_a_reader():
     types = channel_schema()["properties"]["sources"]["items"]["properties"]["type"]["enum"]
     assert sorted(types) == sorted(READERS)
     assert all(callable(reader(t)) for t in types)
+
+
+# ---------------------------------------------------------------- layering
+
+# ARCHITECTURE.md's stage table, earliest first: a module may import modules of its own stage
+# or of an earlier one, never of a later one (inside functions too). Every module of the
+# package has a place here; a new module needs one (test_every_module_has_a_stage).
+# Where the table and the imports disagree on order, the imports decide and the line says why.
+STAGES: list[tuple[str, set[str]]] = [
+    ("vocabulary", {"ids", "dp", "resources"}),
+    # Helpers of every stage: messages' exceptions, paths kept inside a folder, Markdown/HTML
+    # to text, sandboxed Jinja2 text, bounded http(s) fetches, the photo digest memo.
+    ("helpers", {"errors", "safepath", "text", "textfields", "remote", "digests"}),
+    ("config", {"config", "model"}),
+    # Every field check, shared by the readers: they call it, so it comes before them.
+    ("articles", {"articles"}),
+    ("readers", {"readers", "readers.common", "readers.folder", "readers.exports", "readers.rss",
+                 "readers.dpfeed", "readers.wordpress"}),
+    # The render executor runs the pixel and clip tasks that artwork and clips submit.
+    ("pixels", {"imaging", "executor"}),
+    ("artwork", {"artwork", "channelart"}),
+    ("clips", {"clips", "video", "video.bif", "video.captions", "video.encode", "video.fmp4", "video.loudness",
+               "video.probe", "video.stage"}),
+    ("feed", {"feed"}),
+    ("validate", {"validate"}),
+    ("writer", {"writer", "outputs", "preview", "diff"}),
+    ("build", {"build", "starter"}),
+    ("publish", {"stores", "target", "publish", "serve", "rokuapp", "sideload", "migrate"}),
+    ("outcome", {"outcome"}),
+    ("cli", {"cli", "__main__", ""}),  # "": the package's __init__ (its version)
+]
+
+
+def stage_of() -> dict[str, int]:
+    return {m: i for i, (_, mods) in enumerate(STAGES) for m in mods}
+
+
+def _short(module: str) -> str:
+    return module.removeprefix("packager").removeprefix(".")
+
+
+def test_every_module_has_a_stage():
+    stages = stage_of()
+    missing = sorted(_short(m) for m in import_graph() if _short(m) not in stages)
+    assert not missing, f"give these modules a stage in STAGES (and a line in ARCHITECTURE.md): {missing}"
+    gone = sorted(set(stages) - {_short(m) for m in import_graph()})
+    assert not gone, f"STAGES names modules that no longer exist: {gone}"
+
+
+def layering_violations(graph: dict[str, set[str]], stages: dict[str, int]) -> list[str]:
+    return [f"{_short(m)} ({STAGES[stages[_short(m)]][0]}) imports {_short(d)} ({STAGES[stages[_short(d)]][0]})"
+            for m, deps in sorted(graph.items()) for d in sorted(deps)
+            if stages.get(_short(d), -1) > stages.get(_short(m), len(STAGES))]
+
+
+def test_imports_point_from_later_stages_to_earlier_ones():
+    assert layering_violations(import_graph(), stage_of()) == []
+
+
+def test_layering_check_catches_an_import_against_the_flow():
+    graph = {"packager.feed": {"packager.publish"}, "packager.publish": {"packager.feed"}}
+    assert layering_violations(graph, stage_of()) == ["feed (feed) imports publish (publish)"]
+
+
+def test_every_module_is_on_the_map():
+    """Each module (or package) is named in ARCHITECTURE.md, as `name` or `package/`."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([a-z_]+)/?`", text))
+    modules = {_short(m).split(".")[0] for m in import_graph()} - {"", "__main__"}
+    assert sorted(modules - named) == []
+
+
+def test_cli_imports_only_the_thin_layer_at_start_up():
+    """ARCHITECTURE: `cli` imports only `outcome`, `errors`, `dp` and `ids` (and the version);
+    each command imports its stages when it runs."""
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    top = {n.module for n in tree.body if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("packager")}
+    assert top <= {"packager", "packager.outcome", "packager.errors", "packager.dp", "packager.ids"}, top
+
+
+def test_both_stores_satisfy_the_store_protocol():
+    """publish talks to a target only through target.Store: both stores have each of its
+    members, with its parameters (names and kinds; defaults are each store's own)."""
+    import inspect
+
+    from packager.stores import FileStore, S3Store
+    from packager.target import Store
+
+    members = [n for n, v in vars(Store).items() if callable(v) and not n.startswith("_")]
+    assert {"list", "get", "put", "delete", "describe"} <= set(members)
+    for store in (FileStore, S3Store):
+        for name in members:
+            want = [(p.name, p.kind) for p in inspect.signature(getattr(Store, name)).parameters.values()]
+            have = [(p.name, p.kind) for p in inspect.signature(getattr(store, name)).parameters.values()]
+            assert have == want, (store.__name__, name, have, want)
+    assert "url" in Store.__annotations__
+
+
+def test_every_reader_has_the_reader_signature():
+    import inspect
+    from importlib import import_module
+
+    from packager.readers import READERS, Reader
+
+    want = [p.name for p in inspect.signature(Reader.__call__).parameters.values()][1:]
+    for module in READERS.values():
+        read = import_module(f"packager.readers.{module}").read
+        assert [p.name for p in inspect.signature(read).parameters.values()] == want, module

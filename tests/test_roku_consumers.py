@@ -69,9 +69,8 @@ def check(summary, expected):
 
 
 @pytest.fixture
-def example_feed(example_channel, cli):
-    assert cli("build", example_channel).code == 0
-    return (example_channel / "dist" / "feed.json").read_bytes()
+def example_feed(built_example):
+    return (built_example / "dist" / "feed.json").read_bytes()
 
 
 def test_example_feed_loads_in_both_consumers(brs, example_feed, tmp_path):

@@ -194,11 +194,10 @@ def test_json_cms_export_with_dotted_fields(tmp_path, cli):
     assert items["cms-101"]["longDescription"] == "The council voted five to two."
 
 
-def test_dp_feed_import_keeps_items_and_rows(tmp_path, example_channel, cli):
-    assert cli("build", example_channel).code == 0
-    original = feed_of(example_channel)
+def test_dp_feed_import_keeps_items_and_rows(tmp_path, built_example, cli):
+    original = feed_of(built_example)
     root = channel_with(tmp_path, '[[sources]]\ntype = "dp-feed"\npath = "old-feed.json"\n', name="migrated")
-    shutil.copy(example_channel / "dist" / "feed.json", root / "old-feed.json")
+    shutil.copy(built_example / "dist" / "feed.json", root / "old-feed.json")
     r = cli("build", root)
     assert r.code == 0 and "skipped" not in r.err, r
     migrated = feed_of(root)

@@ -8,9 +8,8 @@ from PIL import Image
 
 
 @pytest.fixture
-def built(example_channel, cli):
-    assert cli("build", example_channel).code == 0
-    dist = example_channel / "dist"
+def built(built_example):
+    dist = built_example / "dist"
     feed = json.loads((dist / "feed.json").read_bytes())
     return dist, feed
 

@@ -7,9 +7,9 @@ channel's configuration."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from packager.config import Category, Channel, Playlist, SeriesInfo, Source
 from packager.errors import ArticleError
@@ -38,8 +38,14 @@ class Content:
             mine += [x for x in theirs if getattr(x, key) not in have]
 
 
-# A reader: (channel, source, fetcher or None, short description limit, folders to skip) -> Content
-Reader = Callable[..., Content]
+class Reader(Protocol):
+    """What every reader module's read() is: one source of the channel -> its Content.
+    `fetcher` is None unless the source allows remote fetches; `short_max` is the
+    shortDescription limit of the validation profile; `exclude` the folders not to read
+    (the output folder inside the channel)."""
+
+    def __call__(self, channel: Channel, source: Source, fetcher: Fetcher | None, short_max: int,
+                 exclude: tuple[Path, ...] = ()) -> Content: ...
 
 
 # Source type -> the module whose read() reads it. Imported on first use, so a channel that
@@ -48,7 +54,8 @@ READERS = {"markdown": "folder", "json": "exports", "rss": "rss", "dp-feed": "dp
 
 
 def reader(source_type: str) -> Reader:
-    return importlib.import_module(f"packager.readers.{READERS[source_type]}").read
+    read: Reader = importlib.import_module(f"packager.readers.{READERS[source_type]}").read
+    return read
 
 
 def sources_of(channel: Channel) -> tuple[Source, ...]:
