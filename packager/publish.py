@@ -365,13 +365,14 @@ def make_plan(feed: LocalObject, objects: list[LocalObject], remote: dict[str, R
         if r is None or r.size != obj.size:
             return False
         entry = manifest.get(obj.key)
-        if entry:
-            # Recorded by publish: the same object only while its size and ETag are the
-            # recorded ones; any change since (truncated, zero-filled, replaced) is sent again.
-            return entry["size"] == r.size and entry["etag"] == r.etag and entry["sha256"] == obj.sha256
+        if entry and entry["size"] == r.size and entry["etag"] == r.etag:
+            return entry["sha256"] == obj.sha256
+        # Changed since publish recorded it (truncated, zero-filled, replaced), or never
+        # recorded: only the object's bytes decide (an MD5 ETag, or a folder's file read
+        # whole), never a sha256 in metadata a replacement may have copied along.
         if r.md5 is not None:
             ok = r.md5 == obj.md5
-        elif store is not None:
+        elif store is not None and (not entry or getattr(store, "reads_bytes", False)):
             # One HEAD per object version, however often the plan is made (`heads` memo).
             memo = heads if heads is not None else {}
             if (obj.key, r.etag) not in memo:

@@ -135,6 +135,8 @@ class FileStore:
     made atomic by an flock on a file beside the key. Only regular files are read: a FIFO,
     a folder or a device where a key should be is one error, never a read that blocks."""
 
+    reads_bytes = True  # sha256_of hashes the file itself, not a claim stored beside it
+
     def __init__(self, root: Path):
         self.root = Path(root)
         self.url = self.root.as_uri() if self.root.is_absolute() else str(self.root)
@@ -422,6 +424,8 @@ class S3Store:
             if self._missing(e):
                 return None
             raise self._explain(e, key) from None
+
+    reads_bytes = False  # sha256_of reads metadata: a copy of a replaced object's may carry the old claim
 
     def sha256_of(self, key: str) -> str | None:
         """The sha256 publish stored in the object's metadata (a HEAD request)."""
