@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
 
-from packager import crop
+import packager.crop as crop
 from packager.config import ArtworkSettings
 from packager.dp import MIN_ARTWORK
 

@@ -177,13 +177,14 @@ STAGES: list[tuple[str, set[str]]] = [
     ("readers", {"readers", "readers.common", "readers.folder", "readers.exports", "readers.rss",
                  "readers.dpfeed", "readers.wordpress"}),
     # The render executor runs the pixel and clip tasks that artwork and clips submit.
-    ("pixels", {"imaging", "executor"}),
-    ("artwork", {"artwork", "channelart"}),
+    ("pixels", {"imaging", "crop", "executor"}),
+    ("artwork", {"artwork"}),
     ("clips", {"clips", "video", "video.bif", "video.captions", "video.encode", "video.fmp4", "video.loudness",
                "video.probe", "video.stage"}),
     ("feed", {"feed"}),
     ("validate", {"validate"}),
-    ("writer", {"writer", "outputs", "preview", "diff"}),
+    # channelart writes the app's images beside the user's own files: by the writer's rules.
+    ("writer", {"writer", "outputs", "preview", "diff", "channelart"}),
     ("build", {"build", "starter"}),
     ("publish", {"stores", "target", "publish", "serve", "rokuapp", "sideload", "migrate"}),
     ("outcome", {"outcome"}),
