@@ -76,7 +76,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self, code: int, body: bytes, ctype: str = "application/octet-stream"):
         start, end = 0, len(body)
         wanted = self.headers.get("Range", "")
-        if code == 200 and wanted.startswith("bytes=") and body:
+        if code == 200 and wanted.startswith("bytes=") and body and ctype.startswith("video/"):
             first, _, last = wanted[6:].split(",")[0].partition("-")
             start = int(first or 0)
             end = min(int(last) + 1 if last else len(body), len(body))
@@ -133,7 +133,7 @@ sub TestProbe(scene as Object, info as Object)
 end sub
 
 sub testprobe_Walk(node as Object, path as String, visible as Boolean)
-    if node = invalid then return
+    if node = invalid or not node.HasField("visible") then return ' Tasks, content nodes
     visible = visible and node.visible
     if not visible then return
     name = node.Subtype()
@@ -158,10 +158,17 @@ end sub
 _PROBE_HOOK = "                info = msg.GetInfo()\n"
 
 
+_LIBRARY = 'Library "Roku_Ads.brs"\n'
+
+
 def with_probe(app_zip: bytes) -> bytes:
-    """The app zip with the node-tree probe wired into main.brs's input loop."""
+    """The app zip with the node-tree probe wired into main.brs's input loop, and RAF made
+    loadable in AdsTask: brs-scenegraph 0.1.0 ignores a Library statement in a component
+    script (fixed upstream in 0.3.0, which npm doesn't have yet), so the Task includes the
+    engine's own Roku_Ads mock (from its common: volume) as a script instead."""
     src = zipfile.ZipFile(io.BytesIO(app_zip))
     out = io.BytesIO()
+    mock = zipfile.ZipFile(STATIC["/assets/common.zip"]).read("roku_ads/Roku_Ads.brs")
     with zipfile.ZipFile(out, "w") as z:
         for info in src.infolist():
             data = src.read(info.filename)
@@ -169,8 +176,18 @@ def with_probe(app_zip: bytes) -> bytes:
                 text = data.decode()
                 assert _PROBE_HOOK in text, "main.brs changed: update the probe hook"
                 data = text.replace(_PROBE_HOOK, _PROBE_HOOK + "                TestProbe(scene, info)\n").encode()
+            elif info.filename == "components/AdsTask.brs":
+                text = data.decode()
+                assert text.startswith(_LIBRARY), "AdsTask.brs must start with its Library statement"
+                data = text.removeprefix(_LIBRARY).encode()
+            elif info.filename == "components/AdsTask.xml":
+                text = data.decode()
+                data = text.replace('<script type="text/brightscript" uri="AdsTask.brs" />',
+                                    '<script type="text/brightscript" uri="RokuAdsMock.brs" />\n'
+                                    '    <script type="text/brightscript" uri="AdsTask.brs" />').encode()
             z.writestr(info, data)
         z.writestr("source/testprobe.brs", PROBE_BRS)
+        z.writestr("components/RokuAdsMock.brs", mock)
     return out.getvalue()
 
 

@@ -681,6 +681,20 @@ def check_safe_zones(nodes, where: str, zones=SAFE_FHD):
     assert outside(others, zones["action"]) == [], (where, "outside action safe")
 
 
+def focus_tile(app, row: int, col: int):
+    """Move the home grid's focus to (row, col) with the arrow keys, from wherever it is."""
+    for _ in range(2):
+        rows = next(n for n in app.tree() if n.kind == "RowList")
+        r, c = (int(v) for v in rows.extra.removeprefix("rowItemFocused=").split(","))
+        if (r, c) == (row, col):
+            return
+        app.press(*(["down"] * (row - r) if row > r else ["up"] * (r - row)))
+        if r == row:
+            app.press(*(["right"] * (col - c) if col > c else ["left"] * (c - col)))
+    rows = next(n for n in app.tree() if n.kind == "RowList")
+    assert rows.extra == f"rowItemFocused={row},{col}", rows.extra
+
+
 def test_sg_screens_keys_and_safe_zones(served):
     """Home, details, series, search: walked with the remote; each screen's node tree inside
     the safe zones; series lists stop at their ends; Back walks back; Back on home exits."""
@@ -790,3 +804,140 @@ def test_sg_waiting_errors_and_retry_by_itself(served):
         app.wait_for("[channel] feed: ", 120)
         app.wait_for("[channel] screen: home", 30, after=app.log.index("[channel] feed failed (server): retry in 10 s"))
     assert calls["n"] == 7
+
+
+def _playable_feed(feed: dict, clip: str) -> dict:
+    """The showcase feed with every video pointing at its one local clip (the others are on
+    a CDN the tests can't reach), and ad breaks on the clip's own item."""
+    out = json.loads(json.dumps(feed))
+    for key, _ in KINDS:
+        for i in out.get(key, []):
+            items = [i] + [e for s in i.get("seasons", [i]) for e in s.get("episodes", [])] if key == "series" else [i]
+            for x in items:
+                if "content" in x:
+                    x["content"]["videos"] = [{"url": clip, "quality": "HD", "videoType": "MP4", "bitrate": 1500}]
+    return out
+
+
+def test_sg_play_ads_overlay_analytics_and_deep_links(served):
+    """Play/Pause on a tile plays; RAF (brs-engine's Roku_Ads mock, from AdsTask) is given the
+    ad tag with its macros at the pre-roll and each mid-roll, a mid-roll too soon after the
+    last is skipped, the content resumes where it stopped; the overlay shows title and
+    progress; the play beacon goes out from the analytics Task; deep links at launch and
+    while running put the screens a viewer would have walked through under the player."""
+    from packager.config import AdSettings
+
+    server, loaded, feed = served
+    clip_item = next(i for i in feed["shortFormVideos"] if "/clips/" in i["content"]["videos"][0]["url"])
+    clip = clip_item["content"]["videos"][0]["url"]
+    routed = _playable_feed(feed, clip)
+    target = next(i for i in routed["shortFormVideos"] if i["id"] == clip_item["id"])
+    target["content"]["adBreaks"] = ["00:00:00", "00:00:04", "00:00:06"]
+    server.routes["/playable/feed.json"] = lambda h: h.answer(200, json.dumps(routed).encode(), "application/json") or True
+    server.routes["/beacon"] = lambda h: h.answer(204, b"") or True
+    ads = AdSettings(url=AD_URL, preroll=True, midroll_minutes=0, min_minutes_between=1, live_preroll=False)
+    data = sg_zip(loaded, feed_url=f"{server.base}/playable/feed.json", analytics_url=f"{server.base}/beacon", ads=ads)
+    rows = expected_rows(routed)
+    row = next(r for r, (_, ids) in enumerate(rows) if clip_item["id"] in ids)
+    col = rows[row][1].index(clip_item["id"])
+    episode = episodes(routed["series"][0])[-1]
+    with sg_app(server, data) as app:
+        app.start(deep_link={"contentId": episode["id"], "mediaType": "episode"})
+        app.wait_for("[channel] screen: home>series>details>player", 180)
+        app.wait_for(f"[channel] play: {episode['id']} from 0 s", 180)
+        mark = app.mark()
+        app.press("back")
+        app.wait_for("[channel] screen: home>series>details", after=mark)
+        app.press("back")
+        app.wait_for("[channel] screen: home>series", after=app.mark() - 1)
+        app.press("back")
+        app.wait_for("[channel] screen: home", after=app.log.index("[channel] screen: home>series>details") + 1)
+
+        focus_tile(app, row, col)
+        mark = app.mark()
+        app.press("play")  # Play/Pause on a tile
+        app.wait_for("[channel] screen: home>player", after=mark)
+        pre = app.wait_for("[channel] ads: preroll at 0 s, ad url ", 180, after=mark)
+        assert pre.endswith(AD_URL)  # RAF macros passed through as written
+        app.wait_for(f"[channel] play: {clip_item['id']} from 0 s", 180, after=mark)
+        app.wait_for("[channel] video: playing", 180, after=mark)
+        nodes = app.tree()
+        overlay = {n.id: n for n in nodes if "/Group#overlay/" in n.path}
+        assert overlay["title"].text == clip_item["title"] and "liveBadge" not in overlay
+        assert re.fullmatch(r"0:\d\d / 0:1\d", overlay["time"].text), overlay["time"]
+        shot(app, "player")
+        mid = app.wait_for("[channel] ads: midroll at 4 s, ad url ", 180, after=mark)
+        assert mid.endswith(AD_URL)
+        app.wait_for("[channel] ads: content resumes at ", 180, after=mark)
+        resumed = app.wait_for(f"[channel] play: {clip_item['id']} from ", 180, after=app.log.index(mid))
+        assert int(resumed.rsplit(" ", 2)[-2]) >= 4
+        app.wait_for("[channel] ads: break at 6 s skipped", 180, after=mark)
+        app.wait_for("[channel] player closed: finished", 180, after=mark)
+        app.wait_for(f"[channel] analytics: play {clip_item['id']} -> 204", 180)
+
+        mark = app.mark()
+        live = routed["liveFeeds"][0]
+        app.input({"contentId": live["id"], "mediaType": "live"})  # a deep link while running
+        app.wait_for("[channel] screen: home>details>player", 180, after=mark)
+        app.wait_for("[channel] video: playing", 180, after=mark)
+        assert not any(line.startswith("[channel] ads: ") for line in app.log[mark:])  # no pre-roll on live
+        badge = [n for n in app.tree() if n.id == "liveBadge"]
+        assert badge, "the live badge shows"
+    assert f"/beacon?event=play&id={clip_item['id']}" in server.queries
+
+
+def test_data_layer_words_search_and_ad_breaks_in_brs_cli(tmp_path):
+    """FeedModel_Rating, _Date, _Search, _AdBreaks and _Failure, in brs-cli, against a feed
+    whose answers are worked out here."""
+    feed = full_feed()
+    movie = feed["movies"][0]
+    movie["content"]["duration"] = 1300
+    movie["content"]["adBreaks"] = ["00:07:00", "0:02:00", "00:00:00", "junk"]
+    short = feed["shortFormVideos"][0]
+    short["content"]["duration"] = 1000
+    short["content"].pop("adBreaks", None)
+    app = ROOT / "packager" / "rokuapp" / "app" / "source"
+    test_zip = tmp_path / "model-check.zip"
+    with zipfile.ZipFile(test_zip, "w") as z:
+        z.writestr("manifest", "title=model check\nmajor_version=1\nminor_version=0\nbuild_version=0\n")
+        z.writestr("source/feedmodel.brs", (app / "feedmodel.brs").read_bytes())
+        z.writestr("source/main.brs", (ROKU / "model_check.brs").read_bytes())
+        z.writestr("source/feed.json", json.dumps(feed))
+        first = feed["movies"][0]["title"].split()
+        z.writestr("source/queries.json", json.dumps([first[0].upper(), " ".join(first[:2]).lower(), "sports",
+                                                     feed["movies"][0]["tags"][0], "nothing-like-this", "  "]))
+    proc = subprocess.run([str(_tool("brs-cli")), str(test_zip), "--colors", "0"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    lines = [line.rstrip("\r").split("\t") for line in proc.stdout.splitlines()
+             if "\t" in line or line.strip() == "MODEL_CHECK_DONE"]
+    assert lines and lines[-1] == ["MODEL_CHECK_DONE"], proc.stdout + proc.stderr
+    facts: dict[str, list[list[str]]] = {}
+    for line in lines:
+        facts.setdefault(line[0], []).append(line[1:])
+    assert dict(facts["RATING"]) == {"TVG": "TV-G", "TVPG": "TV-PG", "TV14": "TV-14", "TVMA": "TV-MA", "TVY7": "TV-Y7",
+                                     "PG13": "PG-13", "NC17": "NC-17", "UNRATED": "Unrated", "R": "R", "G": "G",
+                                     "12A": "12A", "": ""}
+    assert dict(facts["DATE"]) == {"en": "November 25, 2026", "es": "25 de noviembre de 2026", "fr": "25 novembre 2026",
+                                   "de": "25. November 2026", "pt": "25 de novembro de 2026", "it": "25 novembre 2026",
+                                   "ja": "November 25, 2026", "bad": "soon"}
+    top = [i for key, _ in KINDS for i in feed.get(key, [])]
+
+    def search(q):
+        words = q.lower().split()
+        if not words:
+            return []
+        text = {i["id"]: " ".join([i["title"], i.get("shortDescription", ""), i.get("longDescription", ""),
+                                   " ".join(t.lower() for t in i.get("tags", []))]).lower() for i in top}
+        in_title = [i["id"] for i in top if all(w in i["title"].lower() for w in words)]
+        return in_title + [i["id"] for i in top if i["id"] not in in_title and all(w in text[i["id"]] for w in words)]
+
+    got = {q: (ids.split(",") if ids else []) for q, ids in facts["SEARCH"]}
+    assert got == {q: search(q) for q in got}
+    assert any(got.values()) and got["nothing-like-this"] == [] and got["  "] == []
+    breaks = {(i, at): b for i, at, b in facts["BREAKS"]}
+    assert breaks[(movie["id"], "0")] == "0,120,420"  # pre-roll, then the feed's adBreaks in order
+    assert breaks[(movie["id"], "400")] == "420"  # resuming: no pre-roll, only breaks ahead
+    assert breaks[(short["id"], "0")] == "0,300,600,900"  # every 5 minutes, none in the last 30 s
+    live = feed["liveFeeds"][0]["id"]
+    assert breaks[(live, "0")] == ""  # no ads on live without live_preroll
+    assert facts["NOADS"] == [["0"]] and facts["FAILURE"] == [["network", "server"]]

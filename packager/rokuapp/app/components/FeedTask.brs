@@ -5,6 +5,7 @@ sub init()
 end sub
 
 sub fetchFeed()
+    request = m.top.request
     cacheFile = "cachefs:/feed.json"
     cached = {ok: false}
     if CreateObject("roFileSystem").Exists(cacheFile) then cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
@@ -15,23 +16,23 @@ sub fetchFeed()
         end if
     end if
 
-    fetched = FeedFetch_Get(m.top.feedUrl, 15000, 2)
+    fetched = FeedFetch_Get(request.feedUrl, 15000, 2)
     parsed = {ok: false, feed: invalid, error: fetched.error}
     if fetched.ok then parsed = FeedModel_Parse(fetched.text)
     ' A failure is published too: the scene keeps what it shows, else says what is wrong;
     ' either way it tries again by itself.
     if not parsed.ok then
-        publish({rows: []}, false, parsed.error, FeedModel_Failure(fetched, m.top.channelTitle))
+        publish({rows: []}, false, parsed.error, FeedModel_Failure(fetched, request.channelTitle))
         return
     end if
     model = FeedModel_Build(parsed.feed)
     if model.rows.Count() = 0 then
-        publish({rows: []}, false, "the feed has nothing to play", FeedModel_Failure({code: 200}, m.top.channelTitle))
+        publish({rows: []}, false, "the feed has nothing to play", FeedModel_Failure({code: 200}, request.channelTitle))
         return
     end if
     WriteAsciiFile(cacheFile, fetched.text)
-    if m.top.searchFeedUrl <> "" then
-        search = FeedFetch_Get(m.top.searchFeedUrl, 15000, 1)
+    if request.searchFeedUrl <> "" then
+        search = FeedFetch_Get(request.searchFeedUrl, 15000, 1)
         if search.ok then FeedModel_AddSearchFeed(model, ParseJson(search.text))
     end if
     publish(model, false, "", invalid)

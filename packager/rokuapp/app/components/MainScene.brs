@@ -78,9 +78,7 @@ sub loadFeed(visible as Boolean)
     if m.feedTask <> invalid then return ' one load at a time
     if visible then waitFor("feed")
     m.feedTask = CreateObject("roSGNode", "FeedTask")
-    m.feedTask.feedUrl = m.config.feedUrl
-    m.feedTask.searchFeedUrl = m.config.searchFeedUrl
-    m.feedTask.channelTitle = m.config.title
+    m.feedTask.request = {feedUrl: m.config.feedUrl, searchFeedUrl: m.config.searchFeedUrl, channelTitle: m.config.title}
     m.feedTask.ObserveField("model", "onModel")
     m.feedTask.control = "RUN"
 end sub
@@ -318,10 +316,10 @@ sub play(id as String, resumeAt as Integer)
     screen.ObserveField("waiting", "onPlayerWaiting")
     screen.ads = m.config.ads
     screen.adBreaks = FeedModel_AdBreaks(item, m.config.ads, resumeAt)
+    ShowScreen(screen) ' on the scene before it starts its Tasks
     screen.item = {id: id, title: item.title, live: item.live, duration: item.duration, genres: item.genres,
                    url: choice.url, streamFormat: choice.streamFormat, captions: item.captions, trickPlay: item.trickPlay,
                    resumeAt: resumeAt, nextId: item.nextId}
-    ShowScreen(screen)
     m.analytics.event = {event: "play", id: id}
 end sub
 
@@ -334,6 +332,8 @@ sub onPlayerClosed(event as Object)
     how = event.GetData()
     doneWaiting()
     item = screen.item
+    screen.UnobserveField("waiting")
+    screen.UnobserveField("closed")
     CloseScreen()
     below = TopScreen()
     if below <> invalid and below.screenName = "details" then below.item = viewItem(below.item.id)

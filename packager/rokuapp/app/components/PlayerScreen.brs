@@ -1,5 +1,5 @@
-' The player: pre-roll, the video, mid-rolls at the break times (a break too soon after the
-' last ads is skipped), content resuming where it stopped after each break. Back stops and
+' The player: pre-roll, the video, mid-rolls at the break times (a mid-roll too soon after
+' the last one is skipped), content resuming where it stopped after each break. Back stops and
 ' saves the place; Back during an ad leaves the player, as Roku's RAF samples do.
 
 sub init()
@@ -15,7 +15,7 @@ sub init()
     m.video.ObserveField("state", "onState")
     m.video.ObserveField("position", "onPosition")
     m.nextBreak = 0
-    m.lastAdsAt = -1 ' content position of the last break shown
+    m.lastAdsAt = -1 ' content position of the last mid-roll shown
     m.inAds = false
     m.lastSaved = 0
     m.started = false
@@ -160,28 +160,27 @@ end sub
 
 sub runAds(kind as String, at as Integer)
     m.inAds = true
-    m.lastAdsAt = at
+    if kind = "midroll" then m.lastAdsAt = at ' the frequency rule spaces mid-rolls
     m.top.waiting = "ads"
     item = m.top.item
     m.adsTask = CreateObject("roSGNode", "AdsTask")
-    m.adsTask.adUrl = m.top.ads.url
-    m.adsTask.kind = kind
-    m.adsTask.position = at
-    m.adsTask.contentId = item.id
-    m.adsTask.contentLength = item.duration
     genres = ""
     for each g in item.genres
         if genres <> "" then genres = genres + ","
         genres = genres + g
     end for
-    m.adsTask.contentGenre = genres
-    m.adsTask.view = m.top.FindNode("adLayer")
+    m.adKind = kind
+    m.adsTask.request = {adUrl: m.top.ads.url, kind: kind, position: at, contentId: item.id,
+                         contentLength: item.duration, contentGenre: genres}
     m.adsTask.ObserveField("done", "onAdsDone")
+    ' RAF draws its ads over the Task's parent, as Roku's VideoAds sample does.
+    m.top.FindNode("adLayer").AppendChild(m.adsTask)
     m.adsTask.control = "RUN"
 end sub
 
 sub onAdsDone()
     result = m.adsTask.done
+    m.top.FindNode("adLayer").RemoveChild(m.adsTask)
     m.inAds = false
     m.top.waiting = ""
     if not result.played then
@@ -189,7 +188,7 @@ sub onAdsDone()
         close("ads")
         return
     end if
-    if m.adsTask.kind = "preroll" then
+    if m.adKind = "preroll" then
         startVideo(m.top.item.resumeAt)
     else
         say("ads: content resumes at " + m.resumeAt.ToStr() + " s")
@@ -203,6 +202,8 @@ sub close(how as String)
     if m.top.closed <> "" then return
     item = m.top.item
     if how = "back" and not item.live and m.started then saveBookmark(item.id, Int(m.video.position), item.duration)
+    m.video.UnobserveField("state")
+    m.video.UnobserveField("position")
     m.video.control = "stop"
     m.hideTimer.control = "stop"
     m.top.waiting = ""
