@@ -27,7 +27,7 @@ ARTWORK_DIR = "artwork"
 
 def render_spec(s: ArtworkSettings, focus=None) -> RenderSpec:
     return RenderSpec(renditions=tuple(s.renditions), quality=s.quality, background=tuple(s.background),
-                      fit=s.fit, fit_tolerance=s.fit_tolerance,
+                      fit=s.fit, fit_tolerance=s.fit_tolerance, crop=s.crop,
                       contain_fill=s.contain_fill if isinstance(s.contain_fill, str) else tuple(s.contain_fill),
                       small=s.small, format=s.format, tv_safe=s.tv_safe, focus=focus)
 
@@ -199,7 +199,7 @@ def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | 
                     renditions[job.key] = result
 
     try:
-        rendered = dict(executor.run(tasks(), "photo"))
+        rendered = dict(executor.run(tasks(), "photo", refused=lambda r: isinstance(r, (str, OSError))))
     finally:
         if own:
             executor.close()

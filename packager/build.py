@@ -136,6 +136,13 @@ def _build_media(channel: Channel, out: Path, profile: str, jobs: int | None, re
         result.skipped += clipped.errors
         result.notes.warnings += clipped.warnings
         articles, clip_files = clipped.articles, clip_files | clipped.files
+        if channel.clips.format == "hls" and clipped.files:
+            from packager.video.stage import package_clips  # noqa: PLC0415 (only HLS clips pay for it)
+
+            packaged = package_clips(channel, articles, clip_files, cache_dir, staging, renderer, published)
+            result.skipped += packaged.errors
+            result.notes.warnings += packaged.warnings
+            articles, clip_files = packaged.articles, packaged.files
     result.rendered = renderer.summary() if renderer.ran else None
 
     now = reference_time()

@@ -11,6 +11,7 @@ from PIL import Image, ImageOps
 
 from packager.config import ArtworkSettings
 from packager.imaging import PhotoError, cover_box, open_photo, to_rgb
+from packager.writer import write_owned_files
 
 MAX_IMAGE_BYTES = 200_000_000
 
@@ -82,8 +83,7 @@ def render_channel_art(source: Path, out: Path, background: tuple[int, int, int]
     logo = is_logo(im)
     im = ImageOps.exif_transpose(im)
     src = im.convert("RGBA") if logo else to_rgb(im, background).convert("RGBA")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    images = {}
     for piece in CHANNEL_ART:
         img = render_piece(src, piece, background, logo)
         buf = io.BytesIO()
@@ -91,10 +91,10 @@ def render_channel_art(source: Path, out: Path, background: tuple[int, int, int]
             img.save(buf, "JPEG", quality=90, optimize=True, progressive=False)
         else:
             img.save(buf, "PNG", optimize=True)
-        path = out / f"{piece.name}.{piece.ext}"
-        path.write_bytes(buf.getvalue())
-        written.append((piece, path))
-    return written
+        images[f"{piece.name}.{piece.ext}"] = buf.getvalue()
+    # The output-folder rule: the user's own files of the same names are never replaced.
+    write_owned_files(out, images, "--out")
+    return [(piece, out / f"{piece.name}.{piece.ext}") for piece in CHANNEL_ART]
 
 
 def manifest_lines(written: list[tuple[ArtPiece, Path]], background: tuple[int, int, int], pkg_dir: str = "images") -> list[str]:

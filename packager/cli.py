@@ -108,9 +108,9 @@ def cmd_diff(args) -> int:
         feeds.append(feed)
     diff = diff_feeds(*feeds)
     if args.format == "json":
-        print(json.dumps(diff.to_json(), indent=2, ensure_ascii=False))
+        print(_printable(json.dumps(diff.to_json(), indent=2, ensure_ascii=False)))
     else:
-        print("\n".join(diff.lines()))
+        print(_printable("\n".join(diff.lines())))
     return EXIT_OK  # a difference is news, not a failure
 
 
@@ -361,12 +361,18 @@ def cmd_serve(args) -> int:
 def cmd_channel(args) -> int:
     from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.rokuapp import channel_zip, default_zip_path, write_channel_zip  # noqa: PLC0415 (start-up)
+    from packager.writer import OutputError, check_file_target  # noqa: PLC0415 (start-up)
 
     channel = load_channel(args.channel_dir)
     for w in channel.warnings:
         print(f"warning: {w}", file=sys.stderr)
+    out = args.out or default_zip_path(channel)
+    check_file_target(out, "--out")  # a FIFO would hang the check for our zip; a file in the way, a long name
     data = channel_zip(channel)
-    out = write_channel_zip(data, args.out or default_zip_path(channel))
+    try:
+        out = write_channel_zip(data, out)
+    except OSError as e:  # the folder can't be made or written (permissions, disk full)
+        raise OutputError(f"--out {out}: can't be written: {e.strerror or e}") from None
     print(f"wrote {out} ({len(data):,} bytes); the channel reads {channel.app.feed_url}")
     return EXIT_OK
 

@@ -16,7 +16,6 @@ import io
 import json
 import math
 import os
-import struct
 import tempfile
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,8 @@ from packager.errors import ArticleError
 from packager.executor import Executor, LocalExecutor, Task
 from packager.imaging import PhotoError, RenderSpec, compose, decode, load_font, missing_glyphs, title_card_image, wrap_lines
 from packager.model import Article, ClipPhoto, Published, Video
+from packager.video.bif import bif_bytes
+from packager.video.captions import cues_to_webvtt
 
 CLIP_PIPELINE = "clip-1"
 CLIPS_DIR = "clips"
@@ -425,6 +426,38 @@ def clip_name(article: Article, settings: ClipSettings, card: TitleCardSettings,
     return f"{CLIPS_DIR}/{h.hexdigest()[:24]}.mp4"
 
 
+def caption_cues(article: Article, settings: ClipSettings) -> list[tuple[float, float, str]]:
+    """What a clip shows, as caption cues (start, end, text): the headline over the title
+    card, then each photo's lower third (the headline with the first, then its caption),
+    timed as the clip plays them (lengthened to the narration as the renderer does: from the
+    plan, not from a file, so a clip reused from the bucket gets the same bytes); neighbours
+    meet at the middle of their crossfade, and a repeated text is one cue."""
+    segments = plan_segments(article, settings)
+    photos = [s for s in segments if s.kind == "photo"]
+    if article.audio is not None:
+        extra = _decode_audio(article.audio, "audio").shape[1] / AUDIO_RATE - total_seconds(segments)
+        for s in photos if extra > 0 else ():
+            s.seconds += extra / len(photos)
+    seconds = max(1, round(total_seconds(segments) * settings.fps)) / settings.fps
+    spans = timeline(segments)
+    cues: list[tuple[float, float, str]] = []
+    for i, (seg, (start, end)) in enumerate(zip(segments, spans)):
+        text = article.title if seg.kind == "intro" else "\n".join(
+            t for t in ((article.title if seg.index == 0 else ""), seg.caption or "") if t)
+        start = start + CROSSFADE / 2 if i else 0.0
+        end = min(seconds, end - CROSSFADE / 2 if i < len(segments) - 1 else seconds)
+        if cues and cues[-1][2] == text:
+            cues[-1] = (cues[-1][0], end, text)
+        elif text and end > start:
+            cues.append((start, end, text))
+    return cues
+
+
+def captions_name(clip: str, language: str) -> str:
+    """The clip's WebVTT captions beside it: clips/<hash>.<language>.vtt."""
+    return clip.removesuffix(".mp4") + f".{language}.vtt"
+
+
 def trickplay_name(clip: str) -> str:
     """The BIF trick-play file beside a clip: clips/<hash>-hd.bif."""
     return clip.removesuffix(".mp4") + "-hd.bif"
@@ -439,20 +472,13 @@ def _digest(path: Path) -> bytes:
 
 
 def write_bif(frames: list[Image.Image], interval_s: int, path: Path) -> None:
-    """Roku BIF trick-play file: magic, version 0, count, interval (ms), index, JPEGs."""
+    """Roku BIF trick-play file of the frames, as JPEGs."""
     images = []
     for im in frames:
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=70)
         images.append(buf.getvalue())
-    header = b"\x89BIF\r\n\x1a\n" + struct.pack("<III", 0, len(images), interval_s * 1000) + b"\0" * 44
-    offset = len(header) + 8 * (len(images) + 1)
-    index = b""
-    for i, data in enumerate(images):
-        index += struct.pack("<II", i, offset)
-        offset += len(data)
-    index += struct.pack("<II", 0xFFFFFFFF, offset)
-    path.write_bytes(header + index + b"".join(images))
+    path.write_bytes(bif_bytes(images, interval_s * 1000))
 
 
 def x264_options(settings: ClipSettings) -> dict[str, str]:
@@ -645,8 +671,9 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
                             trick if settings.trickplay else None)
             done[a.id] = (info, {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {}))
         elif (published is not None and name in published.clips and name in published.keys
-              and (not settings.trickplay or trick in published.keys)):
-            # The bucket is the cache: published, and measured in the live feed. Nothing to write.
+              and (not settings.trickplay or trick in published.keys) and settings.format != "hls"):
+            # (An HLS clip is packaged from the MP4's bytes: those must be here.)
+            # The bucket is the cache: published, and measured in its manifest. Nothing to write.
             seconds, kbps = published.clips[name]
             done[a.id] = (ClipInfo(name, seconds, kbps, settings.width, settings.height,
                                    trick if settings.trickplay else None), {})
@@ -658,10 +685,13 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
     own = executor is None
     executor = executor if executor is not None else LocalExecutor(jobs)
     try:
-        for key, out in executor.run(tasks, "clip"):
+        for key, out in executor.run(tasks, "clip", refused=lambda r: isinstance(r, (ClipFailure, OSError))):
             a = by_id[key]
             if isinstance(out, ClipFailure):
                 done[key] = ArticleError(a.source, out.field, out.message)
+                continue
+            if isinstance(out, OSError):  # an input gone or unreadable since it was hashed
+                done[key] = ArticleError(a.source, None, f"the clip's inputs can't be read: {out.strerror or out}")
                 continue
             files = {names[key]: _stage(staging, names[key], out.video)}
             if out.info.trickplay:
@@ -684,9 +714,29 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
             video = Video(url=channel.base_url + info.relpath, duration=math.ceil(info.duration), video_type="MP4",
                           quality=info.quality, bitrate=info.bitrate_kbps)
             trickplay = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
-            out.articles.append(dataclasses.replace(a, video=video, trickplay=trickplay))
+            language = a.language or channel.language
+            vtt = captions_name(info.relpath, language)
+            if files or published is None or vtt not in published.keys:  # else on the target already
+                try:
+                    files = files | {vtt: _reuse_or_stage(cache_dir, staging, vtt, cues_to_webvtt(caption_cues(a, settings)))}
+                except ClipError:  # the narration went unreadable since the clip was made: no captions
+                    vtt = None
+            captions = a.captions + (({"url": channel.base_url + vtt, "language": language,
+                                       "captionType": "CLOSED_CAPTION"},) if vtt else ())
+            out.articles.append(dataclasses.replace(a, video=video, trickplay=trickplay, captions=captions))
             out.files[a.id] = files
     return out
+
+
+def _reuse_or_stage(cache_dir: Path | None, staging: Path, relpath: str, data: bytes) -> Path:
+    """An earlier build's identical file is linked again (as the clip beside it is)."""
+    earlier = cache_dir / relpath if cache_dir is not None else None
+    try:
+        if earlier is not None and earlier.read_bytes() == data:
+            return earlier
+    except OSError:
+        pass
+    return _stage(staging, relpath, data)
 
 
 def _stage(staging: Path, relpath: str, data: bytes) -> Path:

@@ -214,6 +214,7 @@ class ArtworkSettings:
     renditions: tuple[tuple[int, int], ...] = ((default("artwork", "width"), default("artwork", "height")),)
     fit: str = default("artwork", "fit")  # auto | cover | contain
     fit_tolerance: float = default("artwork", "fit_tolerance")  # auto: cover within this of 16:9
+    crop: str = default("artwork", "crop")  # smart | centre: where a cover crop goes
     contain_fill: str | tuple[int, int, int] = default("artwork", "contain_fill")
     small: str = default("artwork", "small")  # refuse | pad
     format: str = default("artwork", "format")  # jpeg | png
@@ -424,6 +425,7 @@ def _artwork(t: dict, root: Path) -> ArtworkSettings:
         width=renditions[0][0], height=renditions[0][1], quality=t["quality"],
         background=parse_color(t["background"], "[artwork] background"),
         max_pixels=t["max_pixels"], renditions=renditions, fit=t["fit"], fit_tolerance=float(t["fit_tolerance"]),
+        crop=t["crop"],
         contain_fill=fill if fill == "blur" else parse_color(fill, "[artwork] contain_fill"),
         small=t["small"], format=t["format"], tv_safe=t["tv_safe"], fallback=t["fallback"],
         title_card=TitleCardSettings(

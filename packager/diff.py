@@ -5,6 +5,7 @@ and playlists). Works on two parsed feeds, so `roku-packager diff` and `publish 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from packager.dp import walk_items
@@ -194,14 +195,25 @@ def _keys(a: dict, b: dict) -> list[str]:
 
 
 def _same(a, b) -> bool:
-    """Equal as JSON: true is not 1, and 120 is not 120.0 (Python's == says both are)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    return a == b
+    """Equal as JSON: true is not 1, 120 is not 120.0 (Python's == says both are), and NaN
+    is NaN (Python says it isn't). Walked with a stack, not recursion: a feed may nest as
+    deep as its parser allowed."""
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, dict):
+            if x.keys() != y.keys():
+                return False
+            pending.extend((v, y[k]) for k, v in x.items())
+        elif isinstance(x, list):
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y))
+        elif x != y and not (isinstance(x, float) and math.isnan(x) and math.isnan(y)):
+            return False
+    return True
 
 
 def _layout(series: dict) -> object:

@@ -8,20 +8,26 @@ window of tasks is in flight, so a whole archive's photos are never all in memor
 from __future__ import annotations
 
 import os
+import re
 import sys
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Any, Callable
 
 from packager.errors import ConfigError, PackagerError
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
-CONNECT_SECONDS = 5  # an unreachable scheduler fails the command after this
+CONNECT_SECONDS = 5  # an unreachable scheduler fails the command after this, whatever answers on its port
+WORKER_WAIT_SECONDS = 30  # a scheduler without workers (or one that lost them all) fails after this
+# What Dask's comms take: [protocol://]host[:port] (tcp, tls, ws, wss, ucx).
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?/?")
 
 
 @dataclass(frozen=True)
@@ -36,11 +42,14 @@ class Executor:
 
     def __init__(self):
         self.ran: Counter = Counter()  # (what, where) -> tasks finished
+        self.refused: Counter = Counter()  # what -> tasks that finished with a refusal (a bad photo)
 
-    def run(self, tasks: Iterable[Task], what: str) -> Iterator[tuple[Any, Any]]:
+    def run(self, tasks: Iterable[Task], what: str, refused: Callable[[Any], bool] | None = None
+            ) -> Iterator[tuple[Any, Any]]:
         """(key, result) as tasks finish; `tasks` may be a generator, drawn from only while
         fewer than a window of tasks are in flight. A task whose arguments can't be made (a
-        file gone since it was hashed) gives its OSError as the result."""
+        file gone since it was hashed) gives its OSError as the result. `refused(result)`
+        tells a refusal (a photo too small) from a rendering, for the summary's counts."""
         total = len(tasks) if isinstance(tasks, Sized) else None
         pending, inflight, finished = iter(tasks), {}, SimpleQueue()
         done_count, exhausted = 0, False
@@ -53,7 +62,7 @@ class Executor:
                     break
                 try:
                     args = task.args()
-                except OSError as e:
+                except OSError as e:  # never sent: neither rendered nor refused in the counts
                     yield task.key, e
                     continue
                 future = self.submit(task.fn, args)
@@ -61,25 +70,37 @@ class Executor:
                 future.add_done_callback(finished.put)
             if not inflight:
                 continue
-            future = finished.get()
+            future = self.next_finished(finished)
             if future in inflight:
                 key = inflight.pop(future)
                 where, result = self.result(future)
                 self.ran[what, where] += 1
+                if refused is not None and refused(result):
+                    self.refused[what] += 1
                 done_count += 1
                 _progress(done_count, total, what)
                 yield key, result
         _progress(None, total, what)
 
     def summary(self) -> str:
-        """How many tasks ran, and where."""
+        """How many tasks rendered, and where; refusals (skipped above) counted apart."""
         whats = Counter()
         for (what, _), n in self.ran.items():
             whats[what] += n
-        done = " and ".join(f"{n} {what}{'s' * (n != 1)}" for what, n in sorted(whats.items(), key=lambda x: x[0], reverse=True))
-        return f"rendered {done} {self.describe()}"
+        whats.subtract(self.refused)
+
+        def counted(counts) -> str:
+            return " and ".join(f"{n} {what}{'s' * (n != 1)}"
+                                for what, n in sorted(counts.items(), key=lambda x: x[0], reverse=True))
+
+        refused = {what: n for what, n in self.refused.items() if n}
+        return (f"rendered {counted({w: max(n, 0) for w, n in whats.items()})} {self.describe()}"
+                + (f"; {counted(refused)} refused (skipped above)" if refused else ""))
 
     # ---- what a kind of executor provides
+    def next_finished(self, finished: SimpleQueue):
+        return finished.get()
+
     def result(self, future):
         return future.result()
 
@@ -154,13 +175,51 @@ class DaskExecutor(Executor):
             raise ConfigError("--executor dask needs Dask's distributed client: "
                               "pip install 'roku-packager[dask]'") from None
         self.address = address
+        m = _ADDRESS.fullmatch(address.strip())
+        if not m or (m.group(2) and not 0 < int(m.group(2)) < 65536):
+            # Dask's own parsing of a malformed address fails late and noisily (a 10 s wait, then
+            # "Exception ignored in Client.__del__"), so it never sees one.
+            raise ConfigError(f"the Dask scheduler address {address!r} is not one: give it like tcp://host:8786 "
+                              f"(--scheduler, [render] scheduler or {SCHEDULER_ENV})")
+        self.client = _connect(Client, address.strip())
+        self._wait_for_workers()
+
+    def _wait_for_workers(self) -> None:
+        if self._threads():
+            return
+        print(f"waiting up to {WORKER_WAIT_SECONDS} s for a worker to join the Dask scheduler at {self.address}",
+              file=sys.stderr, flush=True)
+        deadline = time.monotonic() + WORKER_WAIT_SECONDS
+        while not self._threads():
+            if time.monotonic() > deadline:
+                self.close()
+                raise ConfigError(f"the Dask scheduler at {self.address} has no workers (waited {WORKER_WAIT_SECONDS} s): "
+                                  f"start some with `dask worker {self.address}`")
+            time.sleep(0.25)
+
+    def _threads(self) -> int:
         try:
-            self.client = Client(address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
-        except Exception as e:  # OSError, TimeoutError, ValueError for a malformed address
-            reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise ConfigError(f"can't reach the Dask scheduler at {address} ({reason}); start one with "
-                              "`dask scheduler`, or check --scheduler, [render] scheduler and "
-                              f"{SCHEDULER_ENV}") from None
+            return sum(self.client.nthreads().values())
+        except Exception:  # the scheduler went away: the same as no workers, for the wait
+            return 0
+
+    def next_finished(self, finished: SimpleQueue):
+        """The next finished task; a cluster whose workers are all gone (and none come back
+        within WORKER_WAIT_SECONDS) stops the build instead of waiting for ever."""
+        idle_since = None
+        while True:
+            try:
+                return finished.get(timeout=1.0)
+            except Empty:
+                pass
+            if self._threads():
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > WORKER_WAIT_SECONDS:
+                raise PackagerError(f"the Dask cluster at {self.address} has had no workers for "
+                                    f"{WORKER_WAIT_SECONDS} s; start some with `dask worker {self.address}`, then "
+                                    "build again (what rendered is kept)")
 
     def window(self) -> int:
         # Enough in flight that no worker waits for a round trip between short tasks.
@@ -189,6 +248,42 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _connect(client_class, address: str):
+    """A Client within CONNECT_SECONDS, whatever answers on the port: Dask's own timeout
+    doesn't cover a peer that accepts the connection and never speaks, so the connection is
+    made on a thread of its own and left behind at the deadline."""
+    class _Client(client_class):
+        def __del__(self):  # closed explicitly; a half-made one has nothing to close
+            pass
+
+    made: dict = {}
+    done = threading.Event()
+
+    def connect():
+        try:
+            # Dask's own timeout a little shorter, so its reason (refused, no route) comes back in time.
+            made["client"] = _Client(address, timeout=f"{CONNECT_SECONDS - 1}s", set_as_default=False)
+        except Exception as e:  # OSError, TimeoutError: handed to the waiting thread
+            made["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=connect, name="roku-packager-dask-connect", daemon=True).start()
+    done.wait(CONNECT_SECONDS)
+    if "client" in made:
+        return made["client"]
+    e = made.get("error")
+    if e is None:
+        reason = f"no answer within {CONNECT_SECONDS} s"
+    elif not isinstance(e, OSError):  # garbage read as a frame length, a handshake of another shape
+        reason = "what answers on that port isn't a Dask scheduler"
+    else:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+    raise ConfigError(f"can't reach the Dask scheduler at {address} ({reason}); start one with "
+                      "`dask scheduler`, or check --scheduler, [render] scheduler and "
+                      f"{SCHEDULER_ENV}")
 
 
 def open_executor(kind: str | None, scheduler: str | None, render=None, jobs: int | None = None) -> Executor:

@@ -11,11 +11,12 @@ import io
 import math
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PIL import Image, ImageCms, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, UnidentifiedImageError
 
+from packager import crop
 from packager.config import ArtworkSettings
 from packager.dp import MIN_ARTWORK
 
@@ -57,6 +58,9 @@ class RenderSpec:
     tv_safe: bool = ArtworkSettings.tv_safe
     focus: tuple[float, float] | None = None
     min_size: tuple[int, int] = MIN_ARTWORK  # below this a photo is refused (or padded)
+    # "smart": a cover crop without `focus` goes where the faces or the attention are, and
+    # fit "auto" contains graphics; "centre": the geometric crop (default_focus).
+    crop: str = "centre"
 
     @property
     def suffix(self) -> str:
@@ -211,13 +215,37 @@ def decode(data: bytes, suffix: str, spec: RenderSpec, max_pixels: int) -> tuple
         im.load()
         if im.format in ("JPEG", "MPO") and missing_tail(im):
             raise PhotoError("is truncated or corrupt (its last rows are missing, drawn as grey); re-export it")
+        smart = spec.crop == "smart" and spec.focus is None and layout.fit == "cover" and crops(layout, ow, oh)
+        transparent = smart and crop.has_transparency(im)  # before flattening
         im = ImageOps.exif_transpose(im) if orientation != 1 else im
-        return to_rgb(im, spec.background), layout, ow
+        im = to_rgb(im, spec.background)
+        if smart:
+            layout = content_layout(im, layout, ow, oh, spec, transparent)
+        return im, layout, ow
     except PhotoError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         reason = str(e) or type(e).__name__
         raise PhotoError(f"is truncated or corrupt ({reason}); re-export it") from None
+
+
+def crops(layout: Layout, w: int, h: int) -> bool:
+    """Whether the layout leaves out a whole pixel of the w x h photo."""
+    box = layout.box
+    return box[2] - box[0] < w - 1 or box[3] - box[1] < h - 1
+
+
+def content_layout(im: Image.Image, layout: Layout, w: int, h: int, spec: RenderSpec, transparent: bool) -> Layout:
+    """A cover layout placed by what the photo shows: a graphic (under fit "auto") is
+    contained instead, a photo's crop moves to its faces or attention. `im` is the decoded
+    photo (any size), `layout` and w x h are in full-size oriented pixels."""
+    if spec.fit == "auto" and (transparent or crop.is_graphic(im)):
+        try:
+            return plan_layout(w, h, replace(spec, fit="contain"))
+        except PhotoError:  # contained, it would be too small: the crop still shows most
+            pass
+    box = crop.cover_window(im, w, h, layout.box, cover_box(w, h, default_focus(w, h)))
+    return replace(layout, box=box)
 
 
 def missing_tail(im: Image.Image) -> bool:

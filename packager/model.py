@@ -103,7 +103,7 @@ class Rendition:
 @dataclass(frozen=True)
 class Published:
     """What a publish target already holds, for "the bucket is the cache": its artwork and
-    clip keys, and each published clip's measurements as the live feed states them."""
+    clip keys its manifest vouches for, and each clip's measurements as the manifest recorded them."""
     keys: frozenset[str] = frozenset()
     clips: dict = field(default_factory=dict, compare=False)  # clips/<hash>.mp4 -> (seconds, kbps)
 

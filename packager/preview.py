@@ -4,6 +4,7 @@ grid shows them, opened straight from disk (relative paths, no network)."""
 from __future__ import annotations
 
 import json
+import shutil
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from packager.resources import templates_dir
 from packager.writer import record_written
 
 PREVIEW_NAME = "preview.html"
+# hls.js (vendored from npm with its licence) plays HLS in browsers without native HLS.
+HLS_JS_DIR = Path(__file__).resolve().parent / "vendor" / "hls.js"
+HLS_JS = "preview/hls.min.js"
+HLS_JS_LICENSE = "preview/hls.js-LICENSE"
 
 
 @cache
@@ -40,7 +45,12 @@ def _card(item: dict, kind: str, base_url: str) -> dict:
         n = sum(len(s.get("episodes", [])) for s in item.get("seasons", [])) or len(item.get("episodes", []))
         episodes = f"{n} episodes"
     content = item.get("content") or {}
+    video = next((v for v in content.get("videos") or [] if isinstance(v, dict) and v.get("url")), None)
+    captions = [{"src": _poster(c["url"], base_url), "lang": c.get("language", ""), "label": c.get("language", "")}
+                for c in content.get("captions") or [] if isinstance(c, dict) and str(c.get("url", "")).endswith(".vtt")]
     return {"id": item.get("id", ""), "title": item.get("title", ""), "poster": _poster(item.get("thumbnail", ""), base_url),
+            "video": _poster(video["url"], base_url) if video else "", "videoType": video.get("videoType", "") if video else "",
+            "captions": captions,
             "short": item.get("shortDescription", ""), "long": item.get("longDescription", ""),
             "release": item.get("releaseDate", ""), "duration": _duration(content.get("duration")),
             "kind": kind, "episodes": episodes}
@@ -104,4 +114,8 @@ def write_preview(out: Path, feed: dict, base_url: str, warnings: list[str]) -> 
     path = out / PREVIEW_NAME
     path.write_text(render_preview(feed, base_url, warnings), encoding="utf-8")
     record_written(out, PREVIEW_NAME)
+    (out / "preview").mkdir(exist_ok=True)
+    for name, rel in (("hls.min.js", HLS_JS), ("LICENSE", HLS_JS_LICENSE)):
+        shutil.copyfile(HLS_JS_DIR / name, out / rel)
+        record_written(out, rel)
     return path

@@ -302,8 +302,8 @@ class S3Store:
         try:
             session = boto3.session.Session(profile_name=profile, region_name=region)
             self.client = session.client("s3", endpoint_url=endpoint_url, config=Config(**config_args))
-        except Exception as e:  # botocore's ProfileNotFound and friends
-            raise PublishError(f"can't set up S3 access: {e}") from None
+        except Exception as e:  # botocore's ProfileNotFound, an endpoint that isn't a URL: a usage error (exit 2)
+            raise ConfigError(f"can't set up S3 access: {e}") from None
 
     def describe(self, key: str = "") -> str:
         return f"s3://{self.bucket}/{self.prefix}{key}"
@@ -509,7 +509,10 @@ def open_store(target: str, settings=None, endpoint_url=None, *, base: Path | No
         if endpoint_url:
             opts["endpoint_url"] = endpoint_url
         opts.update({k: v for k, v in overrides.items() if v is not None})
-        return S3Store(parts.netloc, parts.path, **opts)
+        try:
+            return S3Store(parts.netloc, parts.path, **opts)
+        except ConfigError as e:
+            raise ConfigError(f"{target!r}: {e}") from None
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise ConfigError(f"{target!r}: file targets must be local: file:///abs/path, or a folder path")

@@ -34,7 +34,7 @@ from packager.dp import (
     walk_items,
 )
 from packager.errors import FeedReadError
-from packager.remote import RemoteError, fetch_feed, is_url
+from packager.remote import MAX_FEED_BYTES, RemoteError, fetch_feed, is_url
 
 # Every rule code, its default severity and what it means. The README lists these.
 RULES: dict[str, tuple[str, str]] = {
@@ -765,20 +765,31 @@ def validate_bytes(body: bytes, profile: str = DEFAULT_PROFILE, assets: Path | N
 def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
     """A path, '-' for stdin, or an http(s) URL -> (bytes, name for messages)."""
     if spec == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+        return _read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"
     if is_url(spec):
         try:
             return fetch_feed(spec, timeout), spec
         except RemoteError as e:
             raise FeedReadError(str(e)) from None
     try:
-        return Path(spec).read_bytes(), spec
+        with open(spec, "rb") as f:  # a pipe is fine (validate <(curl ...)); /dev/zero is cut off
+            return _read_bounded(f, spec), spec
     except FileNotFoundError:
         raise FeedReadError(f"{spec}: no such file") from None
     except IsADirectoryError:
         raise FeedReadError(f"{spec}: is a folder; give the feed file, e.g. {spec.rstrip('/')}/feed.json") from None
     except OSError as e:
         raise FeedReadError(f"{spec}: can't be read: {e.strerror or e}") from None
+
+
+def _read_bounded(stream, name: str) -> bytes:
+    """At most MAX_FEED_BYTES, the limit a fetched feed has: a device or an endless pipe is
+    refused in one line, not read until memory runs out."""
+    data = stream.read(MAX_FEED_BYTES + 1)
+    if len(data) > MAX_FEED_BYTES:
+        raise FeedReadError(f"{name}: more than {MAX_FEED_BYTES:,} bytes; a DP feed is far smaller: "
+                            "is this the feed file?")
+    return data
 
 
 # ---------------------------------------------------------------- output

@@ -141,9 +141,11 @@ def slow_peer(kind: str, every: float = 0.5, total: float = 20.0):
 
 class SilentListener:
     """Accepts connections and never says a word (a port held by something that isn't the
-    server the client expects, or a hung one)."""
+    server the client expects, or a hung one); with `trickle`, sends that byte every half
+    second instead, never reading what the client says."""
 
-    def __init__(self):
+    def __init__(self, trickle: bytes | None = None):
+        self.trickle = trickle
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -158,6 +160,14 @@ class SilentListener:
             except OSError:
                 return
             self.held.append(conn)  # kept open, never read, never answered
+            if self.trickle:
+                threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn):
+        try:
+            drip(conn, self.trickle, every=0.5, total=20)
+        except OSError:
+            return
 
     def close(self):
         self.sock.close()

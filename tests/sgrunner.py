@@ -248,10 +248,6 @@ class SceneGraphApp:
             self.page.evaluate("(k) => brs.sendKeyPress(k, 80)", key)
             time.sleep(pause)
 
-    def type_text(self, text: str):
-        for ch in text:
-            self.press(f"lit_{ch}", pause=0.3)
-
     def input(self, params: dict):
         """An roInputEvent (a deep link while the channel runs)."""
         self.page.evaluate("(p) => brs.sendInput(p)", params)
@@ -265,7 +261,14 @@ class SceneGraphApp:
         lines = lines[lines.index("PROBE_BEGIN") + 1:lines.index("PROBE_END")]
         return [Node(line.split("\t")[1:]) for line in lines if line.startswith("PROBE\t")]
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path) -> Path | None:
+        """What the viewer sees, as a PNG (an artifact to look at: on a machine too busy to
+        paint in time there is none, and the test goes on)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 (as above)
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.page.locator("#display").screenshot(path=str(path))
+        try:
+            self.page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": 1920, "height": 1080}, timeout=60_000)
+        except PlaywrightTimeout:
+            return None
         return path

@@ -616,3 +616,177 @@ def test_sg_launch_reaches_the_grid_and_every_item_is_on_it(served):
     assert rowlist.focused and rowlist.extra == "rowItemFocused=0,0"
     hero = next(n for n in nodes if n.id == "heroTitle")
     assert hero.text == feed["liveFeeds"][0]["title"]
+
+
+# ---------------------------------------------------------------- certification: static checks
+
+def _component_scripts() -> dict[str, tuple[str, list[str]]]:
+    """component name -> (what it extends, the BrightScript files it includes)."""
+    import defusedxml.ElementTree as ET
+
+    out = {}
+    app = ROOT / "packager" / "rokuapp" / "app"
+    for xml in sorted((app / "components").glob("*.xml")):
+        root = ET.parse(xml).getroot()
+        scripts = []
+        for s in root.iter("script"):
+            uri = s.get("uri")
+            scripts.append(uri.removeprefix("pkg:/") if uri.startswith("pkg:/") else f"components/{uri}")
+        out[root.get("name")] = (root.get("extends"), scripts)
+    return out
+
+
+def test_no_url_transfer_outside_task_threads():
+    """roUrlTransfer/roUrlEvent only in scripts that Task components alone include: never on
+    the render thread (Roku's rule; a device refuses them there)."""
+    app = ROOT / "packager" / "rokuapp" / "app"
+    components = _component_scripts()
+    on_render_thread = {s for extends, scripts in components.values() if extends != "Task" for s in scripts}
+    in_tasks = {s for extends, scripts in components.values() if extends == "Task" for s in scripts}
+    fetching = set()
+    for path in sorted(app.rglob("*.brs")):
+        code = "\n".join(line.split("'", 1)[0] for line in path.read_text().splitlines())  # comments aside
+        if re.search(r"roUrl(Transfer|Event)", code, re.I):
+            fetching.add(path.relative_to(app).as_posix())
+    assert fetching & on_render_thread == set(), f"roUrlTransfer on the render thread in {fetching & on_render_thread}"
+    assert fetching <= in_tasks | {"source/main.brs"}, fetching - in_tasks
+    assert {"source/feedfetch.brs", "components/AnalyticsTask.brs"} <= fetching  # the check sees them
+    # It can fail: the old HomeScene's beacon() made an roUrlTransfer on the render thread.
+    assert components["AnalyticsTask"][0] == "Task" and "components/MainScene.brs" in on_render_thread
+
+
+def test_ads_need_raf_in_the_manifest_and_a_task(cli, example_channel, tmp_path):
+    with (example_channel / "channel.toml").open("a") as f:
+        f.write(f'\n[app.ads]\nurl = "{AD_URL}"\nmidroll_minutes = 8\n')
+    z = zipfile.ZipFile(io.BytesIO(_app_zip(cli, example_channel, tmp_path / "app.zip")))
+    manifest = z.read("manifest").decode().splitlines()
+    assert "bs_libs_required=roku_ads_lib" in manifest
+    assert z.read("components/AdsTask.brs").decode().startswith('Library "Roku_Ads.brs"')
+    assert _component_scripts()["AdsTask"][0] == "Task"
+    config = z.read("source/appconfig.brs").decode()
+    assert f'ads: {{url: "{AD_URL}", preroll: true, midrollSeconds: 480, minSecondsBetween: 300, livePreroll: false}}' in config
+    # Without [app.ads] the manifest doesn't ask for RAF.
+    plain = zipfile.ZipFile(io.BytesIO(_app_zip(cli, _copy("channel", tmp_path / "plain"), tmp_path / "plain.zip")))
+    assert "bs_libs_required" not in plain.read("manifest").decode()
+
+
+def check_safe_zones(nodes, where: str, zones=SAFE_FHD):
+    """Text inside title safe; every other node inside action safe (full-screen backgrounds,
+    the grid's edge cover and the video picture aside)."""
+    texts = [n for n in nodes if n.kind in ("Label", "ScrollingLabel") and n.text.strip()]
+    others = [n for n in nodes if n.kind not in ("Label", "ScrollingLabel", "Group", "MainScene", "Video")
+              and not n.kind.endswith("Screen") and n.id not in ("background", "edge", "shade")]
+    assert texts and others
+    assert outside(texts, zones["title"]) == [], (where, "outside title safe")
+    assert outside(others, zones["action"]) == [], (where, "outside action safe")
+
+
+def test_sg_screens_keys_and_safe_zones(served):
+    """Home, details, series, search: walked with the remote; each screen's node tree inside
+    the safe zones; series lists stop at their ends; Back walks back; Back on home exits."""
+    server, loaded, feed = served
+    rows = expected_rows(feed)
+    series_id = feed["series"][0]["id"]
+    row = next(r for r, (_, ids) in enumerate(rows) if series_id in ids)
+    col = rows[row][1].index(series_id)
+    first_in_row = next(i for key, _ in KINDS for i in feed.get(key, []) if i["id"] == rows[row][1][0])
+    with sg_app(server, sg_zip(loaded)) as app:
+        app.start()
+        app.wait_for("[channel] launch complete", 180)
+        app.wait_for("[channel] feed: ")
+        check_safe_zones(app.tree(), "home")
+        shot(app, "home")
+
+        app.press(*["down"] * row, "select")
+        app.wait_for("[channel] screen: home>details")
+        nodes = app.tree()
+        check_safe_zones(nodes, "details")
+        title = next(n for n in nodes if n.id == "title")
+        assert title.text == first_in_row["title"]
+        meta = next(n for n in nodes if n.id == "meta").text
+        assert "·" in meta and not re.search(r"\d{4}-\d\d-\d\d|USA_PR|TVG|MPAA", meta), meta  # readable date and rating
+        shot(app, "details")
+        mark = app.mark()
+        app.press("back")
+        app.wait_for("[channel] screen: home", after=mark)
+
+        app.press(*["right"] * col, "select")
+        app.wait_for("[channel] screen: home>series")
+        app.press("down", "down", "down", "down", "down", "down")
+        nodes = app.tree()
+        check_safe_zones(nodes, "series")
+        episodes = next(n for n in nodes if n.id == "episodes")
+        count = len(episodes_of := [e for s in (feed["series"][0].get("seasons") or [feed["series"][0]])
+                                    for e in s["episodes"] if s is (feed["series"][0].get("seasons") or [feed["series"][0]])[0]])
+        assert episodes.focused and episodes.extra == f"itemFocused={count - 1}", (episodes, episodes_of)  # no wrap-around
+        shot(app, "series")
+        mark = app.mark()
+        app.press("back")
+        app.wait_for("[channel] screen: home", after=mark)
+
+        app.press(*["up"] * (row + 1), "select")
+        app.wait_for("[channel] screen: home>search")
+        for n in range(1, 7):  # one key at a time: each narrows the results
+            app.press(f"lit_{'budget'[n - 1]}")
+            line = app.wait_for(f'[channel] search: "{"budget"[:n]}" -> ')
+        expected = [i["id"] for key, _ in KINDS for i in feed.get(key, [])
+                    if "budget" in (i["title"] + " " + i.get("shortDescription", "") + " " + i.get("longDescription", "")
+                                    + " " + " ".join(i.get("tags", []))).lower()]
+        assert line.endswith(f"-> {len(expected)}") and expected, (line, expected)
+        nodes = app.tree()
+        check_safe_zones(nodes, "search")
+        assert next(n for n in nodes if n.id == "summary").text == f'{len(expected)} found for "budget"'
+        shot(app, "search")
+
+        mark = app.mark()
+        app.press("back")
+        app.wait_for("[channel] screen: home", after=mark)
+        app.press("back")  # Back on home leaves the channel
+        deadline = time.monotonic() + 30
+        while not any(e.startswith("closed") for e in app.events) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert any(e.startswith("closed") for e in app.events), app.events
+
+
+def test_sg_waiting_errors_and_retry_by_itself(served):
+    """A slow feed: a centred spinner. No network: says so. Server trouble: says it's not the
+    viewer's connection. Then the channel retries by itself, later each time, and recovers."""
+    server, loaded, feed = served
+    body = (server.channel / "feed.json").read_bytes()
+    calls = {"n": 0}
+
+    def flaky(handler):
+        calls["n"] += 1
+        n = calls["n"]
+        if n <= 3:  # one load (three tries): slow, then the connection drops
+            time.sleep(3 if n == 1 else 0.2)
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+        elif n <= 6:
+            handler.answer(503, b"<html>Service Unavailable</html>", "text/html")
+        else:
+            handler.answer(200, body, "application/json")
+        return True
+
+    server.routes["/flaky/feed.json"] = flaky
+    with sg_app(server, sg_zip(loaded, feed_url=f"{server.base}/flaky/feed.json")) as app:
+        app.start()
+        app.wait_for("[channel] waiting: feed", 120)
+        nodes = app.tree()
+        spinner = next(n for n in nodes if n.kind == "BusySpinner")
+        assert abs(spinner.x + spinner.width / 2 - 960) < 2 and abs(spinner.y + spinner.height / 2 - 540) < 2, spinner
+        shot(app, "waiting")
+        app.wait_for("[channel] feed failed (network): retry in 5 s", 120)
+        message = next(n for n in app.tree() if n.id == "message")
+        assert message.text.startswith("Can't connect to the internet"), message
+        shot(app, "error-network")
+        app.wait_for("[channel] feed failed (server): retry in 10 s", 120)
+        nodes = app.tree()
+        message = next(n for n in nodes if n.id == "message")
+        assert "isn't available right now" in message.text and "This isn't your connection" in message.text
+        assert not re.search(r"HTTP|503|JSON|<", message.text), message
+        check_safe_zones(nodes, "message")
+        shot(app, "error-server")
+        app.wait_for("[channel] feed: ", 120)
+        app.wait_for("[channel] screen: home", 30, after=app.log.index("[channel] feed failed (server): retry in 10 s"))
+    assert calls["n"] == 7

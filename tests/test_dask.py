@@ -164,3 +164,82 @@ def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
             list(ex.run([Task("x", os._exit, lambda: (1,))], "clip"))
     finally:
         ex.close()
+
+
+def test_video_packages_on_dask_are_byte_identical_to_local(make_channel, cluster, cli, tmp_path):
+    """A local video file's range, audio and poster tasks on two worker processes (the
+    source's bytes travel with each task): the same package, byte for byte."""
+    from videos import make_video
+
+    root = make_channel({}, "\n[video]\nladder = [\"180p\", {height = 144, bitrate_kbps = 150}]\nsegment_seconds = 2\n")
+    make_video(root / "media" / "clip.mp4", seconds=4.5, size=(320, 180), fps=20)
+    (root / "articles" / "v.md").write_text("---\ntitle: Clip\ndate: 2026-01-01\nvideo: ../media/clip.mp4\n---\nA clip.\n")
+    local = cli("build", root, "--out", tmp_path / "local")
+    assert local.code == 0, local
+    remote = cli("build", root, "--out", tmp_path / "dask", "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert remote.code == 0, remote
+    assert "video task" in remote.err and "on the Dask cluster" in remote.err, remote.err
+    assert tree(tmp_path / "local") == tree(tmp_path / "dask")
+    assert any(k.endswith("master.m3u8") for k in tree(tmp_path / "dask"))
+
+
+# ---------------------------------------------------------------- hostile peers (issue 26)
+
+@pytest.fixture
+def photo_channel(make_channel):
+    from conftest import article_text
+
+    return make_channel({"a.md": article_text()})
+
+
+@pytest.mark.parametrize("trickle", [None, b"\x00", b"HTTP/1.0 200 OK\r\n"])
+def test_a_port_that_accepts_and_never_answers_fails_within_the_promised_5_s(photo_channel, cli, trickle):
+    from netservers import SilentListener
+
+    with SilentListener(trickle) as silent:
+        address = f"tcp://127.0.0.1:{silent.port}"
+        import distributed  # noqa: F401 (loaded before the clock starts: the promise is about the wait)
+        start = time.monotonic()
+        r = cli("build", photo_channel, "--executor", "dask", "--scheduler", address)
+        elapsed = time.monotonic() - start
+    assert r.code == 2, r
+    lines = r.err.strip().splitlines()
+    words = "no answer within 5 s" if trickle is None else "isn't a Dask scheduler"
+    assert len(lines) == 1 and address in lines[0] and words in lines[0], r
+    assert elapsed < 8, elapsed
+    assert not (photo_channel / "dist").exists()
+
+
+@pytest.mark.parametrize("address", ["tcp://[::1", "tcp://127.0.0.1:99999", "nope://x", "tcp://a b:1",
+                                     "tcp://host:1:2", "http://127.0.0.1:8786/path", "tcp://\ud800:1"])
+def test_a_malformed_scheduler_address_is_one_line_at_once(photo_channel, cli, address, capfd):
+    start = time.monotonic()
+    r = cli("build", photo_channel, "--executor", "dask", "--scheduler", address)
+    elapsed = time.monotonic() - start
+    assert r.code == 2 and "is not one: give it like tcp://host:8786" in r.err, r
+    assert len(r.err.strip().splitlines()) == 1, r
+    assert elapsed < 3, elapsed
+    import gc
+
+    gc.collect()
+    assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_a_scheduler_without_workers_says_so_within_the_bound(photo_channel, cli, monkeypatch):
+    import packager.executor
+
+    monkeypatch.setattr(packager.executor, "WORKER_WAIT_SECONDS", 2)
+    c = distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None,
+                                 silence_logs=logging.CRITICAL)
+    try:
+        start = time.monotonic()
+        r = cli("build", photo_channel, "--executor", "dask", "--scheduler", c.scheduler_address)
+        elapsed = time.monotonic() - start
+    finally:
+        with contextlib.suppress(Exception):
+            c.close()
+    assert r.code == 2, r
+    waiting, failed = r.err.strip().splitlines()
+    assert waiting.startswith("waiting up to 2 s for a worker to join the Dask scheduler at tcp://127.0.0.1:")
+    assert "has no workers (waited 2 s): start some with `dask worker tcp://127.0.0.1:" in failed, r
+    assert elapsed < 10, elapsed

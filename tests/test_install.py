@@ -18,6 +18,7 @@ def test_wheel_ships_schemas_and_templates_and_runs_elsewhere(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "packager/schemas/roku-feed.schema.json" in names
     assert "packager/templates/text/short_description.j2" in names
+    assert "packager/cascades/lbpcascade_frontalface.xml" in names  # smart crops find faces with it
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "roku-packager = packager.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

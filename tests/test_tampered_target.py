@@ -399,3 +399,12 @@ def test_a_rollback_is_not_undone_by_the_next_publish(make_channel, cli, tmp_pat
     assert r.code == 0 and b"fixed" in live.read_bytes(), r
     (root / "articles" / "a.md").write_text(article_text(title="A story, with a mistake"))
     assert cli("publish", root, *args).code == 0 and live.read_bytes() == b
+
+
+@pytest.mark.parametrize("option", [["--endpoint-url", "not a url"], ["--profile", "no-such-profile"]])
+def test_s3_settings_that_cant_work_are_a_usage_error(make_channel, cli, option, monkeypatch):
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    root = make_channel({"a.md": article_text()})
+    r = cli("history", root, "--to", "s3://bucket/tv", *option)
+    assert r.code == 2 and _error_lines(r)[0].startswith("roku-packager: history: --to 's3://bucket/tv': "), r
+    assert "can't set up S3 access" in r.err and "publish failed" not in r.err

@@ -6,6 +6,7 @@ small sizes (2 cores are shared by the whole team)."""
 import http.server
 import io
 import json
+import math
 import re
 import shutil
 import struct
@@ -43,7 +44,8 @@ def channel(tmp_path_factory):
     root = tmp_path_factory.mktemp("video") / "ch"
     (root / "articles").mkdir(parents=True)
     (root / "channel.toml").write_text(CHANNEL_TOML + LADDER)
-    make_video(root / "media" / "interview.mp4", seconds=4.2, size=(640, 360), fps=25, tone_db=-30)
+    # An edited package: its GOP (18 frames, B-frames) doesn't line up with our segments.
+    make_video(root / "media" / "interview.mp4", seconds=4.2, size=(640, 360), fps=25, tone_db=-30, gop=18)
     (root / "media" / "interview.srt").write_text(SRT)
     # A phone held upright: landscape pixels, a display matrix turning them a quarter,
     # uneven frame timing, mono sound.
@@ -326,3 +328,123 @@ def test_probe_sees_the_phone_rotation_and_the_frame_rate(channel):
     p = probe(channel / "media" / "IMG_0042.mov")
     assert (p.rotation, p.display, p.audio_channels) == (90, (240, 320), 1)
     assert p.fps == Fraction(30) and abs(p.duration - 3.0) < 0.05
+
+
+# ---------------------------------------------------------------- clips: captions, and HLS
+
+def test_text_clips_carry_captions_of_what_they_show_and_can_be_hls(make_channel):
+    root = make_channel({}, '\n[clips]\nrender = "missing"\nformat = "hls"\nwidth = 640\nheight = 360\nfps = 25\n'
+                            'seconds_per_photo = [2, 2]\nintro_seconds = 1\nbitrate_kbps = 600\n'
+                            '\n[video]\nladder = ["360p", {height = 180, bitrate_kbps = 200}]\nsegment_seconds = 2\n')
+    from conftest import photo
+    photo(root / "photos" / "b.jpg", color=(20, 90, 160))
+    (root / "articles" / "bridge.md").write_text(
+        "---\ntitle: \"Bridge closes\"\ndate: 2026-11-20T10:00:00Z\nphotos:\n"
+        "  - {path: ../photos/a.jpg, caption: \"The bridge at dawn.\"}\n"
+        "  - {path: ../photos/b.jpg, caption: \"Crews at work.\"}\n---\nThe bridge is closed.\n")
+    result = build(root)
+    assert not result.skipped, result.skipped
+    item = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"][0]
+    hls, mp4 = item["content"]["videos"]
+    assert hls["videoType"] == "HLS" and mp4["videoType"] == "MP4" and mp4["url"].endswith(".mp4")
+    (caption,) = item["content"]["captions"]
+    vtt = local(caption["url"], root).read_text()
+    cues = re.findall(r"(\d\d:\d\d:\d\d\.\d{3}) --> (\d\d:\d\d:\d\d\.\d{3})\n(.+(?:\n.+)*)", vtt)
+    assert [c[2] for c in cues] == ["Bridge closes", "Bridge closes\nThe bridge at dawn.", "Crews at work."]
+    assert cues[0][0] == "00:00:00.000" and cues[1][0] == cues[0][1] and cues[2][0] == cues[1][1]
+    folder = local(hls["url"], root).parent
+    assert [v["RESOLUTION"] for v in playlist_attrs((folder / "master.m3u8").read_text())] == ["640x360", "320x180"]
+    frames, _ = decode_track(folder, "360p.m3u8")
+    with av.open(str(local(mp4["url"], root))) as c:
+        assert len(frames) == sum(1 for _ in c.decode(video=0))
+    assert item["content"]["duration"] == math.ceil(len(frames) / 25 - 1e-6)
+
+
+def test_preview_plays_the_items_stream_with_its_captions(channel, built, http_root, browser, cli):
+    r = cli("preview", channel)
+    assert r.code == 0, r
+    assert (channel / "dist" / "preview" / "hls.min.js").read_bytes() == HLS_JS.read_bytes()
+    assert "Apache License" in (channel / "dist" / "preview" / "hls.js-LICENSE").read_text()
+    page = browser.new_page()
+    page.goto(http_root + "dist/preview.html")
+    page.click(".item[data-id=interview]")
+    out = page.evaluate("""async () => {
+      const video = document.querySelector('#details video');
+      video.muted = true;
+      await video.play();
+      const t0 = performance.now();
+      while (video.currentTime < 1 && performance.now() - t0 < 15000) await new Promise(r => setTimeout(r, 50));
+      return {time: video.currentTime, width: video.videoWidth, tracks: [...video.textTracks].map(t => t.language),
+              hls: !!window.Hls};
+    }""")
+    assert out["time"] >= 1 and out["width"] > 0 and out["tracks"] == ["en"] and out["hls"], out
+    page.close()
+
+
+# ---------------------------------------------------------------- publish: Content-Types, the bucket as the cache
+
+def test_published_with_content_types_and_a_clean_checkout_packages_nothing(channel, built, tmp_path, s3_server,
+                                                                            bucket, cli):
+    from packager.publish import publish_tree, published_objects
+    from packager.stores import open_store
+
+    client, name = bucket
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    publish_tree(channel / "dist", store, base_url="https://cdn.test/tv/", log=lambda *_: None)
+    _, items = built
+    master = items["interview"]["content"]["videos"][0]["url"].removeprefix("https://cdn.test/tv/")
+    folder = master.rsplit("/", 1)[0]
+    for key, kind in ((master, "application/vnd.apple.mpegurl"), (f"{folder}/360p/seg-00001.m4s", "video/mp4"),
+                      (f"{folder}/360p/init.mp4", "video/mp4"), (f"{folder}/360p.mp4", "video/mp4"),
+                      (items["interview"]["content"]["captions"][0]["url"].removeprefix("https://cdn.test/tv/"), "text/vtt")):
+        assert client.head_object(Bucket=name, Key=f"tv/{key}")["ContentType"].startswith(kind), key
+    # A CI runner's clean checkout: no dist/, the same sources. The packages are on the target.
+    clone = tmp_path / "clone"
+    shutil.copytree(channel, clone, ignore=shutil.ignore_patterns("dist"))
+    again = build(clone, published=published_objects(store, store.list()))
+    # Nothing packaged; only the two poster frames are found again (artwork is named by their bytes).
+    assert again.rendered == "rendered 2 poster frames here (2 slots)", again.rendered
+    assert again.body == built[0].body
+    assert not (clone / "dist" / "video" / folder.split("/")[1]).exists()  # stays on the target
+
+
+def test_a_json_export_names_its_video_file(make_channel, cli):
+    """A CMS export (mapped with [[sources]] fields) whose items name their video files."""
+    root = make_channel({}, '\n[[sources]]\ntype = "json"\npath = "export/stories.json"\n'
+                            'fields = { title = "headline", date = "published_at", body = "text", video = "media.file" }\n'
+                            '\n[video]\nladder = ["180p"]\nsegment_seconds = 2\ntrickplay = false\n')
+    make_video(root / "export" / "uploads" / "council.mp4", seconds=1.0, size=(320, 180), fps=25)
+    (root / "export" / "stories.json").write_text(json.dumps([
+        {"id": "council-vote", "headline": "Council votes", "published_at": "2026-03-01T09:00:00Z",
+         "text": "<p>The council voted.</p>", "media": {"file": "uploads/council.mp4"}},
+        {"id": "broken", "headline": "Broken link", "published_at": "2026-03-01T09:00:00Z",
+         "text": "<p>Gone.</p>", "media": {"file": "uploads/gone.mp4"}}]))
+    r = cli("build", root)
+    assert r.code == 0, r
+    assert "broken): video.file: uploads/gone.mp4 not found" in r.err, r.err
+    (item,) = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]
+    assert item["id"] == "council-vote" and item["content"]["videos"][0]["videoType"] == "HLS"
+    assert item["content"]["duration"] == 1
+
+
+def test_plans_for_odd_shapes_and_rates():
+    """Slow motion is thinned to <= 60 fps; a portrait phone video's rungs are its short side;
+    a source smaller than every rung is packaged once at its own size; NTSC rates keep an
+    exact timescale."""
+    from packager.config import VideoSettings
+    from packager.video.probe import Probe
+    from packager.video.stage import plan_for
+
+    def probe(w, h, fps, rotation=0, seconds=10.0):
+        return Probe(duration=seconds, width=w, height=h, sar=Fraction(1), fps=Fraction(fps), video_codec="hevc",
+                     rotation=rotation, audio_codec="aac", audio_channels=2, audio_rate=48000, start=0.0,
+                     audio_start=0.0, pix_fmt="yuv420p")
+    slowmo = plan_for(probe(1920, 1080, 240), VideoSettings())
+    assert slowmo.fps == 60 and slowmo.frames == 600 and [r.name for r in slowmo.renditions] == ["1080p", "720p", "480p", "360p"]
+    phone = plan_for(probe(1920, 1080, Fraction(30000, 1001), rotation=90), VideoSettings())
+    assert [(r.width, r.height) for r in phone.renditions] == [(1080, 1920), (720, 1280), (480, 854), (360, 640)]
+    assert phone.timescale == 90000 and phone.ticks == 3003
+    tiny = plan_for(probe(300, 170, 25), VideoSettings())
+    assert [(r.name, r.width, r.height, r.kbps) for r in tiny.renditions] == [("170p", 300, 170, 400)]
+    film = plan_for(probe(1280, 720, Fraction(24000, 1001)), VideoSettings())
+    assert (film.timescale, film.ticks) == (24000, 1001) and film.segment_frames == 96

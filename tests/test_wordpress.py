@@ -320,3 +320,15 @@ def test_a_photo_that_cant_be_fetched_gives_a_title_card_with_a_note(tmp_path, c
         r = cli("build", root)
     assert r.code == 0 and sorted(feed_items(root)) == ["p-6012"], r
     assert any("post 6012 " in n and "photo:" in n and "HTTP 404" in n and "a title card instead" in n for n in notes(r)), r
+
+
+def test_without_a_title_card_a_post_without_a_picture_is_skipped_saying_why(tmp_path, cli):
+    with WordPress(page_size=50) as wp:
+        root = channel(tmp_path, wp, "limit = 3")
+        toml = (root / "channel.toml").read_text().replace('fallback = "title-card"', 'fallback = "none"')
+        (root / "channel.toml").write_text(toml)
+        r = cli("build", root)
+    assert r.code == 0, r
+    assert sorted(feed_items(root)) == ["p-5522", "p-6012"]  # 5522: the picture in its text
+    skipped = [line for line in r.err.splitlines() if line.startswith("skipped:")]
+    assert len(skipped) == 1 and "post 4100 " in skipped[0] and "no featured image" in skipped[0], r

@@ -30,9 +30,10 @@ class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_str)
 
 
-def article_files(folder: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
+def article_files(folder: Path, exclude: tuple[Path, ...] = (), outside: list[Path] | None = None) -> list[Path]:
     """Article files in a stable order; names starting with . or _ are ignored, and so are
-    the tool's own output and publish folders (with articles = "." they lie inside)."""
+    the tool's own output and publish folders (with articles = "." they lie inside). Links
+    to folders are not followed; those leading out of `folder`'s channel go in `outside`."""
     if not folder.is_dir():
         return []
     skip = {p.resolve() for p in exclude}
@@ -40,6 +41,8 @@ def article_files(folder: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and (here / d).resolve() not in skip)
+        if outside is not None:
+            outside += [here / d for d in dirnames if (here / d).is_symlink()]
         for name in sorted(filenames):
             path = here / name
             if not name.startswith((".", "_")) and path.suffix.lower() in ARTICLE_SUFFIXES:
@@ -49,11 +52,16 @@ def article_files(folder: Path, exclude: tuple[Path, ...] = ()) -> list[Path]:
 
 def read(channel: Channel, source: Source, fetcher, short_max: int, exclude: tuple[Path, ...] = ()) -> Content:
     content = Content()
-    for path in article_files(source.path, exclude):
+    links: list[Path] = []
+    for path in article_files(source.path, exclude, links):
         try:
             content.articles.append(read_article(channel, path, short_max))
         except ArticleError as e:
             content.errors.append(e)
+    for link in links:
+        if not is_inside(channel.root, link):
+            content.warnings.append(f"{_source_name(channel, link)}: is a link to a folder outside the channel folder; "
+                                    "its articles are not read (move or copy them in)")
     return content
 
 

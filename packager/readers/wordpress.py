@@ -709,13 +709,13 @@ def _article(channel, fetcher, photos, label, fields, body, notes, no_video, sho
         if isinstance(got, Path):
             fields["photo"] = os.path.relpath(got, base.parent)
         else:
-            if channel.artwork.fallback is None:
+            if channel.artwork.fallback == "none":
                 raise ArticleError(label, "photo", str(got))
             notes.append(f"photo: {got}; a title card instead")
             fields.pop("photo")
-    elif not fields.get("photo") and channel.artwork.fallback is None and not fields.get("photos"):
+    elif not fields.get("photo") and channel.artwork.fallback == "none" and not fields.get("photos"):
         raise ArticleError(label, "photo", "the post has no featured image (nor an image in its text); set one in "
-                                           "WordPress, or set [artwork] fallback = \"title-card\"")
+                                           "WordPress, or drop [artwork] fallback = \"none\" to give it a title card")
     if "video" not in fields and channel.clips.render == "off":
         raise ArticleError(label, "video", f"{no_video or 'the post has no video'}; set [clips] render = \"missing\" "
                                            "to give it a clip")

@@ -23,11 +23,11 @@ from packager.video.probe import VideoError
 AAC_FRAME = 1024
 HD_THUMB, SD_THUMB = (320, 180), (240, 136)  # Roku's BIF sizes for 16:9
 POSTER_MAX = 1920
-SEGMENTS_PER_RANGE = 3  # a render task's share: ~12 s of every rendition
+SEGMENTS_PER_RANGE = 2  # a render task's share: ~8 s of every rendition (part of the bytes: fixed)
 
 
 @dataclass(frozen=True)
-class Rendition:
+class VideoRendition:
     name: str  # "720p": its playlist and folder
     width: int  # as displayed (rotation applied)
     height: int
@@ -43,7 +43,7 @@ class Plan:
     rotation: int  # clockwise degrees
     start: float  # the source's first video timestamp
     audio_start: float
-    renditions: tuple[Rendition, ...]
+    renditions: tuple[VideoRendition, ...]
     preset: str
     audio_kbps: int
     loudness: float
@@ -157,15 +157,16 @@ def _thumb(frame, box: tuple[int, int], turn: int) -> bytes:
     return buf.getvalue()
 
 
-def x264_options(plan: Plan, r: Rendition) -> dict[str, str]:
+def x264_options(plan: Plan, r: VideoRendition) -> dict[str, str]:
     """One thread (see the module's note); a keyframe exactly at each segment start (fixed
     GOP, no scene cuts), closed GOPs; peaks capped at 1.5x the target."""
     s = plan.segment_frames
     return {"preset": plan.preset, "profile": "high", "maxrate": f"{r.kbps * 3 // 2}k", "bufsize": f"{r.kbps * 2}k",
-            "g": str(s), "x264-params": f"threads=1:keyint={s}:min-keyint={s}:scenecut=0:open-gop=0"}
+            "g": str(s), "forced-idr": "1",
+            "x264-params": f"threads=1:keyint={s}:min-keyint={s}:scenecut=0:open-gop=0"}
 
 
-def _encoder(plan: Plan, r: Rendition):
+def _encoder(plan: Plan, r: VideoRendition):
     import av  # noqa: PLC0415 (heavy)
 
     enc = av.CodecContext.create("libx264", "w")
@@ -186,7 +187,9 @@ def _source_frames(container, plan: Plan, k0: int, k1: int):
     half = 1 / (2 * plan.fps)
     t0 = float(k0 / plan.fps)
     if k0 > 0:
-        container.seek(int((plan.start + max(0.0, t0 - 1.0)) / v.time_base), stream=v, backward=True)
+        # To the keyframe at or before a little ahead of t0 (a margin for containers that
+        # seek by decode time): only that GOP's head is decoded twice.
+        container.seek(int((plan.start + max(0.0, t0 - 0.1)) / v.time_base), stream=v, backward=True)
     k, prev = k0, None
     for frame in container.decode(v):
         if frame.pts is None:
@@ -211,6 +214,8 @@ def _source_frames(container, plan: Plan, k0: int, k1: int):
 
 def encode_range(source, plan: Plan, first: int, end: int) -> RangeOut | VideoFailure:
     """Segments first..end-1 of every rendition (a render task)."""
+    from av.video.frame import PictureType  # noqa: PLC0415 (heavy)
+
     k0, k1 = first * plan.segment_frames, min(end * plan.segment_frames, plan.frames)
     trick = set(plan.trick_frames())
     encoders = {r.name: _encoder(plan, r) for r in plan.renditions}
@@ -220,9 +225,13 @@ def encode_range(source, plan: Plan, first: int, end: int) -> RangeOut | VideoFa
         with _open(source) as container:
             for k, frame in _source_frames(container, plan, k0, k1):
                 tb = Fraction(plan.fps.denominator, plan.fps.numerator)
+                # The encoder takes a frame's picture type as an order: a decoded frame brings
+                # the source's (its B-frames, its GOP). Ours: an IDR at each segment start only.
+                kind = PictureType.I if k % plan.segment_frames == 0 else PictureType.NONE
                 for r in plan.renditions:
                     out = _sized(frame, r.width, r.height, plan.rotation)
                     out.pts, out.time_base = k, tb  # (a frame at the source's size is the source's own)
+                    out.pict_type = kind
                     packets[r.name] += [(p.pts, p.dts, p.is_keyframe, bytes(p)) for p in encoders[r.name].encode(out)]
                 if k in trick:
                     thumbs.append((k, _thumb(frame, HD_THUMB, plan.rotation), _thumb(frame, SD_THUMB, plan.rotation)))
@@ -261,7 +270,7 @@ def _fragments(plan: Plan, packets: list, first: int, k0: int) -> tuple[list[byt
     return out, (sps, pps)
 
 
-def init_segment(plan: Plan, r: Rendition, params: tuple[bytes, bytes]) -> bytes:
+def init_segment(plan: Plan, r: VideoRendition, params: tuple[bytes, bytes]) -> bytes:
     return video_init(params[0], params[1], r.width, r.height, plan.timescale)
 
 

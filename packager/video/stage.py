@@ -14,7 +14,9 @@ import dataclasses
 import hashlib
 import json
 import math
+import shutil
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from packager.config import Channel, Rung, VideoSettings
@@ -28,8 +30,8 @@ from packager.video.encode import (
     AudioOut,
     Plan,
     RangeOut,
-    Rendition,
     VideoFailure,
+    VideoRendition,
     encode_audio,
     encode_range,
     init_segment,
@@ -41,6 +43,9 @@ from packager.video.probe import Probe, VideoError, probe
 VIDEO_PIPELINE = "video-1"
 VIDEO_DIR = "video"
 MASTER = "master.m3u8"
+# A Dask worker gets the source's bytes with each task (it may not see this disk), so a
+# window of tasks holds that many copies: larger files are packaged on the local pool.
+DASK_MAX_SOURCE = 512 * 1024 * 1024
 
 
 def plan_for(p: Probe, settings: VideoSettings) -> Plan:
@@ -54,7 +59,7 @@ def plan_for(p: Probe, settings: VideoSettings) -> Plan:
     for r in rungs:
         other = max(2, round(long_ * r.height / short / 2) * 2)
         w, h = (other, r.height) if dw >= dh else (r.height, other)
-        renditions.append(Rendition(f"{r.height}p", w, h, r.bitrate_kbps))
+        renditions.append(VideoRendition(f"{r.height}p", w, h, r.bitrate_kbps))
     fps = p.out_fps
     return Plan(fps=fps, frames=p.frames, segment_frames=max(1, round(settings.segment_seconds * fps)),
                 rotation=p.rotation, start=p.start, audio_start=p.audio_start, renditions=tuple(renditions),
@@ -92,10 +97,11 @@ class Job:
     probe: Probe
     plan: Plan
     folder: str
-    source: object  # a path (this machine) or the bytes (a Dask worker)
-    ranges: dict[int, RangeOut] = field(default_factory=dict)
+    local: bool  # tasks read the file by its path here; elsewhere (Dask) they are sent its bytes
+    ranges: dict[int, StagedRange] = field(default_factory=dict)
     audio: AudioOut | None = None
     poster: bytes | None = None
+    poster_path: Path | None = None
     failure: VideoFailure | None = None
     files: dict[str, Path] = field(default_factory=dict)
 
@@ -116,6 +122,7 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
     result = PackagedArticles([])
     jobs: dict[str, Job] = {}
     tasks: list[Task] = []
+    posters: list[Task] = []
     local = executor is None or isinstance(executor, LocalExecutor)
     for a in articles:
         if a.video_file is None:
@@ -136,22 +143,28 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
         remote = published is not None and all(f in published.keys for f in wanted)
         if not remote:
             for first, end in job.plan.ranges():
-                tasks.append(Task((a.id, "range", first), encode_range, lambda j=job, f=first, e=end: (j.source, j.plan, f, e)))
+                tasks.append(Task((a.id, "range", first), encode_range, lambda j=job, f=first, e=end: (_source(j), j.plan, f, e)))
             if job.plan.has_audio:
-                tasks.append(Task((a.id, "audio", 0), encode_audio, lambda j=job: (j.source, j.plan)))
+                tasks.append(Task((a.id, "audio", 0), encode_audio, lambda j=job: (_source(j), j.plan)))
         if a.photo is None:
-            tasks.append(Task((a.id, "poster", 0), poster_frame, lambda j=job: (j.source, j.plan)))
+            # Even a package on the target needs its poster's bytes here: artwork is named by them.
+            posters.append(Task((a.id, "poster", 0), poster_frame, lambda j=job: (_source(j), j.plan)))
     own = executor is None
     executor = executor if executor is not None else LocalExecutor()
     try:
-        for (aid, kind, first), out in executor.run(tasks, "video task"):
+        for (aid, kind, first), out in chain(executor.run(tasks, "video task"), executor.run(posters, "poster frame")):
             job = jobs[aid]
             if isinstance(out, OSError):
                 out = VideoFailure("video.file", f"{job.file.path.name} can't be read: {out.strerror or out}")
             if isinstance(out, VideoFailure):
                 job.failure = job.failure or out
+            elif job.failure is not None:
+                continue
             elif kind == "range":
-                job.ranges[first] = out
+                try:
+                    job.ranges[first] = _stage_range(job, out, staging)  # on disk now: memory holds one range
+                except OSError as e:
+                    job.failure = _disk_full(job, e)
             elif kind == "audio":
                 job.audio = out
             else:
@@ -174,14 +187,17 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
             if job.ranges:
                 job.files = _write_package(job, staging, settings, channel.language)
             if job.poster is not None:
-                job.files[f"{job.folder}/poster.jpg"] = _stage(staging, f"{job.folder}/poster.jpg", job.poster)
+                rel = f"{job.folder}/poster.jpg"
+                job.poster_path = _stage(staging, rel, job.poster)
+                if published is None or rel not in published.keys:  # else on the target already
+                    job.files[rel] = job.poster_path
             captions = _captions(job, staging)
         except CaptionError as e:
             result.errors.append(ArticleError(a.source, "video.captions", str(e)))
             continue
         except OSError as e:  # a full disk: that video's line, nothing of it kept
-            result.errors.append(ArticleError(a.source, "video.file", f"{job.file.path.name} can't be packaged: "
-                                                                      f"{e.strerror or e}; free some disk space"))
+            failure = _disk_full(job, e)
+            result.errors.append(ArticleError(a.source, failure.field, f"{job.file.path.name}: {failure.message}"))
             continue
         result.articles.append(_packaged(channel, a, job, captions))
         result.files[a.id] = job.files
@@ -190,6 +206,22 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
                                    f"high to reach {channel.video.loudness:g} LKFS by gain alone; "
                                    f"raised {job.audio.gain:+.1f} dB")
     return result
+
+
+def package_clips(channel: Channel, articles: list[Article], files: dict[str, dict[str, Path]], cache_dir: Path | None,
+                  staging: Path, executor: Executor | None = None, published: Published | None = None) -> PackagedArticles:
+    """[clips] format = "hls": each rendered clip packaged like a video file (the ladder up to
+    the clip's height; no second BIF: the clip's own covers the same pictures). The clip's
+    MP4 stays in the feed after the stream, for players without HLS."""
+    wanted = []
+    for a in articles:
+        clip = next((p for rel, p in files.get(a.id, {}).items() if rel.startswith("clips/") and rel.endswith(".mp4")), None)
+        wanted.append(a if clip is None else dataclasses.replace(
+            a, video=None, video_file=VideoFile(clip), extra_videos=(a.video,) + a.extra_videos))
+    settings = dataclasses.replace(channel.video, trickplay=False, mp4=False)
+    out = make_videos(dataclasses.replace(channel, video=settings), wanted, cache_dir, staging, executor, published)
+    out.files = {aid: files.get(aid, {}) | out.files.get(aid, {}) for aid in set(files) | set(out.files)}
+    return out
 
 
 def _job(a: Article, settings: VideoSettings, local: bool) -> Job:
@@ -203,14 +235,22 @@ def _job(a: Article, settings: VideoSettings, local: bool) -> Job:
                                        f"({settings.max_bytes / 1e9:.1f} GB); raise it or trim the video")
     if size == 0:
         raise VideoError("video.file", f"{path.name} is empty; export the video again")
+    if not local and size > DASK_MAX_SOURCE:
+        raise VideoError("video.file", f"{path.name} is {size / 1e9:.1f} GB: too large to send to Dask workers with "
+                                       f"each task (at most {DASK_MAX_SOURCE / 1e9:.1f} GB); build it with --executor local")
     p = probe(path)
     plan = plan_for(p, settings)
     try:
         digest = _digest(path)  # streamed: the photo memo would read a video whole
     except OSError as e:
         raise VideoError("video.file", f"{path.name} can't be read: {e.strerror or e}") from None
-    return Job(a, a.video_file, p, plan, package_name(digest, plan, settings),
-               str(path) if local else path.read_bytes())
+    return Job(a, a.video_file, p, plan, package_name(digest, plan, settings), local)
+
+
+def _source(job: Job):
+    """What a task opens: the path on this machine; the bytes, read as the task is sent, for a
+    Dask worker (which may not see this disk)."""
+    return str(job.file.path) if job.local else job.file.path.read_bytes()
 
 
 def _digest(path: Path) -> bytes:
@@ -225,9 +265,34 @@ def _stage(staging: Path, relpath: str, data: bytes) -> Path:
     return dest
 
 
+def _disk_full(job: Job, e: OSError) -> VideoFailure:
+    return VideoFailure("video.file", f"can't be packaged: {e.strerror or e} while writing; free some disk space")
+
+
+@dataclass(frozen=True)
+class StagedRange:
+    """A range task's result once its fragments are written to the staging folder."""
+    first: int
+    sizes: dict[str, list[int]]  # rendition name -> its fragments' sizes
+    params: dict[str, tuple[bytes, bytes]]
+    thumbs: list[tuple[int, bytes, bytes]]
+
+
+def _stage_range(job: Job, out: RangeOut, staging: Path) -> StagedRange:
+    sizes = {}
+    for name, frags in out.fragments.items():
+        sizes[name] = []
+        for j, frag in enumerate(frags, out.first):
+            rel = f"{job.folder}/{_segment(name, j)}"
+            job.files[rel] = _stage(staging, rel, frag)
+            sizes[name].append(len(frag))
+    return StagedRange(out.first, sizes, out.params, out.thumbs)
+
+
 def _write_package(job: Job, staging: Path, settings: VideoSettings, language: str) -> dict[str, Path]:
+    """The playlists, init segments, BIFs and MP4s around the staged fragments."""
     plan, folder = job.plan, job.folder
-    files: dict[str, Path] = {}
+    files: dict[str, Path] = dict(job.files)
 
     def put(rel: str, data: bytes) -> None:
         files[f"{folder}/{rel}"] = _stage(staging, f"{folder}/{rel}", data)
@@ -248,16 +313,23 @@ def _write_package(job: Job, staging: Path, settings: VideoSettings, language: s
         if len(params) != 1:
             raise RuntimeError(f"{r.name}: the ranges' H.264 parameter sets differ")  # a bug, not an input
         init = init_segment(plan, r, ranges[0].params[r.name])
-        frags = [f for rng in ranges for f in rng.fragments[r.name]]
+        sizes = [n for rng in ranges for n in rng.sizes[r.name]]
+        if len(sizes) != plan.segments:
+            raise RuntimeError(f"{r.name}: {len(sizes)} segments, the plan has {plan.segments}")  # a bug
         put(f"{r.name}/init.mp4", init)
-        for j, frag in enumerate(frags):
-            put(_segment(r.name, j), frag)
-        put(f"{r.name}.m3u8", media_playlist([(_segment(r.name, j), seconds[j]) for j in range(len(frags))],
+        put(f"{r.name}.m3u8", media_playlist([(_segment(r.name, j), seconds[j]) for j in range(len(sizes))],
                                              f"{r.name}/init.mp4"))
         if settings.mp4:  # a fragmented MP4 is an MP4: the init segment and every fragment
-            put(f"{r.name}.mp4", init + b"".join(frags))
-        peak = max(len(f) * 8 / s for f, s in zip(frags, seconds))
-        average = sum(len(f) for f in frags) * 8 / plan.seconds
+            rel = f"{folder}/{r.name}.mp4"
+            dest = staging / rel
+            with open(dest, "wb") as f:
+                f.write(init)
+                for j in range(plan.segments):
+                    with open(files[f"{folder}/{_segment(r.name, j)}"], "rb") as seg:
+                        shutil.copyfileobj(seg, f)
+            files[rel] = dest
+        peak = max(n * 8 / s for n, s in zip(sizes, seconds))
+        average = sum(sizes) * 8 / plan.seconds
         extra = job.audio is not None and (plan.audio_kbps * 1000)
         variants.append(Variant(f"{r.name}.m3u8", round(peak + (audio_peak or 0)), round(average + (extra or 0)),
                                 r.width, r.height, avc_codec(ranges[0].params[r.name][0]), plan.fps))
@@ -303,6 +375,6 @@ def _packaged(channel: Channel, a: Article, job: Job, captions: list[tuple[str, 
     kind = a.kind
     if kind == "auto":
         kind = "shortFormVideo" if video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
-    photo = a.photo if a.photo is not None else job.files.get(f"{job.folder}/poster.jpg")
+    photo = a.photo if a.photo is not None else job.poster_path or job.files.get(f"{job.folder}/poster.jpg")
     return dataclasses.replace(a, video=video, extra_videos=mp4s + a.extra_videos, kind=kind, photo=photo,
                                trickplay=a.trickplay + trick, captions=a.captions + caption_entries)

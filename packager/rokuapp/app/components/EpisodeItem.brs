@@ -13,3 +13,11 @@ sub showContent()
     m.top.FindNode("title").text = content.title
     m.top.FindNode("description").text = content.description
 end sub
+
+sub onFocusPercent()
+    color = m.global.textColor
+    if m.top.focusPercent > 0.5 then color = m.global.background
+    for each id in ["label", "title", "description"]
+        m.top.FindNode(id).color = color
+    end for
+end sub

@@ -32,6 +32,8 @@ sub onSeries()
         end for
     end if
     m.seasons.visible = series.seasons.Count() > 1
+    ' One season: no season list, the episodes take its place.
+    if m.seasons.visible then m.episodes.translation = [540, 290] else m.episodes.translation = [192, 290]
 end sub
 
 sub showSeason(index as Integer)
