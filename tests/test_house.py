@@ -179,11 +179,12 @@ STAGES: list[tuple[str, set[str]]] = [
     # The render executor runs the pixel and clip tasks that artwork and clips submit.
     ("pixels", {"imaging", "crop", "executor"}),
     ("artwork", {"artwork"}),
-    ("clips", {"clips", "video", "video.bif", "video.captions", "video.encode", "video.fmp4", "video.loudness",
+    ("video", {"video", "video.bif", "video.captions", "video.encode", "video.fmp4", "video.loudness",
                "video.probe", "video.stage"}),
+    ("clips", {"clips"}),
     ("feed", {"feed"}),
     ("validate", {"validate"}),
-    # channelart writes the app's images beside the user's own files: by the writer's rules.
+    # Beside the pipeline, files from a built dist/ or one image (channelart writes through writer).
     ("writer", {"writer", "outputs", "preview", "diff", "channelart"}),
     ("build", {"build", "starter"}),
     ("publish", {"stores", "target", "publish", "serve", "rokuapp", "sideload", "migrate"}),
@@ -211,7 +212,8 @@ def test_every_module_has_a_stage():
 def layering_violations(graph: dict[str, set[str]], stages: dict[str, int]) -> list[str]:
     return [f"{_short(m)} ({STAGES[stages[_short(m)]][0]}) imports {_short(d)} ({STAGES[stages[_short(d)]][0]})"
             for m, deps in sorted(graph.items()) for d in sorted(deps)
-            if stages.get(_short(d), -1) > stages.get(_short(m), len(STAGES))]
+            # `from packager import crop` names the package too: its __init__ runs for every import.
+            if d != "packager" and stages.get(_short(d), -1) > stages.get(_short(m), len(STAGES))]
 
 
 def test_imports_point_from_later_stages_to_earlier_ones():

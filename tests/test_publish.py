@@ -2,7 +2,6 @@
 
 import json
 
-from packager.build import build
 from packager.publish import publish_tree
 from packager.stores import open_store
 
@@ -39,13 +38,13 @@ def test_publish_dry_run_changes_nothing(example_channel, cli, tmp_path):
     assert not target.exists()
 
 
-def test_publish_to_s3_over_http(example_channel, s3_server, bucket):
+def test_publish_to_s3_over_http(built_example, s3_server, bucket):
     client, name = bucket
-    result = build(example_channel)
+    out = built_example / "dist"
     store = open_store(f"s3://{name}/tv/riverside", endpoint_url=s3_server)
     puts = []
     store.client.meta.events.register("before-call.s3.PutObject", lambda params, **kw: puts.append(params["url_path"]))
-    summary = publish_tree(result.out, store, jobs=4)
+    summary = publish_tree(out, store, jobs=4)
     assert summary.uploaded == 11
 
     listed = {o["Key"]: o for o in client.list_objects_v2(Bucket=name)["Contents"]}
@@ -56,12 +55,12 @@ def test_publish_to_s3_over_http(example_channel, s3_server, bucket):
         assert head["ContentType"] == "image/jpeg"
         assert head["CacheControl"] == "public, max-age=31536000, immutable"
         rel = key.removeprefix("tv/riverside/")
-        assert client.get_object(Bucket=name, Key=key)["Body"].read() == (result.out / rel).read_bytes()
+        assert client.get_object(Bucket=name, Key=key)["Body"].read() == (out / rel).read_bytes()
     head = client.head_object(Bucket=name, Key="tv/riverside/feed.json")
     assert head["ContentType"] == "application/json; charset=utf-8"
     assert head["CacheControl"] == "public, max-age=300"
     live = client.get_object(Bucket=name, Key="tv/riverside/feed.json")["Body"].read()
-    assert live == (result.out / "feed.json").read_bytes()
+    assert live == (out / "feed.json").read_bytes()
 
     # feed.json is the very last PUT (of a feed or artwork), after every artwork object and
     # the history copy; only the manifest and the lock's release come after it.
@@ -73,7 +72,7 @@ def test_publish_to_s3_over_http(example_channel, s3_server, bucket):
     # A second publish with nothing changed makes no PUT at all.
     puts = []
     store.client.meta.events.register("before-call.s3.PutObject", lambda params, **kw: puts.append(params["url_path"]))
-    summary = publish_tree(result.out, store, jobs=4)
+    summary = publish_tree(out, store, jobs=4)
     assert puts == [] and summary.uploaded == 0 and summary.unchanged == 10
 
 

@@ -10,30 +10,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
 
 BASE = "https://cdn.example.com/riverside/"
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
-def s3_server(request, s3_server):
-    return endpoint_for(request.param, s3_server)
-
-
-@pytest.fixture
-def bucket(s3_server, request):
-    return make_bucket(s3_server, request.node.name)
-
-
-def test_a_ci_job_reads_exit_codes_and_a_json_summary(example_channel, s3_server, bucket):
-    client, name = bucket
+@pytest.mark.slow
+def test_a_ci_job_reads_exit_codes_and_a_json_summary(example_channel, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     assert not (example_channel / "dist").exists()  # a clean checkout
     exe = Path(sys.executable).parent / "roku-packager"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_PROFILE")}
     secret = env["AWS_SECRET_ACCESS_KEY"]
 
     def publish(to=f"s3://{name}/ci"):
-        return subprocess.run([str(exe), "publish", str(example_channel), "--to", to, "--endpoint-url", s3_server,
+        return subprocess.run([str(exe), "publish", str(example_channel), "--to", to, "--endpoint-url", s3_endpoint,
                                "--format", "json"], capture_output=True, text=True, env=env, timeout=300)
 
     r = publish()

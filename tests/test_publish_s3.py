@@ -10,8 +10,7 @@ import threading
 import photos
 import pytest
 from botocore.exceptions import ConnectionClosedError
-from conftest import article_text
-from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
+from conftest import article_text, copy_example
 
 from packager.build import build
 from packager.errors import PublishError
@@ -22,26 +21,21 @@ from packager.validate import validate_bytes
 BASE = "https://cdn.example.com/riverside/"
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
-def s3_server(request, s3_server):
-    """Each S3 test runs against moto and against Ceph's RADOS Gateway."""
-    return endpoint_for(request.param, s3_server)
-
-
-@pytest.fixture
-def bucket(s3_server, request):
-    return make_bucket(s3_server, request.node.name)
-
-
-@pytest.fixture
-def versions(example_channel, tmp_path):
+def two_versions(folder):
     """Two builds of the example channel: A, and B with one photo changed and one article added."""
-    a = build(example_channel, out=tmp_path / "A").out
-    photos.scene(1600, 1000, 77).save(example_channel / "photos" / "landscape.jpg", quality=72)
-    (example_channel / "articles" / "late.md").write_text(
+    channel = copy_example(folder / "channel")
+    build(channel, out=folder / "A")
+    photos.scene(1600, 1000, 77).save(channel / "photos" / "landscape.jpg", quality=72)
+    (channel / "articles" / "late.md").write_text(
         article_text(title="Late story", date="2026-11-25T09:00:00+00:00", photo="../photos/square.jpg"))
-    b = build(example_channel, out=tmp_path / "B").out
-    return a, b
+    build(channel, out=folder / "B")
+
+
+@pytest.fixture
+def versions(built_once):
+    """A copy of two_versions' builds (made once per test run)."""
+    folder = built_once("example-two-versions", two_versions)
+    return folder / "A", folder / "B"
 
 
 class Requests:
@@ -65,8 +59,8 @@ class Requests:
         return [u.split("?")[0] for m, u in self.sent if m == "PUT"]
 
 
-def store_for(s3_server, bucket, prefix, retries=5):
-    return open_store(f"s3://{bucket}/{prefix}", endpoint_url=s3_server, retries=retries)
+def store_for(s3_endpoint, bucket, prefix, retries=5):
+    return open_store(f"s3://{bucket}/{prefix}", endpoint_url=s3_endpoint, retries=retries)
 
 
 def assert_live_feed_whole(client, bucket, prefix):
@@ -81,10 +75,10 @@ def assert_live_feed_whole(client, bucket, prefix):
     return live
 
 
-def test_one_changed_article_uploads_only_what_changed(versions, s3_server, bucket):
-    client, name = bucket
+def test_one_changed_article_uploads_only_what_changed(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
-    store = store_for(s3_server, name, "tv")
+    store = store_for(s3_endpoint, name, "tv")
     publish_tree(a, store, base_url=BASE)
     requests = Requests(store)
     summary = publish_tree(b, store, base_url=BASE)
@@ -96,16 +90,16 @@ def test_one_changed_article_uploads_only_what_changed(versions, s3_server, buck
     artwork_puts = sorted(p.rsplit("/", 1)[-1] for p in puts if "/artwork/" in p)
     assert artwork_puts == changed
     assert [p for p in puts if "/artwork/" not in p and INTERNAL_PREFIX not in p] == [
-        next(p for p in puts if "/feeds/" in p), f"{s3_server}/{name}/tv/feed.json"]
+        next(p for p in puts if "/feeds/" in p), f"{s3_endpoint}/{name}/tv/feed.json"]
     assert summary.uploaded == 3 and summary.unchanged == 8
     assert all(m != "HEAD" for m, _ in requests.sent)  # planning never HEADs objects
     assert_live_feed_whole(client, name, "tv")
 
 
-def test_dry_run_changes_nothing(versions, s3_server, bucket):
-    client, name = bucket
+def test_dry_run_changes_nothing(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
-    store = store_for(s3_server, name, "tv")
+    store = store_for(s3_endpoint, name, "tv")
     publish_tree(a, store, base_url=BASE)
     before = client.list_objects_v2(Bucket=name)["Contents"]
     requests = Requests(store)
@@ -116,9 +110,10 @@ def test_dry_run_changes_nothing(versions, s3_server, bucket):
     assert summary.uploaded == 3 and any(line.startswith("  upload artwork/") for line in lines)
 
 
-def test_prune_keeps_what_history_needs_and_nothing_else(example_channel, s3_server, bucket, tmp_path):
-    client, name = bucket
-    store = store_for(s3_server, name, "tv")
+@pytest.mark.slow
+def test_prune_keeps_what_history_needs_and_nothing_else(example_channel, s3_endpoint, s3_bucket, tmp_path):
+    client, name = s3_bucket
+    store = store_for(s3_endpoint, name, "tv")
     client.put_object(Bucket=name, Key="tv/video/own.mp4", Body=b"publisher's own file")
     client.put_object(Bucket=name, Key="other/artwork/x.jpg", Body=b"outside the prefix")
     outs = []
@@ -145,13 +140,13 @@ def test_prune_keeps_what_history_needs_and_nothing_else(example_channel, s3_ser
     assert_live_feed_whole(client, name, "tv")
 
 
-def test_history_and_rollback(versions, s3_server, bucket, cli, example_channel):
-    client, name = bucket
+def test_history_and_rollback(versions, s3_endpoint, s3_bucket, cli, example_channel):
+    client, name = s3_bucket
     a, b = versions
-    store = store_for(s3_server, name, "tv")
+    store = store_for(s3_endpoint, name, "tv")
     publish_tree(a, store, base_url=BASE)
     publish_tree(b, store, base_url=BASE)
-    target = ["--to", f"s3://{name}/tv", "--endpoint-url", s3_server]
+    target = ["--to", f"s3://{name}/tv", "--endpoint-url", s3_endpoint]
     r = cli("history", example_channel, *target)
     assert r.code == 0, r
     lines = r.out.splitlines()
@@ -167,10 +162,10 @@ def test_history_and_rollback(versions, s3_server, bucket, cli, example_channel)
     assert assert_live_feed_whole(client, name, "tv") == (b / "feed.json").read_bytes()
 
 
-def test_rollback_refuses_a_version_whose_artwork_is_gone(versions, s3_server, bucket):
-    client, name = bucket
+def test_rollback_refuses_a_version_whose_artwork_is_gone(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
-    store = store_for(s3_server, name, "tv")
+    store = store_for(s3_endpoint, name, "tv")
     publish_tree(a, store, base_url=BASE)
     publish_tree(b, store, base_url=BASE)
     only_a = sorted({p.name for p in (a / "artwork").iterdir()} - {p.name for p in (b / "artwork").iterdir()})
@@ -180,12 +175,13 @@ def test_rollback_refuses_a_version_whose_artwork_is_gone(versions, s3_server, b
     assert assert_live_feed_whole(client, name, "tv") == (b / "feed.json").read_bytes()
 
 
-def test_injected_failures_never_break_the_live_feed(versions, s3_server, bucket):
+@pytest.mark.slow
+def test_injected_failures_never_break_the_live_feed(versions, s3_endpoint, s3_bucket):
     """Fail the Nth request (no retries) for N across the whole publish: listing, lock,
     artwork, history copy, feed.json, unlock."""
-    client, name = bucket
+    client, name = s3_bucket
     a, b = versions
-    probe = store_for(s3_server, name, "probe")
+    probe = store_for(s3_endpoint, name, "probe")
     publish_tree(a, probe, base_url=BASE)
     counter = Requests(probe)
     publish_tree(b, probe, base_url=BASE)
@@ -193,7 +189,7 @@ def test_injected_failures_never_break_the_live_feed(versions, s3_server, bucket
     assert total >= 8
     for n in sorted({1, 2, 3, 4, 5, total // 2, total - 3, total - 2, total - 1, total}):
         prefix = f"fault{n}"
-        store = store_for(s3_server, name, prefix, retries=1)
+        store = store_for(s3_endpoint, name, prefix, retries=1)
         publish_tree(a, store, base_url=BASE)
         Requests(store, fail_at=n)
         try:
@@ -204,16 +200,17 @@ def test_injected_failures_never_break_the_live_feed(versions, s3_server, bucket
         live = assert_live_feed_whole(client, name, prefix)
         assert live in ((a / "feed.json").read_bytes(), (b / "feed.json").read_bytes())
         # A clean publish afterwards completes and makes B live.
-        clean = store_for(s3_server, name, prefix)
+        clean = store_for(s3_endpoint, name, prefix)
         publish_tree(b, clean, base_url=BASE, lock_wait=5)
         assert assert_live_feed_whole(client, name, prefix) == (b / "feed.json").read_bytes(), n
         assert failed or n > total - 2, n  # only failures after feed.json may go unnoticed
 
 
-def test_random_dropped_connections(versions, s3_server, bucket):
-    client, name = bucket
+@pytest.mark.slow
+def test_random_dropped_connections(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
-    store = store_for(s3_server, name, "drops", retries=2)
+    store = store_for(s3_endpoint, name, "drops", retries=2)
     publish_tree(a, store, base_url=BASE)
     for seed in range(6):
         Requests(store, drop_rate=0.15, seed=seed)
@@ -222,19 +219,20 @@ def test_random_dropped_connections(versions, s3_server, bucket):
         except PublishError:
             pass
         assert_live_feed_whole(client, name, "drops")
-        store = store_for(s3_server, name, "drops", retries=2)  # a fresh client without the hook
+        store = store_for(s3_endpoint, name, "drops", retries=2)  # a fresh client without the hook
     publish_tree(b, store, base_url=BASE, lock_wait=20)
     assert assert_live_feed_whole(client, name, "drops") == (b / "feed.json").read_bytes()
 
 
-def test_concurrent_publishes_end_consistent(versions, s3_server, bucket):
-    client, name = bucket
+@pytest.mark.slow
+def test_concurrent_publishes_end_consistent(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
     results = {}
 
     def run(label, out):
         try:
-            results[label] = publish_tree(out, store_for(s3_server, name, "both"), base_url=BASE, lock_wait=30)
+            results[label] = publish_tree(out, store_for(s3_endpoint, name, "both"), base_url=BASE, lock_wait=30)
         except PublishError as e:
             results[label] = e
 
@@ -250,10 +248,10 @@ def test_concurrent_publishes_end_consistent(versions, s3_server, bucket):
     assert lock["released"] is True
 
 
-def test_a_held_lock_is_reported(versions, s3_server, bucket):
-    client, name = bucket
+def test_a_held_lock_is_reported(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, _ = versions
-    store = store_for(s3_server, name, "locked")
+    store = store_for(s3_endpoint, name, "locked")
     import time as _time
     now = _time.time()
     client.put_object(Bucket=name, Key=f"locked/{LOCK_KEY}", Body=json.dumps(
@@ -283,12 +281,10 @@ def test_folder_target_has_the_same_semantics(versions, tmp_path, cli, example_c
     assert r.code == 1 and "no feed history to roll back to" in r.err, r
 
 
-def test_other_feeds_go_live_after_the_artwork_and_are_not_immutable(example_channel, s3_server, bucket):
-    client, name = bucket
-    toml = example_channel / "channel.toml"
-    toml.write_text(toml.read_text() + "\n[outputs]\nmrss = true\nsearch_feed = true\n")
-    out = build(example_channel).out
-    store = store_for(s3_server, name, "tv")
+def test_other_feeds_go_live_after_the_artwork_and_are_not_immutable(versions_with_outputs, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
+    out, _ = versions_with_outputs  # the example channel with the MRSS and search feeds on
+    store = store_for(s3_endpoint, name, "tv")
     requests = Requests(store)
     publish_tree(out, store, base_url=BASE)
     puts = [p.rsplit("/tv/", 1)[1] for p in requests.puts() if "/tv/" in p and INTERNAL_PREFIX not in p]

@@ -8,8 +8,7 @@ import json
 from collections import Counter
 
 import pytest
-from conftest import article_text, mark_as_built
-from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
+from conftest import mark_as_built
 
 from packager.build import build
 from packager.errors import PublishError
@@ -20,16 +19,6 @@ BASE = "https://cdn.example.com/riverside/"
 DOCS = ("feed.json", "feed.xml", "search-feed.json")
 
 
-@pytest.fixture(params=IMPLEMENTATIONS)
-def s3_server(request, s3_server):
-    return endpoint_for(request.param, s3_server)
-
-
-@pytest.fixture
-def bucket(s3_server, request):
-    return make_bucket(s3_server, request.node.name)
-
-
 @pytest.fixture
 def channel(example_channel):
     toml = example_channel / "channel.toml"
@@ -38,12 +27,8 @@ def channel(example_channel):
 
 
 @pytest.fixture
-def versions(channel, tmp_path):
-    a = build(channel, out=tmp_path / "A").out
-    (channel / "articles" / "late.md").write_text(
-        article_text(title="Late story", date="2026-11-25T09:00:00+00:00", photo="../photos/square.jpg"))
-    b = build(channel, out=tmp_path / "B").out
-    return a, b
+def versions(versions_with_outputs):
+    return versions_with_outputs
 
 
 def body(client, name, key) -> bytes:
@@ -55,14 +40,14 @@ def keys(client, name, prefix) -> set[str]:
             for o in page.get("Contents", [])}
 
 
-def test_rollback_restores_every_feed_file(versions, s3_server, bucket, cli, channel):
-    client, name = bucket
+def test_rollback_restores_every_feed_file(versions, s3_endpoint, s3_bucket, cli, channel):
+    client, name = s3_bucket
     a, b = versions
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     publish_tree(a, store, base_url=BASE)
     publish_tree(b, store, base_url=BASE)
     assert all(body(client, name, f"tv/{d}") == (b / d).read_bytes() for d in DOCS)
-    target = ["--to", f"s3://{name}/tv", "--endpoint-url", s3_server]
+    target = ["--to", f"s3://{name}/tv", "--endpoint-url", s3_endpoint]
     r = cli("history", channel, *target)
     lines = r.out.splitlines()
     assert r.code == 0 and len(lines) == 2 and lines[0].endswith("feed.json feed.xml search-feed.json  (live)"), r
@@ -76,10 +61,10 @@ def test_rollback_restores_every_feed_file(versions, s3_server, bucket, cli, cha
         assert head["CacheControl"] == "public, max-age=300" and head["ContentType"].endswith("charset=utf-8")
 
 
-def test_rollback_refuses_a_version_that_does_not_parse_or_lost_its_artwork(versions, s3_server, bucket):
-    client, name = bucket
+def test_rollback_refuses_a_version_that_does_not_parse_or_lost_its_artwork(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     publish_tree(a, store, base_url=BASE)
     publish_tree(b, store, base_url=BASE)
     older = list_versions(store)[0]
@@ -94,10 +79,10 @@ def test_rollback_refuses_a_version_that_does_not_parse_or_lost_its_artwork(vers
     assert all(body(client, name, f"tv/{d}") == (b / d).read_bytes() for d in DOCS)
 
 
-def test_old_single_file_history_is_still_read(versions, s3_server, bucket):
-    client, name = bucket
+def test_old_single_file_history_is_still_read(versions, s3_endpoint, s3_bucket):
+    client, name = s3_bucket
     a, b = versions
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     publish_tree(a, store, base_url=BASE)
     old = "tv/feeds/feed-20200101T000000Z-0123abcd.json"  # the name history had before it kept sets
     client.put_object(Bucket=name, Key=old, Body=(a / "feed.json").read_bytes())
@@ -111,11 +96,11 @@ def test_old_single_file_history_is_still_read(versions, s3_server, bucket):
     assert any("kept no copy of feed.xml, search-feed.json" in line for line in lines), lines
 
 
-def test_prune_spares_fresh_objects_and_what_kept_versions_use_on_any_host(channel, s3_server, bucket, tmp_path):
-    client, name = bucket
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+def test_prune_spares_fresh_objects_and_what_kept_versions_use_on_any_host(versions, channel, s3_endpoint, s3_bucket, tmp_path):
+    client, name = s3_bucket
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     import photos
-    a = build(channel, out=tmp_path / "A").out
+    a = versions[0]  # the channel as it is, built
     publish_tree(a, store, base_url=BASE)
     # The CDN moves and a photo changes: B's URLs name another host.
     new_base = "https://media.example.org/riverside/"
@@ -139,9 +124,10 @@ def test_prune_spares_fresh_objects_and_what_kept_versions_use_on_any_host(chann
     assert not only_a & keys(client, name, "tv/")
 
 
-def test_a_large_clip_goes_up_in_parts_and_is_never_sent_again(example_channel, s3_server, bucket, tmp_path):
-    client, name = bucket
-    out = build(example_channel, out=tmp_path / "big").out
+@pytest.mark.slow
+def test_a_large_clip_goes_up_in_parts_and_is_never_sent_again(built_example, s3_endpoint, s3_bucket, tmp_path):
+    client, name = s3_bucket
+    out = built_example / "dist"
     clip = out / "clips" / "evening-bulletin.mp4"
     clip.parent.mkdir(exist_ok=True)
     size = MULTIPART_THRESHOLD + 3 * 1024 * 1024
@@ -152,7 +138,7 @@ def test_a_large_clip_goes_up_in_parts_and_is_never_sent_again(example_channel, 
             fh.write(chunk)
             digest.update(chunk)
     mark_as_built(out)
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     calls = Counter()
     store.client.meta.events.register("before-call.s3", lambda model, **kw: calls.update([model.name]))
     publish_tree(out, store, base_url=BASE)
@@ -186,12 +172,12 @@ def test_a_large_clip_goes_up_in_parts_and_is_never_sent_again(example_channel, 
     assert again.uploaded == 0 and set(calls) == {"ListObjectsV2", "GetObject"}, calls
 
 
-def test_changed_content_behind_a_stale_manifest_is_sent_again(example_channel, s3_server, bucket, tmp_path):
+def test_changed_content_behind_a_stale_manifest_is_sent_again(built_example, s3_endpoint, s3_bucket):
     """Someone replaced an object by hand: its ETag no longer matches the manifest's
     record, so publish compares again and re-uploads it."""
-    client, name = bucket
-    out = build(example_channel, out=tmp_path / "o").out
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    client, name = s3_bucket
+    out = built_example / "dist"
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     publish_tree(out, store, base_url=BASE)
     art = next((out / "artwork").iterdir())
     key = f"tv/artwork/{art.name}"
@@ -202,13 +188,14 @@ def test_changed_content_behind_a_stale_manifest_is_sent_again(example_channel, 
     assert manifest[f"artwork/{art.name}"]["sha256"] == hashlib.sha256(art.read_bytes()).hexdigest()
 
 
-def test_prune_deletes_more_than_a_thousand_objects_in_batches(example_channel, s3_server, bucket, tmp_path):
+@pytest.mark.slow
+def test_prune_deletes_more_than_a_thousand_objects_in_batches(built_example, s3_endpoint, s3_bucket):
     """radosgw enforces DeleteObjects' 1,000-key limit (moto doesn't)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    client, name = bucket
-    out = build(example_channel, out=tmp_path / "o").out
-    store = open_store(f"s3://{name}/tv", endpoint_url=s3_server)
+    client, name = s3_bucket
+    out = built_example / "dist"
+    store = open_store(f"s3://{name}/tv", endpoint_url=s3_endpoint)
     publish_tree(out, store, base_url=BASE)
     stale = [f"tv/artwork/stale{i:05d}.jpg" for i in range(1100)]
     with ThreadPoolExecutor(8) as pool:

@@ -83,6 +83,7 @@ def test_example_feed_loads_in_both_consumers(brs, example_feed, tmp_path):
     assert "categories" in summary["rows"]  # the course loader shows categories as a (junk) row
 
 
+@pytest.mark.slow
 def test_every_content_type_loads(brs, tmp_path):
     feed = full_feed()
     body = json.dumps(feed).encode()
@@ -93,6 +94,7 @@ def test_every_content_type_loads(brs, tmp_path):
     check(summary, expect_course(feed))
 
 
+@pytest.mark.slow
 def test_built_channel_with_every_type_loads(brs, tmp_path, make_channel, cli):
     from test_mapping import art
     root = make_channel({
