@@ -135,6 +135,7 @@ def clean_round(s3_server, name, prefix, a, b, client) -> None:
     assert live_feed(client, name, prefix) == (b / "feed.json").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["500", "drop"])
 def test_faults_from_request_n_on_never_block_what_comes_next(versions, s3_server, bucket, proxy, mode):
     client, name = bucket
