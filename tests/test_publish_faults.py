@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import ROOT, mark_as_built
 
-from packager.build import build
 from packager.errors import PublishError
 from packager.publish import LOCK_KEY, feed_references, list_versions, publish_tree, rollback
 from packager.stores import open_store
@@ -103,17 +102,8 @@ def proxy(s3_server):
 
 
 @pytest.fixture
-def versions(example_channel, tmp_path):
-    """Two builds with the MRSS and search feeds on: A, and B with a new article."""
-    from conftest import article_text
-
-    toml = example_channel / "channel.toml"
-    toml.write_text(toml.read_text() + "\n[outputs]\nmrss = true\nsearch_feed = true\n")
-    a = build(example_channel, out=tmp_path / "A").out
-    (example_channel / "articles" / "late.md").write_text(
-        article_text(title="Late story", date="2026-11-25T09:00:00+00:00", photo="../photos/square.jpg"))
-    b = build(example_channel, out=tmp_path / "B").out
-    return a, b
+def versions(versions_with_outputs):
+    return versions_with_outputs
 
 
 def live_feed(client, bucket, prefix) -> bytes:
@@ -145,6 +135,7 @@ def clean_round(s3_server, name, prefix, a, b, client) -> None:
     assert live_feed(client, name, prefix) == (b / "feed.json").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["500", "drop"])
 def test_faults_from_request_n_on_never_block_what_comes_next(versions, s3_server, bucket, proxy, mode):
     client, name = bucket
@@ -210,15 +201,16 @@ def _kill_mid_upload(proc: subprocess.Popen, client, name: str, prefix: str) -> 
 
 
 @pytest.fixture
-def big_tree(example_channel, tmp_path):
+def big_tree(built_example):
     """The example channel's build plus 300 extra artwork objects: an upload that takes a while."""
-    out = build(example_channel, out=tmp_path / "big").out
+    out = built_example / "dist"
     for i in range(300):
         (out / "artwork" / f"extra{i:04d}.jpg").write_bytes(os.urandom(150_000))
     mark_as_built(out)
     return out
 
 
+@pytest.mark.slow
 def test_a_sigkilled_publish_frees_the_target_within_a_minute(big_tree, s3_server, bucket, cli, example_channel):
     client, name = bucket
     target = f"s3://{name}/killed"
