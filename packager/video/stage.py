@@ -142,10 +142,11 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
             continue
         remote = published is not None and all(f in published.keys for f in wanted)
         if not remote:
-            for first, end in job.plan.ranges():
-                tasks.append(Task((a.id, "range", first), encode_range, lambda j=job, f=first, e=end: (_source(j), j.plan, f, e)))
+            # The audio first: it is short, and the ranges then share the slots to the end.
             if job.plan.has_audio:
                 tasks.append(Task((a.id, "audio", 0), encode_audio, lambda j=job: (_source(j), j.plan)))
+            for first, end in job.plan.ranges():
+                tasks.append(Task((a.id, "range", first), encode_range, lambda j=job, f=first, e=end: (_source(j), j.plan, f, e)))
         if a.photo is None:
             # Even a package on the target needs its poster's bytes here: artwork is named by them.
             posters.append(Task((a.id, "poster", 0), poster_frame, lambda j=job: (_source(j), j.plan)))
