@@ -421,7 +421,7 @@ def test_a_json_export_names_its_video_file(make_channel, cli):
          "text": "<p>Gone.</p>", "media": {"file": "uploads/gone.mp4"}}]))
     r = cli("build", root)
     assert r.code == 0, r
-    assert "broken): video.file: export/uploads/gone.mp4 not found" in r.err, r.err
+    assert "broken): video.file (mapped from media.file): export/uploads/gone.mp4 not found" in r.err, r.err
     (item,) = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]
     assert item["id"] == "council-vote" and item["content"]["videos"][0]["videoType"] == "HLS"
     assert item["content"]["duration"] == 1
