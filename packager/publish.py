@@ -150,13 +150,14 @@ class Summary:
         """What viewers see change, item by item, as `diff` prints it (publish and --dry-run)."""
         if self.feed_after is None:
             return ["viewers see no change: the live feed.json is this build's"]
-        if not self.feed_before:
-            head = "no live feed yet; everything is new:"
-        elif not _feed(self.feed_before):
-            head = "the live feed can't be read; everything is new:"
+        d = self._diff()
+        if not self.feed_before or not _feed(self.feed_before):
+            head = ("no live feed yet; everything is new:" if not self.feed_before
+                    else "the live feed can't be read; everything is new:")
+            d.feed_fields = ()  # providerName and language are new, not changed
         else:
             head = "against the live feed:" if self.dry_run else "viewers see, against the feed that was live:"
-        return [head] + [f"  {line}" for line in self._diff().lines()]
+        return [head] + [f"  {line}" for line in d.lines()]
 
     def line(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"

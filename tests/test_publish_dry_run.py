@@ -7,6 +7,7 @@ def test_dry_run_lists_item_changes_against_the_live_feed(example_channel, cli, 
     target = (tmp_path / "public").as_uri()
     first = cli("publish", example_channel, "--to", target, "--dry-run")
     assert first.code == 0 and "no live feed yet; everything is new:" in first.out, first
+    assert "providerName" not in first.out, first.out  # nothing was live: nothing "changed"
     assert cli("publish", example_channel, "--to", target).code == 0
     article = example_channel / "articles" / "council-budget.md"
     article.write_text(article.read_text().replace('title: "', 'title: "UPDATE: ', 1))
