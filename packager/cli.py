@@ -632,7 +632,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     pv = sub.add_parser("preview", help="build, then write DIR/preview.html: the channel as a Roku grid",
                         description="Build CHANNEL_DIR and write preview.html into the output folder: rows, 16:9 "
-                                    "posters, a details panel and a banner of validation warnings. Open it from disk.")
+                                    "posters, a details panel and a banner of validation warnings and skipped articles. Open it from disk.")
     pv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     pv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
     pv.add_argument("--render-jobs", "--jobs", dest="jobs", type=_threads, metavar="N",
