@@ -224,8 +224,11 @@ def local_video(channel: Channel, fields: dict, source: str, path: Path) -> Vide
         file = resolve_inside(channel.root, path.parent, ref.strip())
     except ValueError as e:
         raise ArticleError(source, "video.file", f"{e}; put the video inside the channel folder") from None
+    # Where it was looked for and the likely path, as for a photo: `media/x.mp4` written in
+    # articles/ is articles/media/x.mp4, and a newcomer's video is at the channel's top.
+    _must_exist(channel, source, "video.file", file, path.parent)
     if not file.is_file():
-        raise ArticleError(source, "video.file", f"{ref.strip()} not found; give the video's path relative to the article")
+        raise ArticleError(source, "video.file", f"{ref.strip()} is not a file; give the video file's path relative to the article")
     named = raw.get("captions")
     entries = named if isinstance(named, list) else [named] if named is not None else []
     captions = []

@@ -197,7 +197,7 @@ def _exit_on_sigterm() -> None:
 def cmd_publish(args) -> int:
     from packager.build import BuildFailed, build  # noqa: PLC0415 (start-up: each command loads its stages)
     from packager.config import load_channel  # noqa: PLC0415 (start-up: each command loads its stages)
-    from packager.publish import publish_tree, published_objects  # noqa: PLC0415 (start-up)
+    from packager.publish import placeholder_note, publish_tree, published_objects  # noqa: PLC0415 (start-up)
 
     # The bucket is the cache: one listing (and the live feed) tells the build what is already
     # published, so a clean checkout renders nothing the target has; the plan reuses the listing.
@@ -213,6 +213,8 @@ def cmd_publish(args) -> int:
     if (failed := strict_failure(result, args.strict, "; nothing was published")) is not None:
         return failed
     channel = result.channel
+    if (note := placeholder_note(channel.base_url)) is not None:
+        print(note, file=sys.stderr)
     _exit_on_sigterm()
     keep = args.keep_history if args.keep_history is not None else channel.publish.keep_history
     grace = args.prune_grace if args.prune_grace is not None else channel.publish.prune_grace
@@ -630,7 +632,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     pv = sub.add_parser("preview", help="build, then write DIR/preview.html: the channel as a Roku grid",
                         description="Build CHANNEL_DIR and write preview.html into the output folder: rows, 16:9 "
-                                    "posters, a details panel and a banner of validation warnings. Open it from disk.")
+                                    "posters, a details panel and a banner of validation warnings and skipped articles. Open it from disk.")
     pv.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     pv.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist)")
     pv.add_argument("--render-jobs", "--jobs", dest="jobs", type=_threads, metavar="N",

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from packager.config import CONFIG_NAME, read_toml
-from packager.dp import LANGUAGE, count_items
+from packager.dp import ITEM_ARRAYS, LANGUAGE, count_items
 from packager.errors import ConfigError, FeedReadError
 from packager.writer import write_atomic
 
@@ -111,12 +111,21 @@ def migrate(feed_spec: str, channel_dir: Path, base_url: str | None = None, allo
     from packager.validate import DEFAULT_PROFILE, read_feed_input  # noqa: PLC0415 (start-up)
 
     body, name = read_feed_input(feed_spec, timeout=timeout)
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise FeedReadError(f"{name}: not a DP JSON feed: it is XML (an MRSS or RSS feed?); read it with a "
+                            '[[sources]] table, type = "rss", in a channel.toml of your own')
     try:
         feed = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise FeedReadError(f"{name}: not a DP JSON feed: {str(e)[:120]}") from None
     if not isinstance(feed, dict):
         raise FeedReadError(f"{name}: not a DP JSON feed: its root is a JSON {type(feed).__name__}, not an object")
+    # Checked before anything is written: a folder for a feed with nothing to carry over
+    # would only be in the way of the next try.
+    if not any(isinstance(feed.get(key), list) for key in ITEM_ARRAYS):
+        what = ("it is a Roku Search feed (assets), which a DP feed's channel publishes beside it"
+                if "assets" in feed else f"it has none of {', '.join(ITEM_ARRAYS)}")
+        raise FeedReadError(f"{name}: not a DP JSON feed: {what}; give the channel's DP feed (its feed.json)")
     root = Path(channel_dir)
     if root.exists() and not root.is_dir():
         raise ConfigError(f"{root}: is a file; give the folder the channel goes in")

@@ -37,6 +37,20 @@ from packager.stores import (  # noqa: F401 (CONTENT_TYPES: serve's import)
 )
 from packager.writer import CHANNEL_ZIP, FEED_NAME, read_marker
 
+# The hosts RFC 2606 reserves for examples: `init` and `migrate` write base_url under them as
+# placeholders, and a feed published with one points its viewers at artwork that isn't there.
+PLACEHOLDER_HOSTS = ("example.com", "example.org", "example.net")
+
+
+def placeholder_note(base_url: str) -> str | None:
+    """One warning line when base_url is still an example address; None otherwise."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if not any(host == h or host.endswith("." + h) for h in PLACEHOLDER_HOSTS):
+        return None
+    return (f"warning: [channel] base_url {base_url} is an example address: the feed's artwork and video URLs "
+            "point nowhere; set base_url in channel.toml to where this target is served from")
+
+
 ARTWORK_CACHE_CONTROL = "public, max-age=31536000, immutable"
 FEED_CACHE_CONTROL = "public, max-age=300"
 HISTORY_DIR = "feeds"
@@ -150,13 +164,14 @@ class Summary:
         """What viewers see change, item by item, as `diff` prints it (publish and --dry-run)."""
         if self.feed_after is None:
             return ["viewers see no change: the live feed.json is this build's"]
-        if not self.feed_before:
-            head = "no live feed yet; everything is new:"
-        elif not _feed(self.feed_before):
-            head = "the live feed can't be read; everything is new:"
+        d = self._diff()
+        if not self.feed_before or not _feed(self.feed_before):
+            head = ("no live feed yet; everything is new:" if not self.feed_before
+                    else "the live feed can't be read; everything is new:")
+            d.feed_fields = ()  # providerName and language are new, not changed
         else:
             head = "against the live feed:" if self.dry_run else "viewers see, against the feed that was live:"
-        return [head] + [f"  {line}" for line in self._diff().lines()]
+        return [head] + [f"  {line}" for line in d.lines()]
 
     def line(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"

@@ -825,6 +825,22 @@ def test_migrate_never_takes_over_a_folder_it_did_not_write(tmp_path, cli):
     assert r.code == 2 and not (tmp_path / "new").exists(), r
 
 
+def test_migrate_of_a_search_feed_or_mrss_is_one_line_and_writes_nothing(tmp_path, cli):
+    """Roku's other feeds (a Search feed's assets, an MRSS file) are not DP JSON: one line saying
+    which it is, exit 2, and no half-made channel folder left behind."""
+    search = tmp_path / "search.json"
+    search.write_text(json.dumps({"version": "1", "defaultLanguage": "en", "defaultAvailabilityCountries": ["us"],
+                                  "assets": [{"id": "a1", "type": "movie", "titles": [{"value": "A"}]}]}))
+    r = cli("migrate", search, tmp_path / "a")
+    assert r.code == 2 and "not a DP JSON feed: it is a Roku Search feed" in r.err, r
+    assert len(r.err.strip().splitlines()) == 1 and not (tmp_path / "a").exists(), r
+    mrss = tmp_path / "feed.xml"
+    mrss.write_text('<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel/></rss>')
+    r = cli("migrate", mrss, tmp_path / "b")
+    assert r.code == 2 and 'it is XML (an MRSS or RSS feed?); read it with a [[sources]] table, type = "rss"' in r.err, r
+    assert not (tmp_path / "b").exists(), r
+
+
 def test_migrate_reads_a_feed_url_and_the_app_limit_keeps_a_large_library(tmp_path, cli):
     """A library over the template's 500 KiB: with [app] (migrate writes one), the app's
     measured limit applies and every item is kept."""

@@ -72,7 +72,7 @@ def test_preview_escapes_article_text_and_lists_warnings(make_channel, cli, brow
     page = open_page(browser, root / "dist" / "preview.html")
     assert page.evaluate("window.pwned") is None
     banner = page.inner_text("#warnings")
-    assert "1 validation warning" in banner and "DP207" in banner and "politics" in banner
+    assert banner.startswith("1 warning:") and "DP207" in banner and "politics" in banner
     rows = page.evaluate("[...document.querySelectorAll('.row h3')].map(h => h.firstChild.textContent)")
     assert rows == ["Politics", "shortFormVideos"]
     assert page.inner_text(".empty") == "No items match this row."
@@ -82,6 +82,19 @@ def test_preview_escapes_article_text_and_lists_warnings(make_channel, cli, brow
 def fetch(url):
     with urllib.request.urlopen(url, timeout=10) as resp:
         return resp.status, resp.headers.get("Content-Type"), resp.read()
+
+
+def test_preview_banner_counts_skipped_articles_apart_from_warnings(make_channel, cli, browser):
+    """A skipped article is not a validation warning: the banner's heading says which is which."""
+    root = make_channel({"x.md": article_text(extra="tags: [local]\n"),
+                         "broken.md": article_text(title="Broken", photo="../photos/nope.jpg")},
+                        '[[categories]]\nname = "Politics"\nquery = "politics"\n')
+    assert cli("preview", root).code == 0
+    page = open_page(browser, root / "dist" / "preview.html")
+    banner = page.inner_text("#warnings")
+    assert banner.startswith("1 warning and 1 article skipped:"), banner
+    assert "skipped: articles/broken.md: photo: photos/nope.jpg not found" in banner and "DP207" in banner
+    page.close()
 
 
 def test_serve_over_http(example_channel, tmp_path):

@@ -194,6 +194,25 @@ def test_json_cms_export_with_dotted_fields(tmp_path, cli):
     assert items["cms-101"]["longDescription"] == "The council voted five to two."
 
 
+def test_a_json_export_item_skipped_names_the_exports_own_field(tmp_path, cli):
+    """The export has `headline`, not `title`: the line says both, so the producer knows what to fix."""
+    root = channel_with(tmp_path, '[[sources]]\ntype = "json"\npath = "cms.json"\n'
+                        'fields = { title = "headline", date = "published_at", body = "content_html" }\n'
+                        '\n[clips]\nrender = "off"\n')
+    video = {"url": "https://v.example/b.m3u8", "duration": 60}
+    (root / "cms.json").write_text(json.dumps([
+        {"headline": "Flood warning", "published_at": "2026-12-01T09:00:00Z", "content_html": "<p>Rising.</p>", "video": video},
+        {"published_at": "2026-12-01T09:00:00Z", "content_html": "<p>No headline.</p>", "video": video},
+        {"headline": "No date", "content_html": "<p>Undated.</p>", "video": video},
+        {"headline": "No video", "published_at": "2026-12-01T09:00:00Z"}]))
+    r = cli("build", root)
+    assert r.code == 0, r
+    assert "skipped: cms.json item 2: title (mapped from headline): is required" in r.err, r.err
+    assert "skipped: cms.json item 3: date (mapped from published_at): " in r.err, r.err
+    assert "skipped: cms.json item 4: video: is required" in r.err, r.err  # not mapped: our name alone
+    assert "3 articles skipped (1 for want of a video" in r.out, r  # still counted apart
+
+
 def test_dp_feed_import_keeps_items_and_rows(tmp_path, built_example, cli):
     original = feed_of(built_example)
     root = channel_with(tmp_path, '[[sources]]\ntype = "dp-feed"\npath = "old-feed.json"\n', name="migrated")

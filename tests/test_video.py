@@ -219,7 +219,7 @@ def test_bad_video_files_are_one_line_each_and_leave_nothing(make_channel, tmp_p
     assert "notes.md: video.file: notes.mp4 can't be read as a video" in said
     assert "sound.md: video: sound.mp4 has no video stream" in said
     assert "tilted.md: video.file: tilted.mov is rotated" in said and "quarter turn" in said
-    assert "missing.md: video.file: ../media/missing.mp4 not found" in said
+    assert "missing.md: video.file: media/missing.mp4 not found (paths are relative to the article file)" in said
     feed = json.loads((root / "dist" / "feed.json").read_bytes())
     assert [i["id"] for i in feed["shortFormVideos"]] == ["good"]
     (folder,) = (root / "dist" / "video").iterdir()  # only the good one's package
@@ -421,7 +421,7 @@ def test_a_json_export_names_its_video_file(make_channel, cli):
          "text": "<p>Gone.</p>", "media": {"file": "uploads/gone.mp4"}}]))
     r = cli("build", root)
     assert r.code == 0, r
-    assert "broken): video.file: uploads/gone.mp4 not found" in r.err, r.err
+    assert "broken): video.file (mapped from media.file): export/uploads/gone.mp4 not found" in r.err, r.err
     (item,) = json.loads((root / "dist" / "feed.json").read_bytes())["shortFormVideos"]
     assert item["id"] == "council-vote" and item["content"]["videos"][0]["videoType"] == "HLS"
     assert item["content"]["duration"] == 1
@@ -448,3 +448,18 @@ def test_plans_for_odd_shapes_and_rates():
     assert [(r.name, r.width, r.height, r.kbps) for r in tiny.renditions] == [("170p", 300, 170, 400)]
     film = plan_for(probe(1280, 720, Fraction(24000, 1001)), VideoSettings())
     assert (film.timescale, film.ticks) == (24000, 1001) and film.segment_frames == 96
+
+
+def test_a_video_path_written_from_the_channel_folder_is_told_the_path_to_write(make_channel, cli):
+    """A newcomer puts media/ beside articles/ and writes `video: media/x.mp4`: the line says
+    where it was looked for and what to write, as it does for a photo."""
+    root = make_channel({}, LADDER)
+    (root / "media").mkdir()
+    (root / "media" / "x.mp4").write_bytes(b"\0")  # never read: the path is wrong
+    (root / "articles" / "river.md").write_text(article("River", "media/x.mp4", "photo: ../photos/a.jpg\n"))
+    (root / "articles" / "ok.md").write_text(
+        article("Ok", "{url: https://cdn.example.com/v/ok.m3u8, duration: 60}", "photo: ../photos/a.jpg\n"))
+    r = cli("build", root)
+    assert r.code == 0, r
+    assert ("skipped: articles/river.md: video.file: articles/media/x.mp4 not found (paths are relative"
+            " to the article file); there is media/x.mp4: write ../media/x.mp4") in r.err, r.err

@@ -35,6 +35,19 @@ def map_fields(item: dict, fields: tuple[tuple[str, str], ...], onto: dict | Non
     return out
 
 
+def with_mapped_name(e: ArticleError, fields: tuple[tuple[str, str], ...]) -> ArticleError:
+    """The skip line names the export's own field beside ours (`title (mapped from headline)`):
+    the publisher's file has no `title` to look for."""
+    top = (e.field or "").split(".")[0].split("[")[0]
+    theirs = dict(fields).get(top)
+    if not theirs or theirs == top:
+        return e
+    # In place, so the kind of skip (MissingVideo, counted apart) stays what it was.
+    e.field = f"{e.field} (mapped from {theirs})"
+    e.args = (f"{e.source}: {e.field}: {e.detail}",)
+    return e
+
+
 def load_bytes(channel: Channel, source: Source, fetcher: Fetcher | None) -> tuple[bytes, str]:
     if source.url:
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 from packager.articles import build_article, check_text
 from packager.errors import ArticleError
 from packager.readers import Content
-from packager.readers.common import load_bytes, map_fields, stable_id
+from packager.readers.common import load_bytes, map_fields, stable_id, with_mapped_name
 
 
 def _json_files(path: Path) -> list[Path]:
@@ -72,5 +72,5 @@ def read(channel, source, fetcher, short_max, exclude=()) -> Content:
                 check_text(fields, label)
                 articles.append(build_article(channel, label, base, fields, body, short_max, fetcher))
             except ArticleError as e:
-                errors.append(e)
+                errors.append(with_mapped_name(e, source.fields))
     return Content(articles=articles, errors=errors)
