@@ -336,7 +336,9 @@ def schema_problems(value, schema: dict, table: str = "", key: str | None = None
         props = schema.get("properties", {})
         for name in schema.get("required", []):
             if name not in value:
-                out.append(f"{_where(label if table or key else '', name)}: is required")
+                # What to write, from the schema: the line is all a newcomer reads.
+                what = props.get(name, {}).get("x-must") or props.get(name, {}).get("description", "").rstrip(".")
+                out.append(f"{_where(label if table or key else '', name)}: is required" + (f": {what}" if what else ""))
         extra = schema.get("additionalProperties", True)
         for name, sub in value.items():
             child_table = label if (table or key) else ""

@@ -222,7 +222,8 @@ def test_refuses_to_replace_a_folder_it_did_not_make(make_channel, cli, tmp_path
 @pytest.mark.parametrize("toml,expected", [
     ("", "channel.toml: not found"),
     ("[channel\n", "not valid TOML"),
-    ("[channel]\nlanguage='en'\nbase_url='https://x/'\n", "channel.toml: [channel] provider_name: is required"),
+    ("[channel]\nlanguage='en'\nbase_url='https://x/'\n", "channel.toml: [channel] provider_name: is required: The publisher's name"),
+    ("[channel]\nprovider_name='x'\nbase_url='https://x/'\n", 'channel.toml: [channel] language: is required: an ISO 639 code like "en"'),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='cdn.example.com'\n", "[channel] base_url: 'cdn.example.com' must be an http(s) URL"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[artwork]\nwidth=1000\nheight=700\n", "[artwork] width/height: 1000x700 is not 16:9"),
     ("[channel]\nprovider_name='x'\nlanguage='en'\nbase_url='https://x/'\n[artwork]\nwidth=640\nheight=450\n", "[artwork] width: must be a whole number from 800"),
