@@ -243,3 +243,30 @@ def test_a_scheduler_without_workers_says_so_within_the_bound(photo_channel, cli
     assert waiting.startswith("waiting up to 2 s for a worker to join the Dask scheduler at tcp://127.0.0.1:")
     assert "has no workers (waited 2 s): start some with `dask worker tcp://127.0.0.1:" in failed, r
     assert elapsed < 10, elapsed
+
+
+def _sleep_task(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_cluster_that_loses_every_worker_stops_the_build_within_the_bound(monkeypatch):
+    import packager.executor
+    from packager.errors import PackagerError
+    from packager.executor import DaskExecutor, Task
+
+    monkeypatch.setattr(packager.executor, "WORKER_WAIT_SECONDS", 2)
+    c = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                 dashboard_address=None, silence_logs=logging.CRITICAL)
+    ex = DaskExecutor(c.scheduler_address)
+    try:
+        results = ex.run([Task("slow", _sleep_task, lambda: (60,))], "clip")
+        threading.Timer(1.0, lambda: c.scale(0)).start()  # every worker leaves while the task runs
+        start = time.monotonic()
+        with pytest.raises(PackagerError, match="has had no workers for 2 s"):
+            list(results)
+        assert time.monotonic() - start < 20
+    finally:
+        ex.close()
+        with contextlib.suppress(Exception):
+            c.close()
