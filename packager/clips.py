@@ -33,7 +33,7 @@ from packager.model import Article, ClipPhoto, Published, Video
 from packager.video.bif import bif_bytes
 from packager.video.captions import cues_to_webvtt
 
-CLIP_PIPELINE = "clip-1"
+CLIP_PIPELINE = "clip-2"  # clip-2: photos cropped by content, graphics contained
 CLIPS_DIR = "clips"
 CROSSFADE = 0.6  # seconds two segments overlap
 ZOOM = 1.12  # the most a photo is zoomed during its segment
@@ -229,8 +229,11 @@ def prepare_photo(photo: ClipPhoto, size: tuple[int, int], max_pixels: int) -> P
     # A photo covers the frame; one whose 16:9 crop is under 800x450 (or the frame, whichever
     # is smaller) is padded whole onto a blurred canvas of that size instead of refused. Below
     # the frame it is shown still, never zoomed.
-    spec = RenderSpec(renditions=(target,), fit="cover", focus=photo.focus, min_size=(min(800, w), min(450, h)),
-                      small="pad")
+    # As artwork's smart crop: the window follows the faces or the attention (unless the article
+    # gives photo_focus), and a graphic (a chart, a transparent PNG) is shown whole on the blur.
+    # fit "auto" with the widest tolerance covers every photo and contains only graphics.
+    spec = RenderSpec(renditions=(target,), fit="auto", fit_tolerance=0.999, crop="smart", focus=photo.focus,
+                      min_size=(min(800, w), min(450, h)), small="pad")
     try:
         im, layout, ow = decode(data, photo.path.suffix, spec, max_pixels)
     except PhotoError as e:

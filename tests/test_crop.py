@@ -157,3 +157,32 @@ def test_same_bytes_same_crop_in_another_process():
     r = subprocess.run([sys.executable, "-c", _LAYOUTS, str(CROP)], capture_output=True, text=True, check=True,
                        env={"PYTHONHASHSEED": "123", "PATH": "/usr/bin:/bin"}, cwd=ROOT)
     assert json.loads(r.stdout) == here
+
+
+def test_clips_crop_as_artwork_does(tmp_path):
+    """A clip's photo is placed the same way (issue 20): the transparent chart is shown whole
+    (contained on the blur, not cut through its title), an off-centre subject stays in."""
+    from packager.clips import prepare_photo
+    from packager.model import ClipPhoto
+
+    chart = prepare_photo(ClipPhoto(CROP / "chart-transparent.png"), (1280, 720), LIMIT).base
+    flat = Image.new("RGBA", Image.open(CROP / "chart-transparent.png").size, (255, 255, 255, 255))
+    flat.alpha_composite(Image.open(CROP / "chart-transparent.png"))
+    w, h = chart.size  # the frame and some room to zoom
+    shown = chart.crop((round(w * 160 / 1280), 0, round(w * 1120 / 1280), h)).resize(flat.size)
+    diff = ImageStat.Stat(ImageChops.difference(shown, flat.convert("RGB"))).mean
+    assert max(diff) < 8, diff
+    name = "astronaut-43.jpg"
+    im = Image.open(CROP / name).convert("RGB")
+    big = tmp_path / name  # three times the size: over 800x450, so covered rather than padded
+    im.resize((im.size[0] * 3, im.size[1] * 3)).save(big, quality=95)
+    base = prepare_photo(ClipPhoto(big), (1280, 720), LIMIT).base.resize((160, 90))
+    smart = layout(name, crop="smart", fit="cover").box
+    centre = layout(name, crop="centre", fit="cover").box
+    assert holds(smart, CASES[name]["subject"]) and not holds(centre, CASES[name]["subject"])
+
+    def distance(box):
+        view = im.crop(tuple(round(v) for v in box)).resize((160, 90))
+        return max(ImageStat.Stat(ImageChops.difference(base, view)).mean)
+
+    assert distance(smart) < distance(centre) / 2, (distance(smart), distance(centre))

@@ -60,9 +60,9 @@ PINNED = {
         "artwork/ec91be62c13d67d7dcfb98d6.jpg": "81b76fc7770b09aa",
         "artwork/ff1422f2c7aad35b88690043.jpg": "c8a3668f4f2ae59f",
         "clips/clip0.en.vtt": "3fb200a85a801aa0",
-        "clips/clip0.mp4": "7fbfe1f4f9234a42",
-        "feed.json": "c4d64443ce762337",
-        "feed.xml": "6c6a1e1be340499e",
+        "clips/clip0.mp4": "78894ed7a2e7879e",
+        "feed.json": "32dd6ad08eee9b2c",
+        "feed.xml": "40794499dd5e5e9c",
         "search-feed.json": "c9882d5a4bc011ec",
     },
 }
