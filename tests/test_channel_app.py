@@ -994,3 +994,24 @@ def test_sg_refresh_keeps_focus_and_hd_layout_in_safe_zones(served):
         rowlist = next(n for n in app.tree() if n.kind == "RowList")
         assert rowlist.extra == f"rowItemFocused={new_row},{new_rows[new_row][1].index(focused)}", (rowlist, new_rows)
         assert (new_row, new_rows[new_row][1].index(focused)) != (row, 1)  # the item really moved
+
+
+def test_certification_manifest_fields(cli, example_channel, tmp_path):
+    """Roku's manifest requirements for a published channel: title and version, focus icons
+    and splash screens at their sizes, the resolutions, deep links while running, and the
+    splash colour; every pkg:/ reference in the zip."""
+    from PIL import Image
+
+    z = zipfile.ZipFile(io.BytesIO(_app_zip(cli, example_channel, tmp_path / "app.zip")))
+    manifest = dict(line.split("=", 1) for line in z.read("manifest").decode().splitlines())
+    for key in ("title", "major_version", "minor_version", "build_version", "mm_icon_focus_hd", "mm_icon_focus_fhd",
+                "splash_screen_hd", "splash_screen_fhd", "ui_resolutions", "splash_color", "supports_input_launch"):
+        assert manifest.get(key), key
+    sizes = {"mm_icon_focus_hd": (290, 218), "mm_icon_focus_fhd": (540, 405), "splash_screen_hd": (1280, 720),
+             "splash_screen_fhd": (1920, 1080)}
+    for key, size in sizes.items():
+        assert Image.open(io.BytesIO(z.read(manifest[key].removeprefix("pkg:/")))).size == size, key
+    names = set(z.namelist())
+    for text in (z.read(n).decode() for n in names if n.endswith((".xml", ".brs"))):
+        for ref in re.findall(r'"pkg:/([^"]+)"', text):
+            assert ref in names, ref
