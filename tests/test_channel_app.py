@@ -861,11 +861,16 @@ def test_sg_play_ads_overlay_analytics_and_deep_links(served):
         assert pre.endswith(AD_URL)  # RAF macros passed through as written
         app.wait_for(f"[channel] play: {clip_item['id']} from 0 s", 180, after=mark)
         app.wait_for("[channel] video: playing", 180, after=mark)
+        paused = app.mark()
+        app.press("play")  # Play/Pause in the player: paused, the overlay stays up
+        app.wait_for("[channel] video: paused", 60, after=paused)
         nodes = app.tree()
         overlay = {n.id: n for n in nodes if "/Group#overlay/" in n.path}
         assert overlay["title"].text == clip_item["title"] and "liveBadge" not in overlay
         assert re.fullmatch(r"0:\d\d / 0:1\d", overlay["time"].text), overlay["time"]
         shot(app, "player")
+        app.press("play")
+        app.wait_for("[channel] video: playing", 60, after=paused)
         mid = app.wait_for("[channel] ads: midroll at 4 s, ad url ", 180, after=mark)
         assert mid.endswith(AD_URL)
         app.wait_for("[channel] ads: content resumes at ", 180, after=mark)
@@ -941,3 +946,72 @@ def test_data_layer_words_search_and_ad_breaks_in_brs_cli(tmp_path):
     live = feed["liveFeeds"][0]["id"]
     assert breaks[(live, "0")] == ""  # no ads on live without live_preroll
     assert facts["NOADS"] == [["0"]] and facts["FAILURE"] == [["network", "server"]]
+
+
+def test_sg_refresh_keeps_focus_and_hd_layout_in_safe_zones(served):
+    """At 720p with ui_resolutions=hd,fhd the scaled layout stays in the HD safe zones; the
+    feed reloads by itself (refresh_minutes, shortened in the test copy) and the focused
+    item stays focused after it moved."""
+    server, loaded, feed = served
+    live = json.loads(json.dumps(feed))
+    server.routes["/refresh/feed.json"] = lambda h: h.answer(200, json.dumps(live).encode(), "application/json") or True
+    data = sg_zip(loaded, feed_url=f"{server.base}/refresh/feed.json", resolutions=("hd", "fhd"), refresh_minutes=1)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as w:
+        for info in z.infolist():
+            body = z.read(info.filename)
+            if info.filename == "source/appconfig.brs":
+                assert b"refreshSeconds: 60," in body
+                body = body.replace(b"refreshSeconds: 60,", b"refreshSeconds: 8,")  # not a minute per test
+            w.writestr(info, body)
+    rows = expected_rows(feed)
+    row, ids = next((r, ids) for r, (_, ids) in enumerate(rows) if len(ids) >= 2)
+    focused = ids[1]
+    with sg_app(server, out.getvalue()) as app:
+        app.start(mode="720p")
+        app.wait_for("[channel] launch complete", 180)
+        app.wait_for("[channel] feed: ")
+        hd = {"title": (128, 72, 1152, 648), "action": (64, 36, 1216, 684)}
+        check_safe_zones(app.tree(), "home 720p", hd)
+        shot(app, "home-720p")
+        focus_tile(app, row, 1)
+        # The next feed has a new story just before the focused one in its row.
+        src = next(i for key, _ in KINDS for i in live.get(key, []) if i["id"] == focused)
+        new = json.loads(json.dumps(live["shortFormVideos"][0]))
+        new.update(id="breaking-news", title="Breaking: the bridge reopens early", tags=src.get("tags", []),
+                   releaseDate=src.get("releaseDate", new.get("releaseDate")))
+        live["shortFormVideos"].insert(0, new)
+        for p in live.get("playlists", []):
+            if focused in p["itemIds"]:
+                p["itemIds"].insert(p["itemIds"].index(focused), "breaking-news")
+        mark = app.mark()
+        app.wait_for("[channel] refresh", 60, after=mark)
+        app.wait_for("[channel] feed: ", 60, after=mark)
+        time.sleep(1)
+        new_rows = expected_rows(live)
+        new_row = next(r for r, (_, ids) in enumerate(new_rows) if focused in ids)
+        rowlist = next(n for n in app.tree() if n.kind == "RowList")
+        assert rowlist.extra == f"rowItemFocused={new_row},{new_rows[new_row][1].index(focused)}", (rowlist, new_rows)
+        assert (new_row, new_rows[new_row][1].index(focused)) != (row, 1)  # the item really moved
+
+
+def test_certification_manifest_fields(cli, example_channel, tmp_path):
+    """Roku's manifest requirements for a published channel: title and version, focus icons
+    and splash screens at their sizes, the resolutions, deep links while running, and the
+    splash colour; every pkg:/ reference in the zip."""
+    from PIL import Image
+
+    z = zipfile.ZipFile(io.BytesIO(_app_zip(cli, example_channel, tmp_path / "app.zip")))
+    manifest = dict(line.split("=", 1) for line in z.read("manifest").decode().splitlines())
+    for key in ("title", "major_version", "minor_version", "build_version", "mm_icon_focus_hd", "mm_icon_focus_fhd",
+                "splash_screen_hd", "splash_screen_fhd", "ui_resolutions", "splash_color", "supports_input_launch"):
+        assert manifest.get(key), key
+    sizes = {"mm_icon_focus_hd": (290, 218), "mm_icon_focus_fhd": (540, 405), "splash_screen_hd": (1280, 720),
+             "splash_screen_fhd": (1920, 1080)}
+    for key, size in sizes.items():
+        assert Image.open(io.BytesIO(z.read(manifest[key].removeprefix("pkg:/")))).size == size, key
+    names = set(z.namelist())
+    for text in (z.read(n).decode() for n in names if n.endswith((".xml", ".brs"))):
+        for ref in re.findall(r'"pkg:/([^"]+)"', text):
+            assert ref in names, ref
