@@ -19,12 +19,14 @@ sub init()
 
     ' With ui_resolutions=hd,fhd (or sd) the scene's coordinates follow the display: scale
     ' the FHD layout to it. With fhd alone Roku scales the whole scene itself.
-    if Instr(1, CreateObject("roAppInfo").GetValue("ui_resolutions"), ",") > 0 then
-        ui = CreateObject("roDeviceInfo").GetUIResolution()
+    declared = CreateObject("roAppInfo").GetValue("ui_resolutions")
+    ui = CreateObject("roDeviceInfo").GetUIResolution()
+    if Instr(1, declared, ",") > 0 then
         if ui <> invalid and ui.width <> invalid and ui.width > 0 and ui.width <> 1920 then
             m.top.FindNode("root").scale = [ui.width / 1920.0, ui.height / 1080.0]
         end if
     end if
+    if ui <> invalid then say("display: " + ui.width.ToStr() + "x" + ui.height.ToStr() + " (ui_resolutions " + declared + ")")
     c = m.config
     m.global.AddFields({textColor: c.textColor, accent: c.accent, background: c.background, language: "en"})
     m.background.color = c.background
