@@ -32,6 +32,7 @@ from packager.imaging import PhotoError, RenderSpec, compose, decode, load_font,
 from packager.model import Article, ClipPhoto, Published, Video
 from packager.video.bif import bif_bytes
 from packager.video.captions import cues_to_webvtt
+from packager.video.encode import stereo_chunks
 
 CLIP_PIPELINE = "clip-2"  # clip-2: photos cropped by content, graphics contained
 CLIPS_DIR = "clips"
@@ -363,13 +364,7 @@ def _decode_audio(path: Path, what: str):
         with av.open(str(path)) as container:
             if not container.streams.audio:
                 raise ClipError(what, f"{path.name} has no audio track")
-            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
-            chunks = []
-            for frame in container.decode(audio=0):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray())
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+            chunks = stereo_chunks(container, AUDIO_RATE)
     except ClipError:
         raise
     except FileNotFoundError:

@@ -276,20 +276,28 @@ def init_segment(plan: Plan, r: VideoRendition, params: tuple[bytes, bytes]) -> 
 
 # ---------------------------------------------------------------- sound
 
-def _decode_audio(container, plan: Plan):
-    """The first audio stream as 48 kHz stereo float (downmixed by FFmpeg's resampler), on
-    the video's timeline: padded or cut at the start by the streams' offset, and to the
-    video's length at the end."""
+def stereo_chunks(container, rate: int = AUDIO_RATE) -> list:
+    """The first audio stream, decoded and downmixed by FFmpeg's resampler to `rate` Hz
+    stereo float, as planar arrays in order (clips read narration and music the same way)."""
     import av  # noqa: PLC0415 (heavy)
-    import numpy as np  # noqa: PLC0415 (heavy)
 
-    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
     chunks = []
     for frame in container.decode(audio=0):
         for out in resampler.resample(frame):
             chunks.append(out.to_ndarray())
     for out in resampler.resample(None):
         chunks.append(out.to_ndarray())
+    return chunks
+
+
+def _decode_audio(container, plan: Plan):
+    """The first audio stream as 48 kHz stereo float (downmixed by FFmpeg's resampler), on
+    the video's timeline: padded or cut at the start by the streams' offset, and to the
+    video's length at the end."""
+    import numpy as np  # noqa: PLC0415 (heavy)
+
+    chunks = stereo_chunks(container)
     samples = np.concatenate(chunks, axis=1).astype(np.float32) if chunks else np.zeros((2, 0), np.float32)
     offset = round((plan.audio_start - plan.start) * AUDIO_RATE)
     if offset > 0:
