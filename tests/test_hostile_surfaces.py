@@ -164,7 +164,9 @@ def test_ordinary_templates_still_work(make_channel, cli, template, expected):
 # ---------------------------------------------------------------- what the build says
 
 def test_the_render_count_leaves_out_a_refused_photo(make_channel, cli):
-    root = make_channel({"a.md": article_text(title="Good"), "b.md": article_text(title="Small", photo="../photos/b.jpg")})
+    # small = "refuse" (the default pads a small photo): a photo the renderer turns down.
+    root = make_channel({"a.md": article_text(title="Good"), "b.md": article_text(title="Small", photo="../photos/b.jpg")},
+                        '\n[artwork]\nsmall = "refuse"\n')
     photo(root / "photos" / "b.jpg", size=(400, 300), color=(10, 200, 10))
     r = cli("build", root)
     assert r.code == 0, r
