@@ -835,6 +835,9 @@ def _ads_app(served, **app):
     return sg_app(server, data), routed, clip_item
 
 
+# The whole app in a browser engine: one rerun when a loaded machine starves it (a renderer
+# killed for memory, a wait that runs out); a real defect fails both runs.
+@pytest.mark.flaky(reruns=1)
 def test_sg_deep_links_put_the_walk_under_the_player(served):
     """A deep-linked episode plays (after its pre-roll: RAF from AdsTask, brs-engine's Roku_Ads
     mock, given the ad tag with its macros as written) with its details and series beneath;
@@ -860,6 +863,9 @@ def test_sg_deep_links_put_the_walk_under_the_player(served):
         assert not any(line.startswith("[channel] ads: ") for line in app.log[mark:])  # no pre-roll on live
 
 
+# The whole app in a browser engine: one rerun when a loaded machine starves it (a renderer
+# killed for memory, a wait that runs out); a real defect fails both runs.
+@pytest.mark.flaky(reruns=1)
 def test_sg_play_key_overlay_midroll_and_analytics(served):
     """Play/Pause on a tile plays after the pre-roll; paused, the overlay shows title and
     progress; at the feed's adBreaks time the video stops for a mid-roll and content is
@@ -897,6 +903,9 @@ def test_sg_play_key_overlay_midroll_and_analytics(served):
     assert f"/beacon?event=play&id={clip_item['id']}" in server.queries
 
 
+# The whole app in a browser engine: one rerun when a loaded machine starves it (a renderer
+# killed for memory, a wait that runs out); a real defect fails both runs.
+@pytest.mark.flaky(reruns=1)
 def test_sg_refresh_keeps_focus(served):
     """The feed reloads by itself (refresh_minutes, shortened in the test copy) and the
     focused item stays focused after it moved."""
