@@ -8,6 +8,16 @@ end sub
 ' what is set here; showAds returns false when the viewer presses Back during an ad.
 sub runBreak()
     r = m.top.request
+    tries = 1
+    while type(r) <> "roAssociativeArray" and tries < 5 ' a busy render thread may not answer at once
+        sleep(200)
+        r = m.top.request
+        tries = tries + 1
+    end while
+    if type(r) <> "roAssociativeArray" then
+        m.top.done = {played: true}
+        return
+    end if
     raf = Roku_Ads()
     raf.enableAdMeasurements(true)
     raf.setContentId(r.contentId)

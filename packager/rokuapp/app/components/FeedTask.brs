@@ -8,7 +8,8 @@ sub fetchFeed()
     request = m.top.request
     cacheFile = "cachefs:/feed.json"
     cached = {ok: false}
-    if CreateObject("roFileSystem").Exists(cacheFile) then cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
+    ' The saved copy only when nothing is on screen yet: a refresh swaps the rows once.
+    if request.useCache = true and CreateObject("roFileSystem").Exists(cacheFile) then cached = FeedModel_Parse(ReadAsciiFile(cacheFile))
     if cached.ok then
         model = FeedModel_Build(cached.feed)
         if model.rows.Count() > 0 then

@@ -80,7 +80,8 @@ sub loadFeed(visible as Boolean)
     if m.feedTask <> invalid then return ' one load at a time
     if visible then waitFor("feed")
     m.feedTask = CreateObject("roSGNode", "FeedTask")
-    m.feedTask.request = {feedUrl: m.config.feedUrl, searchFeedUrl: m.config.searchFeedUrl, channelTitle: m.config.title}
+    m.feedTask.request = {feedUrl: m.config.feedUrl, searchFeedUrl: m.config.searchFeedUrl, channelTitle: m.config.title,
+                          useCache: m.model = invalid}
     m.feedTask.ObserveField("model", "onModel")
     m.feedTask.control = "RUN"
 end sub
