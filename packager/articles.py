@@ -388,9 +388,7 @@ def _build_article(channel: Channel, source: str, path: Path, fields: dict, body
         raise MissingVideo(source)
     else:
         video = _video(fields, source, live=kind == "liveFeed")
-    if kind == "auto" and video_file is not None:
-        pass  # decided by the video stage, once the file's length is measured
-    elif kind == "auto":
+    if kind == "auto" and video_file is None:  # with a video file, the video stage decides (its length)
         # A rendered clip is a few photos long: short-form.
         kind = "shortFormVideo" if video is None or video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
     series = _series(fields, source, keep_id=imported)
