@@ -401,12 +401,18 @@ def test_a_rollback_is_not_undone_by_the_next_publish(make_channel, cli, tmp_pat
     assert cli("publish", root, *args).code == 0 and live.read_bytes() == b
 
 
-@pytest.mark.parametrize("option", [["--endpoint-url", "not a url"], ["--profile", "no-such-profile"]])
+@pytest.mark.parametrize(
+    "option",
+    [["--endpoint-url", "not a url"], ["--aws-profile", "no-such-profile"], ["--profile", "no-such-profile"]],
+)
 def test_s3_settings_that_cant_work_are_a_usage_error(make_channel, cli, option, monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     root = make_channel({"a.md": article_text()})
     r = cli("history", root, "--to", "s3://bucket/tv", *option)
-    assert r.code == 2 and _error_lines(r)[0].startswith("roku-packager: history: --to 's3://bucket/tv': "), r
+    # The old spelling --profile still works, after one note naming the new one.
+    errors = [line for line in _error_lines(r) if not line.startswith("roku-packager: note: ")]
+    assert r.code == 2 and errors[0].startswith("roku-packager: history: --to 's3://bucket/tv': "), r
+    assert ("--aws-profile" in r.err) == (option[0] == "--profile"), r
     assert "can't set up S3 access" in r.err and "publish failed" not in r.err
 
 
