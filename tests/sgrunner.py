@@ -37,6 +37,22 @@ STATIC = {
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 Route = Callable[["Handler"], bool]
+# brs-engine 2.1.0's page side turns every frame the worker paints into an ImageBitmap and
+# drops the one before without close(): while a video plays that is a 1080p bitmap per frame
+# left for the garbage collector, and Chromium's renderer grew past 20 GB and was killed on a
+# 24 GB machine. The runner serves the engine with the previous bitmap closed.
+ENGINE_PATCHES = {
+    "/lib/brs.api.js": [("createImageBitmap(a).then(e=>{zh=e})", "createImageBitmap(a).then(e=>{zh&&zh.close&&zh.close(),zh=e})")],
+}
+
+
+def _static(path: str) -> bytes:
+    body = STATIC[path].read_bytes()
+    for old, new in ENGINE_PATCHES.get(path, []):
+        # Exactly once: a new engine release that moved the code fails loudly here.
+        assert body.count(old.encode()) == 1, f"{STATIC[path]} changed: update ENGINE_PATCHES"
+        body = body.replace(old.encode(), new.encode())
+    return body
 
 
 def available() -> str | None:
@@ -108,7 +124,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if path in STATIC:
             ctype = "text/html" if path == "/" else mimetypes.guess_type(path)[0] or "application/octet-stream"
-            self.answer(200, STATIC[path].read_bytes(), ctype)
+            self.answer(200, _static(path), ctype)
         elif path == "/app.zip":
             self.answer(200, self.server.app_zip, "application/zip")
         elif path.startswith("/channel/") and self.server.channel is not None:
