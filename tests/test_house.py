@@ -181,7 +181,7 @@ STAGES: list[tuple[str, set[str]]] = [
     ("artwork", {"artwork"}),
     ("video", {"video", "video.bif", "video.captions", "video.encode", "video.fmp4", "video.loudness",
                "video.probe", "video.stage"}),
-    ("clips", {"clips"}),
+    ("clips", {"clips", "clips.plan", "clips.text", "clips.pictures", "clips.audio", "clips.encode", "clips.task"}),
     ("feed", {"feed"}),
     ("validate", {"validate"}),
     # Beside the pipeline, files from a built dist/ or one image (channelart writes through writer).
