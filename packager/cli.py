@@ -27,6 +27,7 @@ from packager.outcome import (
     EXIT_USAGE,
     exit_code,
     failed,
+    format_text,
     print_build,
     report_exit,
     say,
@@ -79,11 +80,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from packager.validate import (  # noqa: PLC0415 (start-up: each command loads its stages)
-        format_text,
-        read_feed_input,
-        validate_bytes,
-    )
+    from packager.remote import read_feed_input  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.validate import validate_bytes  # noqa: PLC0415 (start-up: each command loads its stages)
 
     body, name = read_feed_input(args.feed, timeout=args.timeout)
     if args.assets is not None and not Path(args.assets).is_dir():
@@ -97,7 +95,8 @@ def cmd_validate(args) -> int:
 
 def cmd_diff(args) -> int:
     from packager.diff import diff_feeds  # noqa: PLC0415 (start-up: each command loads its stages)
-    from packager.validate import parse_body, read_feed_input  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.remote import read_feed_input  # noqa: PLC0415 (start-up: each command loads its stages)
+    from packager.validate import parse_body  # noqa: PLC0415 (start-up: each command loads its stages)
 
     feeds = []
     for spec in (args.old, args.new):

@@ -107,8 +107,9 @@ def migrate(feed_spec: str, channel_dir: Path, base_url: str | None = None, allo
     """Copy FEED into the channel folder, write channel.toml the first time, build, and write
     the channel app. Nothing is written when FEED can't be read as a DP JSON feed."""
     from packager.build import build  # noqa: PLC0415 (start-up: the command loads its stages)
+    from packager.remote import read_feed_input  # noqa: PLC0415 (start-up)
     from packager.rokuapp import channel_zip, default_zip_path, write_channel_zip  # noqa: PLC0415 (start-up)
-    from packager.validate import DEFAULT_PROFILE, read_feed_input  # noqa: PLC0415 (start-up)
+    from packager.validate import DEFAULT_PROFILE  # noqa: PLC0415 (start-up)
 
     body, name = read_feed_input(feed_spec, timeout=timeout)
     if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):

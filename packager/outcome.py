@@ -131,3 +131,19 @@ def _why(result) -> str:
     if result.skipped and not result.articles:
         return f": all {len(result.skipped)} article(s) were skipped, see above"
     return ": the channel has no articles to package" if not result.skipped else ""
+
+
+def format_text(report) -> str:
+    """`validate`'s report as text: findings grouped by item, then the verdict."""
+    lines = []
+    groups: dict[str | None, list] = {}
+    for f in report.findings:
+        groups.setdefault(f.item_id, []).append(f)
+    for item_id, findings in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
+        lines.append(f"item {item_id}:" if item_id is not None else "feed:")
+        for f in findings:
+            lines.append(f"  {f.severity:<7} {f.code} {f.path}: {f.message}")
+    n_e, n_w = len(report.errors), len(report.warnings)
+    verdict = "valid" if report.valid else "INVALID"
+    lines.append(f"{report.source}: {verdict} ({report.profile} profile): {n_e} error{'s' * (n_e != 1)}, {n_w} warning{'s' * (n_w != 1)}")
+    return "\n".join(lines)

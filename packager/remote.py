@@ -12,13 +12,14 @@ import math
 import os
 import re
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from packager.errors import excerpt
+from packager.errors import FeedReadError, excerpt
 
 CACHE_DIR = ".roku-packager-cache/remote"
 MAX_FEED_BYTES = 20 * 1024 * 1024
@@ -309,3 +310,35 @@ class Fetcher:
             self.dir.mkdir(parents=True, exist_ok=True)
             (self.dir / "index.json").write_text(json.dumps(self.index, sort_keys=True, indent=1))
         return int(declared)
+
+
+# ---------------------------------------------------------------- a feed to read: path, '-' or URL
+
+def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
+    """A path, '-' for stdin, or an http(s) URL -> (bytes, name for messages)."""
+    if spec == "-":
+        return _read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"
+    if is_url(spec):
+        try:
+            return fetch_feed(spec, timeout), spec
+        except RemoteError as e:
+            raise FeedReadError(str(e)) from None
+    try:
+        with open(spec, "rb") as f:  # a pipe is fine (validate <(curl ...)); /dev/zero is cut off
+            return _read_bounded(f, spec), spec
+    except FileNotFoundError:
+        raise FeedReadError(f"{spec}: no such file") from None
+    except IsADirectoryError:
+        raise FeedReadError(f"{spec}: is a folder; give the feed file, e.g. {spec.rstrip('/')}/feed.json") from None
+    except OSError as e:
+        raise FeedReadError(f"{spec}: can't be read: {e.strerror or e}") from None
+
+
+def _read_bounded(stream, name: str) -> bytes:
+    """At most MAX_FEED_BYTES, the limit a fetched feed has: a device or an endless pipe is
+    refused in one line, not read until memory runs out."""
+    data = stream.read(MAX_FEED_BYTES + 1)
+    if len(data) > MAX_FEED_BYTES:
+        raise FeedReadError(f"{name}: more than {MAX_FEED_BYTES:,} bytes; a DP feed is far smaller: "
+                            "is this the feed file?")
+    return data

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -34,7 +33,6 @@ from packager.dp import (
     walk_items,
 )
 from packager.errors import FeedReadError
-from packager.remote import MAX_FEED_BYTES, RemoteError, fetch_feed, is_url
 
 # Every rule code, its default severity and what it means. The README lists these.
 RULES: dict[str, tuple[str, str]] = {
@@ -760,50 +758,3 @@ def validate_bytes(body: bytes, profile: str = DEFAULT_PROFILE, assets: Path | N
     report = validate_feed(feed, body, profile, assets, base_url, source)
     report.findings[:0] = extra
     return report
-
-
-def read_feed_input(spec: str, timeout: float = 10.0) -> tuple[bytes, str]:
-    """A path, '-' for stdin, or an http(s) URL -> (bytes, name for messages)."""
-    if spec == "-":
-        return _read_bounded(sys.stdin.buffer, "<stdin>"), "<stdin>"
-    if is_url(spec):
-        try:
-            return fetch_feed(spec, timeout), spec
-        except RemoteError as e:
-            raise FeedReadError(str(e)) from None
-    try:
-        with open(spec, "rb") as f:  # a pipe is fine (validate <(curl ...)); /dev/zero is cut off
-            return _read_bounded(f, spec), spec
-    except FileNotFoundError:
-        raise FeedReadError(f"{spec}: no such file") from None
-    except IsADirectoryError:
-        raise FeedReadError(f"{spec}: is a folder; give the feed file, e.g. {spec.rstrip('/')}/feed.json") from None
-    except OSError as e:
-        raise FeedReadError(f"{spec}: can't be read: {e.strerror or e}") from None
-
-
-def _read_bounded(stream, name: str) -> bytes:
-    """At most MAX_FEED_BYTES, the limit a fetched feed has: a device or an endless pipe is
-    refused in one line, not read until memory runs out."""
-    data = stream.read(MAX_FEED_BYTES + 1)
-    if len(data) > MAX_FEED_BYTES:
-        raise FeedReadError(f"{name}: more than {MAX_FEED_BYTES:,} bytes; a DP feed is far smaller: "
-                            "is this the feed file?")
-    return data
-
-
-# ---------------------------------------------------------------- output
-
-def format_text(report: Report) -> str:
-    lines = []
-    groups: dict[str | None, list[Finding]] = {}
-    for f in report.findings:
-        groups.setdefault(f.item_id, []).append(f)
-    for item_id, findings in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")):
-        lines.append(f"item {item_id}:" if item_id is not None else "feed:")
-        for f in findings:
-            lines.append(f"  {f.severity:<7} {f.code} {f.path}: {f.message}")
-    n_e, n_w = len(report.errors), len(report.warnings)
-    verdict = "valid" if report.valid else "INVALID"
-    lines.append(f"{report.source}: {verdict} ({report.profile} profile): {n_e} error{'s' * (n_e != 1)}, {n_w} warning{'s' * (n_w != 1)}")
-    return "\n".join(lines)
