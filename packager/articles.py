@@ -6,7 +6,6 @@ field, what to fix."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import os
 import re
@@ -37,7 +36,6 @@ from packager.dp import (
 from packager.errors import ArticleError, MissingVideo, excerpt
 from packager.ids import TAG_MAX, normalize_id, normalize_tag, section_tag
 from packager.model import Article, CaptionFile, ClipPhoto, SeriesRef, Video, VideoFile
-from packager.remote import MAX_PHOTO_BYTES, RemoteError
 from packager.safepath import resolve_inside, same_name_inside
 from packager.text import cut, markdown_to_text
 from packager.textfields import compose_text
@@ -282,41 +280,6 @@ def _videos(fields: dict, source: str, warnings: list[str], live: bool) -> tuple
     return good[0], tuple(good[1:])
 
 
-def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
-                  short_max: int = 200, fetcher=None, keep_remote_thumbnail: bool = False,
-                  imported: bool = False) -> Article:
-    """One article from its fields (front matter, or an export's item mapped to our names).
-    Photo URLs are downloaded with a fetcher (allow_remote), kept as thumbnail URLs for an
-    imported DP feed, and otherwise refused. `imported` (a DP feed): id and text are kept as
-    they are, every video is kept, and a malformed optional field is left out with a warning
-    instead of refusing the item."""
-    photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip(), re.I) else None
-    thumbnail_url = None
-    notes: tuple[str, ...] = ()
-    if photo_url:
-        fields = dict(fields)
-        if fetcher is not None:
-            try:
-                # The cache is inside the channel folder, so the usual path checks apply.
-                fields["photo"] = os.path.relpath(fetcher.fetch(photo_url.strip(), MAX_PHOTO_BYTES), path.parent)
-            except RemoteError as e:
-                if not imported:
-                    raise ArticleError(source, "photo", str(e)) from None
-                # An imported item's thumbnail worked where it was: kept as it is.
-                notes = (f"{source}: photo: {e}; kept as a URL",)
-                fields.pop("photo")
-                thumbnail_url = photo_url.strip()
-        elif keep_remote_thumbnail:
-            fields.pop("photo")
-            thumbnail_url = photo_url.strip()
-        else:
-            raise ArticleError(source, "photo", f"{photo_url} is a URL; set allow_remote = true for this source to download it")
-    article = _build_article(channel, source, path, fields, body, short_max, thumbnail_url is not None, imported)
-    if thumbnail_url:
-        article = dataclasses.replace(article, thumbnail_url=thumbnail_url, warnings=notes + article.warnings)
-    return article
-
-
 def _left_out(problem: ArticleError, warnings: list[str], lenient: bool) -> None:
     """A bad optional field: a strict source stops on it; an import (lenient) notes it in
     `warnings` and leaves the value out."""
@@ -334,8 +297,8 @@ def _optional(parse, default, warnings: list[str], lenient: bool):
         return default
 
 
-def _build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
-                   short_max: int = 200, has_thumbnail: bool = False, imported: bool = False) -> Article:
+def article_from_fields(channel: Channel, source: str, path: Path, fields: dict, body: str,
+                        short_max: int = 200, has_thumbnail: bool = False, imported: bool = False) -> Article:
     warnings: list[str] = []
     raw_id = fields.get("id", path.stem)
     if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():

@@ -1,14 +1,55 @@
-"""What the export readers share: dotted field names, loading a source's bytes (a file or
-a fetched URL), and stable ids for items that have none."""
+"""What the readers share: an article from its fields with a photo URL downloaded (or kept
+as a thumbnail), dotted field names, loading a source's bytes (a file or a fetched URL), and
+stable ids for items that have none."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
+from pathlib import Path
 
+from packager.articles import article_from_fields
 from packager.config import Channel, Source
 from packager.errors import ArticleError
 from packager.ids import normalize_id
-from packager.remote import MAX_FEED_BYTES, Fetcher, RemoteError
+from packager.model import Article
+from packager.remote import MAX_FEED_BYTES, MAX_PHOTO_BYTES, Fetcher, RemoteError
+
+
+def build_article(channel: Channel, source: str, path: Path, fields: dict, body: str,
+                  short_max: int = 200, fetcher=None, keep_remote_thumbnail: bool = False,
+                  imported: bool = False) -> Article:
+    """One article from its fields (front matter, or an export's item mapped to our names).
+    Photo URLs are downloaded with a fetcher (allow_remote), kept as thumbnail URLs for an
+    imported DP feed, and otherwise refused. `imported` (a DP feed): id and text are kept as
+    they are, every video is kept, and a malformed optional field is left out with a warning
+    instead of refusing the item."""
+    photo_url = fields.get("photo") if isinstance(fields.get("photo"), str) and re.match(r"^https?://", fields["photo"].strip(), re.I) else None
+    thumbnail_url = None
+    notes: tuple[str, ...] = ()
+    if photo_url:
+        fields = dict(fields)
+        if fetcher is not None:
+            try:
+                # The cache is inside the channel folder, so the usual path checks apply.
+                fields["photo"] = os.path.relpath(fetcher.fetch(photo_url.strip(), MAX_PHOTO_BYTES), path.parent)
+            except RemoteError as e:
+                if not imported:
+                    raise ArticleError(source, "photo", str(e)) from None
+                # An imported item's thumbnail worked where it was: kept as it is.
+                notes = (f"{source}: photo: {e}; kept as a URL",)
+                fields.pop("photo")
+                thumbnail_url = photo_url.strip()
+        elif keep_remote_thumbnail:
+            fields.pop("photo")
+            thumbnail_url = photo_url.strip()
+        else:
+            raise ArticleError(source, "photo", f"{photo_url} is a URL; set allow_remote = true for this source to download it")
+    article = article_from_fields(channel, source, path, fields, body, short_max, thumbnail_url is not None, imported)
+    if thumbnail_url:
+        article = dataclasses.replace(article, thumbnail_url=thumbnail_url, warnings=notes + article.warnings)
+    return article
 
 
 def dotted(data, name: str):

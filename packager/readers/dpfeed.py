@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from packager.articles import LIVE_DURATION, MAX_DURATION, build_article, check_text, imported_series_parts, parse_date
+from packager.articles import LIVE_DURATION, MAX_DURATION, check_text, imported_series_parts, parse_date
 from packager.config import Category, Playlist
 from packager.dp import (
     BITRATE_REQUIRED,
@@ -43,7 +43,7 @@ from packager.errors import ArticleError, excerpt
 from packager.ids import normalize_query
 from packager.model import ImportedSeason, ImportedSeries
 from packager.readers import Content
-from packager.readers.common import load_bytes
+from packager.readers.common import build_article, load_bytes
 from packager.remote import MAX_PHOTO_BYTES, RemoteError
 
 # Seconds a feed's import may spend on HEAD requests for bitrate estimates, all together.

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from packager.articles import build_article, check_text
+from packager.articles import check_text
 from packager.errors import ArticleError
 from packager.readers import Content
-from packager.readers.common import load_bytes, map_fields, stable_id, with_mapped_name
+from packager.readers.common import build_article, load_bytes, map_fields, stable_id, with_mapped_name
 
 
 def _json_files(path: Path) -> list[Path]:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import yaml
 
-from packager.articles import build_article, check_text
+from packager.articles import check_text
 from packager.config import Channel, Source
 from packager.errors import ArticleError
 from packager.model import Article
 from packager.readers import Content
+from packager.readers.common import build_article
 from packager.safepath import is_inside
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".json")

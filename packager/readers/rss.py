@@ -10,10 +10,9 @@ from datetime import datetime, timezone
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from packager.articles import build_article
 from packager.errors import ArticleError
 from packager.readers import Content
-from packager.readers.common import load_bytes, map_fields, stable_id
+from packager.readers.common import build_article, load_bytes, map_fields, stable_id
 
 
 def check_xml(data: bytes, name: str) -> None:

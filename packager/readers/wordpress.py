@@ -26,11 +26,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from packager.articles import build_article, check_text
+from packager.articles import check_text
 from packager.dp import BITRATE_REQUIRED, EXTENSION_TYPES
 from packager.errors import ArticleError
 from packager.readers import Content
-from packager.readers.common import map_fields, stable_id
+from packager.readers.common import build_article, map_fields, stable_id
 from packager.remote import MAX_FEED_BYTES, MAX_PHOTO_BYTES, TIMEOUT, RemoteError, fetch, show
 from packager.text import html_to_text
 
