@@ -535,18 +535,7 @@ def _target_args(p) -> None:
     p.add_argument("--retries", type=_setting("publish", "retries"), metavar="N", help="attempts per request (default [publish] retries, 5)")
 
 
-def make_parser() -> argparse.ArgumentParser:
-
-    p = _Parser(prog="roku-packager", description=(
-        "Turn a channel folder of articles and photos into a validated Roku Direct Publisher "
-        "feed with 16:9 artwork, and publish it to S3 or a folder."),
-        epilog="Exit codes: 0 ok; 1 failed (invalid feed, nothing valid to write, publish failed, "
-               "--strict with skipped articles); 2 usage error or unreadable input; 3 internal "
-               "error (please report); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
-    p.add_argument("--version", action="version", version=f"roku-packager {__version__}")
-    p.add_argument("--debug", action="store_true", help="show the traceback of an internal error (any position)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-
+def _add_build(sub) -> None:
     b = sub.add_parser("build", help="build feed.json and artwork into an output folder",
                        description="Build CHANNEL_DIR into DIR/feed.json and DIR/artwork/ (default DIR: CHANNEL_DIR/dist).")
     b.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
@@ -561,6 +550,8 @@ def make_parser() -> argparse.ArgumentParser:
     _render_args(b)
     b.set_defaults(func=cmd_build)
 
+
+def _add_init(sub) -> None:
     i = sub.add_parser("init", help="make a new channel folder that builds at once",
                        description="Make CHANNEL_DIR a working channel: channel.toml (the required keys, every common "
                                    "one commented), one example story with a photo, and the articles/ and photos/ "
@@ -571,6 +562,8 @@ def make_parser() -> argparse.ArgumentParser:
                    "(default: a placeholder under https://cdn.example.com/ to change before publishing)")
     i.set_defaults(func=cmd_init)
 
+
+def _add_validate(sub) -> None:
     v = sub.add_parser("validate", help="check any Direct Publisher JSON feed",
                        description="Check a DP JSON feed: schema, rules, and what Roku's consumers need.")
     v.add_argument("feed", metavar="FEED", help="a path, - for stdin, or an http(s) URL")
@@ -581,9 +574,9 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--timeout", type=_seconds, default=10.0, metavar="S",
                    help="seconds for the whole download when FEED is a URL (default 10)")
     v.set_defaults(func=cmd_validate)
-    _add_diff(sub)
-    _add_migrate(sub)
 
+
+def _add_publish(sub) -> None:
     u = sub.add_parser("publish", help="build, then upload the tree (artwork first, feed.json last)",
                        description="Build CHANNEL_DIR, then upload what changed to TARGET: artwork first, "
                                    "a history copy, feed.json last.")
@@ -606,12 +599,16 @@ def make_parser() -> argparse.ArgumentParser:
     _render_args(u)
     u.set_defaults(func=cmd_publish)
 
+
+def _add_history(sub) -> None:
     h = sub.add_parser("history", help="list the published feed versions",
                        description="List the feed versions kept on the target: time, item count, size, which is live.")
     h.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     _target_args(h)
     h.set_defaults(func=cmd_history)
 
+
+def _add_rollback(sub) -> None:
     r = sub.add_parser("rollback", help="make an earlier feed version live again",
                        description="Make a kept feed version live (default: the one before the live one): all its "
                                    "feed files, after checking each parses and all its artwork still exists.")
@@ -621,6 +618,8 @@ def make_parser() -> argparse.ArgumentParser:
     _target_args(r)
     r.set_defaults(func=cmd_rollback)
 
+
+def _add_unlock(sub) -> None:
     ul = sub.add_parser("unlock", help="release the publish lock of a target by hand",
                         description="Release the publish lock on the target. A lock whose holder died frees itself "
                                     "within its lease (30 s); a live lease is released only with --force.")
@@ -629,6 +628,8 @@ def make_parser() -> argparse.ArgumentParser:
     _target_args(ul)
     ul.set_defaults(func=cmd_unlock)
 
+
+def _add_preview(sub) -> None:
     pv = sub.add_parser("preview", help="build, then write DIR/preview.html: the channel as a Roku grid",
                         description="Build CHANNEL_DIR and write preview.html into the output folder: rows, 16:9 "
                                     "posters, a details panel and a banner of validation warnings and skipped articles. Open it from disk.")
@@ -639,6 +640,8 @@ def make_parser() -> argparse.ArgumentParser:
     _render_args(pv)
     pv.set_defaults(func=cmd_preview)
 
+
+def _add_serve(sub) -> None:
     sv = sub.add_parser("serve", help="build, then serve the channel on this network to try it on a Roku",
                         description="Build CHANNEL_DIR and serve it over HTTP with the right Content-Types; the feed's "
                                     "URLs point at this server. Prints the FEED_URL for a channel's manifest.")
@@ -650,6 +653,8 @@ def make_parser() -> argparse.ArgumentParser:
                     help="render threads (default: CPU count); --jobs is the old spelling")
     sv.set_defaults(func=cmd_serve)
 
+
+def _add_channel_art(sub) -> None:
     a = sub.add_parser("channel-art", help="render the SDK channel's icons, splash screens and logos from one image",
                        description="Render mm_icon_focus_fhd/hd, splash_screen_fhd/hd/sd, the overhang logo and "
                                    "the store poster from LOGO_OR_IMAGE, and print the manifest lines. A logo with "
@@ -658,9 +663,32 @@ def make_parser() -> argparse.ArgumentParser:
     a.add_argument("--background", type=_color, default="#000000", metavar="COLOR", help="background colour, e.g. \"#14213d\" (default black)")
     a.add_argument("--out", type=Path, default=Path("images"), metavar="DIR", help="output folder (default ./images)")
     a.set_defaults(func=cmd_channel_art)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="roku-packager", description=(
+        "Turn a channel folder of articles and photos into a validated Roku Direct Publisher "
+        "feed with 16:9 artwork, and publish it to S3 or a folder."),
+        epilog="Exit codes: 0 ok; 1 failed (invalid feed, nothing valid to write, publish failed, "
+               "--strict with skipped articles); 2 usage error or unreadable input; 3 internal "
+               "error (please report); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).")
+    p.add_argument("--version", action="version", version=f"roku-packager {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an internal error (any position)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _add_build(sub)
+    _add_init(sub)
+    _add_validate(sub)
+    _add_diff(sub)
+    _add_migrate(sub)
+    _add_publish(sub)
+    _add_history(sub)
+    _add_rollback(sub)
+    _add_unlock(sub)
+    _add_preview(sub)
+    _add_serve(sub)
+    _add_channel_art(sub)
     _channel_app_parsers(sub)
     return p
-
 
 def _internal_error(e: BaseException, debug: bool) -> int:
     if debug:
