@@ -396,14 +396,24 @@ def _f(code, parts, message, feed, severity=None) -> Finding:
 
 
 def rule_findings(feed: dict, profile: str = DEFAULT_PROFILE) -> list[Finding]:
+    """The rules beyond the schema, in the feed's order: items, then playlists, then
+    categories (which refer to both)."""
     out: list[Finding] = []
-    ids: dict[str, tuple] = {}
-    kinds_by_id: dict[str, str] = {}
-    all_tags: set[str] = set()
-
     if not any(isinstance(feed.get(k), list) and feed.get(k) for k in ITEM_ARRAYS):
         out.append(_f("DP213", (), "the feed has no items: add movies, series, shortFormVideos, tvSpecials or liveFeeds", feed))
+    kinds_by_id: dict[str, str] = {}
+    all_tags: set[str] = set()
+    out += _item_rules(feed, profile, kinds_by_id, all_tags)
+    playlist_names: set[str] = set()
+    out += _playlist_rules(feed, kinds_by_id, playlist_names)
+    out += _category_rules(feed, playlist_names, all_tags)
+    return out
 
+
+def _item_rules(feed: dict, profile: str, kinds_by_id: dict[str, str], all_tags: set[str]) -> list[Finding]:
+    """Every item's own rules; fills kinds_by_id and all_tags for the rules that refer to items."""
+    out: list[Finding] = []
+    ids: dict[str, tuple] = {}
     for kind, parts, item in walk_items(feed):
         iid = item.get("id")
         if isinstance(iid, str):
@@ -417,27 +427,37 @@ def rule_findings(feed: dict, profile: str = DEFAULT_PROFILE) -> list[Finding]:
         tags = item.get("tags")
         if isinstance(tags, list):
             all_tags.update(t.lower() for t in tags if isinstance(t, str))
-        short, long = item.get("shortDescription"), item.get("longDescription")
-        if isinstance(long, str) and long == short:
-            out.append(_f("DP208", parts + ("longDescription",), "is the same as shortDescription; remove it or write a longer text",
-                          feed, _consumer_severity(profile)))
-        content = item.get("content")
-        if isinstance(content, dict):
-            out += _content_rules(feed, kind, parts, content, profile)
-        rating = item.get("rating")
-        if isinstance(rating, dict):
-            out += _rating_rules(feed, parts, rating, profile)
-        credits = item.get("credits")
-        if isinstance(credits, list):
-            for j, credit in enumerate(credits):
-                if isinstance(credit, dict) and "birthDate" not in credit:
-                    out.append(_f("DP218", parts + ("credits", j, "birthDate"), "is missing; the DP spec's credit table "
-                                  "lists name, role and birthDate (YYYY-MM-DD) as required", feed))
-        if kind == "series":
-            out += _numbering_rules(feed, parts, item)
+        out += _fields_rules(feed, kind, parts, item, profile)
+    return out
 
+
+def _fields_rules(feed: dict, kind: str, parts: tuple, item: dict, profile: str) -> list[Finding]:
+    out: list[Finding] = []
+    short, long = item.get("shortDescription"), item.get("longDescription")
+    if isinstance(long, str) and long == short:
+        out.append(_f("DP208", parts + ("longDescription",), "is the same as shortDescription; remove it or write a longer text",
+                      feed, _consumer_severity(profile)))
+    content = item.get("content")
+    if isinstance(content, dict):
+        out += _content_rules(feed, kind, parts, content, profile)
+    rating = item.get("rating")
+    if isinstance(rating, dict):
+        out += _rating_rules(feed, parts, rating, profile)
+    credits = item.get("credits")
+    if isinstance(credits, list):
+        for j, credit in enumerate(credits):
+            if isinstance(credit, dict) and "birthDate" not in credit:
+                out.append(_f("DP218", parts + ("credits", j, "birthDate"), "is missing; the DP spec's credit table "
+                              "lists name, role and birthDate (YYYY-MM-DD) as required", feed))
+    if kind == "series":
+        out += _numbering_rules(feed, parts, item)
+    return out
+
+
+def _playlist_rules(feed: dict, kinds_by_id: dict[str, str], playlist_names: set[str]) -> list[Finding]:
+    """References from playlists to items; fills playlist_names for the categories."""
+    out: list[Finding] = []
     playlists = feed.get("playlists") if isinstance(feed.get("playlists"), list) else []
-    playlist_names = set()
     for i, pl in enumerate(playlists):
         if not isinstance(pl, dict):
             continue
@@ -450,7 +470,11 @@ def rule_findings(feed: dict, profile: str = DEFAULT_PROFILE) -> list[Finding]:
                 out.append(_f("DP202", ("playlists", i, "itemIds", j), f"{ref!r} matches no item id in the feed", feed))
             elif kinds_by_id[ref] == "episode":
                 out.append(_f("DP203", ("playlists", i, "itemIds", j), f"{ref!r} is an episode; playlists may hold movies, series, shortFormVideos and tvSpecials only", feed))
+    return out
 
+
+def _category_rules(feed: dict, playlist_names: set[str], all_tags: set[str]) -> list[Finding]:
+    out: list[Finding] = []
     categories = feed.get("categories") if isinstance(feed.get("categories"), list) else []
     for i, cat in enumerate(categories):
         if not isinstance(cat, dict):
