@@ -301,6 +301,16 @@ def schema_problems(value, schema: dict, table: str = "", key: str | None = None
         if not any(_is_type(value, k) for k in kinds):
             want = " or ".join(_TYPE_WORDS[k] for k in kinds)
             return [f"{label}: must be {want}, not {excerpt(value)}"]
+    out = _value_problems(value, schema, label)
+    if isinstance(value, list):
+        out += _list_problems(value, schema, table, key, label)
+    if isinstance(value, dict):
+        out += _table_problems(value, schema, table, key, label)
+    return out
+
+
+def _value_problems(value, schema: dict, label: str) -> list[str]:
+    """enum, and a text's or a number's own limits."""
     out = []
     if "enum" in schema and value not in schema["enum"]:
         near = difflib.get_close_matches(str(value) if isinstance(value, str) else "", schema["enum"], n=1)
@@ -321,39 +331,50 @@ def schema_problems(value, schema: dict, table: str = "", key: str | None = None
             top = f"up to {hi}" if hi is not None else f"below {hi_x}"
             kind = "a whole number" if schema.get("type") == "integer" else "a number"
             out.append(f"{label}: must be {kind} from {lo} {top}, got {excerpt(value)}")
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            out.append(f"{label}: must have at least {schema['minItems']} entr{'y' if schema['minItems'] == 1 else 'ies'}")
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            out.append(f"{label}: must have at most {schema['maxItems']} entries")
-        items = schema.get("items")
-        if items is not None:
-            is_table = items.get("type") == "object"
-            for i, x in enumerate(value, 1):
-                where = f"[[{key}]] #{i}" if is_table and not table else f"{label} #{i}"
-                out += schema_problems(x, items, where, None) if is_table else schema_problems(x, items, label, f"#{i}")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                # What to write, from the schema: the line is all a newcomer reads.
-                what = props.get(name, {}).get("x-must") or props.get(name, {}).get("description", "").rstrip(".")
-                out.append(f"{_where(label if table or key else '', name)}: is required" + (f": {what}" if what else ""))
-        extra = schema.get("additionalProperties", True)
-        for name, sub in value.items():
-            child_table = label if (table or key) else ""
-            if name in props:
-                sub_schema = props[name]
-                if sub_schema.get("type") == "object" and "properties" in sub_schema:
-                    out += schema_problems(sub, sub_schema, f"[{_dotted(child_table, name)}]", None)
-                else:
-                    out += schema_problems(sub, sub_schema, child_table, name)
-            elif extra is False:
-                near = difflib.get_close_matches(name, list(props), n=1, cutoff=0.6)
-                hint = f"; did you mean `{near[0]}`?" if near else f"; known keys: {', '.join(props)}"
-                out.append(f"{_where(child_table, name)}: unknown key{hint}")
-            elif isinstance(extra, dict):
-                out += schema_problems(sub, extra, child_table, name)
+    return out
+
+
+def _list_problems(value: list, schema: dict, table: str, key: str | None, label: str) -> list[str]:
+    """A list's length, then each entry ([[sources]] entries are tables, named by number)."""
+    out = []
+    if len(value) < schema.get("minItems", 0):
+        out.append(f"{label}: must have at least {schema['minItems']} entr{'y' if schema['minItems'] == 1 else 'ies'}")
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        out.append(f"{label}: must have at most {schema['maxItems']} entries")
+    items = schema.get("items")
+    if items is not None:
+        is_table = items.get("type") == "object"
+        for i, x in enumerate(value, 1):
+            where = f"[[{key}]] #{i}" if is_table and not table else f"{label} #{i}"
+            out += schema_problems(x, items, where, None) if is_table else schema_problems(x, items, label, f"#{i}")
+    return out
+
+
+def _table_problems(value: dict, schema: dict, table: str, key: str | None, label: str) -> list[str]:
+    """A table's required keys, then each key: known ones checked, unknown ones named with
+    the nearest known key."""
+    out = []
+    props = schema.get("properties", {})
+    for name in schema.get("required", []):
+        if name not in value:
+            # What to write, from the schema: the line is all a newcomer reads.
+            what = props.get(name, {}).get("x-must") or props.get(name, {}).get("description", "").rstrip(".")
+            out.append(f"{_where(label if table or key else '', name)}: is required" + (f": {what}" if what else ""))
+    extra = schema.get("additionalProperties", True)
+    for name, sub in value.items():
+        child_table = label if (table or key) else ""
+        if name in props:
+            sub_schema = props[name]
+            if sub_schema.get("type") == "object" and "properties" in sub_schema:
+                out += schema_problems(sub, sub_schema, f"[{_dotted(child_table, name)}]", None)
+            else:
+                out += schema_problems(sub, sub_schema, child_table, name)
+        elif extra is False:
+            near = difflib.get_close_matches(name, list(props), n=1, cutoff=0.6)
+            hint = f"; did you mean `{near[0]}`?" if near else f"; known keys: {', '.join(props)}"
+            out.append(f"{_where(child_table, name)}: unknown key{hint}")
+        elif isinstance(extra, dict):
+            out += schema_problems(sub, extra, child_table, name)
     return out
 
 
