@@ -300,12 +300,7 @@ def _optional(parse, default, warnings: list[str], lenient: bool):
 def article_from_fields(channel: Channel, source: str, path: Path, fields: dict, body: str,
                         short_max: int = 200, has_thumbnail: bool = False, imported: bool = False) -> Article:
     warnings: list[str] = []
-    raw_id = fields.get("id", path.stem)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
-        raise ArticleError(source, "id", f"{excerpt(raw_id)} must be a short text id, e.g. us-troops-iraq")
-    # An imported DP id never changes (Roku keys bookmarks and search on it): a profile that
-    # rejects it says so; ours (file names) are made safe.
-    article_id = str(raw_id) if imported else normalize_id(str(raw_id).strip())
+    article_id = _article_id(fields, source, path, imported)
     title = _text(fields, source, "title", required=True)
     when = parse_date(fields.get("date"), source)
     summary = _optional(lambda: _text(fields, source, "summary"), None, warnings, imported)
@@ -316,13 +311,7 @@ def article_from_fields(channel: Channel, source: str, path: Path, fields: dict,
     # without a thumbnail gets a title card (the import says so).
     photo_ref = _text(fields, source, "photo", required=channel.artwork.fallback == "none" and not photos
                       and not has_thumbnail and video_file is None and not imported)
-    photo = None
-    if photo_ref is not None:
-        try:
-            photo = resolve_inside(channel.root, path.parent, photo_ref)
-        except ValueError as e:
-            raise ArticleError(source, "photo", f"{e}; put the photo inside the channel folder") from None
-        _must_exist(channel, source, "photo", photo, path.parent)
+    photo = None if photo_ref is None else _file_inside(channel, source, path, "photo", photo_ref, "the photo")
     focus = _focus(fields, source)
     if photo is None and photos:
         photo, focus = photos[0].path, focus or photos[0].focus
@@ -330,30 +319,8 @@ def article_from_fields(channel: Channel, source: str, path: Path, fields: dict,
         photos = (ClipPhoto(photo, caption, focus),)
     audio = None
     if fields.get("audio") is not None:
-        try:
-            audio = resolve_inside(channel.root, path.parent, _text(fields, source, "audio") or "")
-        except ValueError as e:
-            raise ArticleError(source, "audio", f"{e}; put the audio file inside the channel folder") from None
-        _must_exist(channel, source, "audio", audio, path.parent)
-    kind = _kind(fields, source)
-    # An imported DP item keeps its videos (one without any is skipped, as the DP spec has it);
-    # only render = "always" replaces them. A video file of our own is packaged, never replaced.
-    clip_wanted = video_file is None and (channel.clips.render == "always" or (
-        channel.clips.render == "missing" and not imported and fields.get("video") is None))
-    if clip_wanted and kind == "liveFeed":
-        raise ArticleError(source, "video", "a liveFeed needs its stream URL; clips are for articles")
-    extra_videos: tuple[Video, ...] = ()
-    if clip_wanted or video_file is not None:
-        video = None
-    elif imported:
-        video, extra_videos = _videos(fields, source, warnings, kind == "liveFeed")
-    elif fields.get("video") is None and kind != "liveFeed":
-        raise MissingVideo(source)
-    else:
-        video = _video(fields, source, live=kind == "liveFeed")
-    if kind == "auto" and video_file is None:  # with a video file, the video stage decides (its length)
-        # A rendered clip is a few photos long: short-form.
-        kind = "shortFormVideo" if video is None or video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
+        audio = _file_inside(channel, source, path, "audio", _text(fields, source, "audio") or "", "the audio file")
+    kind, video, extra_videos = _kind_and_video(channel, fields, source, imported, video_file, warnings)
     series = _series(fields, source, keep_id=imported)
     if series is not None and kind != "episode":
         if fields.get("type") not in (None, "auto"):
@@ -366,20 +333,7 @@ def article_from_fields(channel: Channel, source: str, path: Path, fields: dict,
     featured = fields.get("featured", False)
     if not isinstance(featured, bool):
         raise ArticleError(source, "featured", f"{excerpt(featured)} must be true or false")
-    if imported:
-        body_text = body.strip()
-        texts = _imported_texts(title, summary, body_text, source, short_max, warnings)
-    else:
-        body_text = markdown_to_text(body) if body.strip() else ""
-        try:
-            texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
-                                 short_max=short_max)
-        except ValueError as e:
-            raise ArticleError(source, "templates", str(e)) from None
-    if not texts["title"]:
-        raise ArticleError(source, "title", "is empty once markup is removed")
-    if not texts["short_description"]:
-        raise ArticleError(source, "summary", "the article has no summary and an empty body; add a summary")
+    body_text, texts = _texts(channel, fields, source, title, summary, body, short_max, imported, warnings)
     tags = _tags(fields, source, warnings, imported)
     if section:
         tag = section_tag(section)
@@ -402,6 +356,71 @@ def article_from_fields(channel: Channel, source: str, path: Path, fields: dict,
         language=_optional(lambda: _language(fields, source), None, warnings, imported),
         warnings=tuple(warnings),
     )
+
+
+def _article_id(fields: dict, source: str, path: Path, imported: bool) -> str:
+    raw_id = fields.get("id", path.stem)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or not str(raw_id).strip():
+        raise ArticleError(source, "id", f"{excerpt(raw_id)} must be a short text id, e.g. us-troops-iraq")
+    # An imported DP id never changes (Roku keys bookmarks and search on it): a profile that
+    # rejects it says so; ours (file names) are made safe.
+    return str(raw_id) if imported else normalize_id(str(raw_id).strip())
+
+
+def _file_inside(channel: Channel, source: str, path: Path, key: str, ref: str, what: str) -> Path:
+    """A photo or audio file the article names, inside the channel folder and there."""
+    try:
+        target = resolve_inside(channel.root, path.parent, ref)
+    except ValueError as e:
+        raise ArticleError(source, key, f"{e}; put {what} inside the channel folder") from None
+    _must_exist(channel, source, key, target, path.parent)
+    return target
+
+
+def _kind_and_video(channel: Channel, fields: dict, source: str, imported: bool, video_file: VideoFile | None,
+                    warnings: list[str]) -> tuple[str, Video | None, tuple[Video, ...]]:
+    """The item kind (before series) and its video: None when a clip will be rendered or a
+    video file of our own packaged."""
+    kind = _kind(fields, source)
+    # An imported DP item keeps its videos (one without any is skipped, as the DP spec has it);
+    # only render = "always" replaces them. A video file of our own is packaged, never replaced.
+    clip_wanted = video_file is None and (channel.clips.render == "always" or (
+        channel.clips.render == "missing" and not imported and fields.get("video") is None))
+    if clip_wanted and kind == "liveFeed":
+        raise ArticleError(source, "video", "a liveFeed needs its stream URL; clips are for articles")
+    extra_videos: tuple[Video, ...] = ()
+    if clip_wanted or video_file is not None:
+        video = None
+    elif imported:
+        video, extra_videos = _videos(fields, source, warnings, kind == "liveFeed")
+    elif fields.get("video") is None and kind != "liveFeed":
+        raise MissingVideo(source)
+    else:
+        video = _video(fields, source, live=kind == "liveFeed")
+    if kind == "auto" and video_file is None:  # with a video file, the video stage decides (its length)
+        # A rendered clip is a few photos long: short-form.
+        kind = "shortFormVideo" if video is None or video.duration <= SHORT_FORM_MAX_SECONDS else "tvSpecial"
+    return kind, video, extra_videos
+
+
+def _texts(channel: Channel, fields: dict, source: str, title: str, summary: str | None, body: str, short_max: int,
+           imported: bool, warnings: list[str]) -> tuple[str, dict]:
+    """The body as plain text, and the title and descriptions the feed shows."""
+    if imported:
+        body_text = body.strip()
+        texts = _imported_texts(title, summary, body_text, source, short_max, warnings)
+    else:
+        body_text = markdown_to_text(body) if body.strip() else ""
+        try:
+            texts = compose_text(channel, title=title, summary=summary, body_text=body_text, fields=fields,
+                                 short_max=short_max)
+        except ValueError as e:
+            raise ArticleError(source, "templates", str(e)) from None
+    if not texts["title"]:
+        raise ArticleError(source, "title", "is empty once markup is removed")
+    if not texts["short_description"]:
+        raise ArticleError(source, "summary", "the article has no summary and an empty body; add a summary")
+    return body_text, texts
 
 
 def _imported_texts(title: str, summary: str | None, long: str, source: str, short_max: int,
