@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from packager.articles import LIVE_DURATION, MAX_DURATION, check_text, imported_series_parts, parse_date
@@ -470,12 +470,19 @@ class _Import:
             self.content.errors.append(ArticleError(e.source, _dp_field(e.field), f"{e.detail}; the series and its {count} episode(s) are skipped"))
             return
         warnings = [_dp_line(w, label) for w in warnings]
-        thumbnail = series.get("thumbnail")
+        thumbnail, photo = self._series_thumbnail(label, series.get("thumbnail"), warnings)
+        infos = self._seasons(label, sid, parts["title"], groups, flat, warnings)
+        self.content.warnings += warnings
+        self.content.series.append(ImportedSeries(id=sid, thumbnail_url=thumbnail.strip() if thumbnail else None, photo=photo,
+                                                  seasons=tuple(infos), **parts))
+
+    def _series_thumbnail(self, label: str, thumbnail, warnings: list[str]) -> tuple[str | None, Path | None]:
+        """The series' thumbnail URL if it is one, and its photo when the source may fetch."""
         if not is_http_url(thumbnail):
             # One rule for a missing and a malformed one (Roku's template shows a series' tile).
             warnings.append(f"{label}: thumbnail: {'missing' if _missing(thumbnail) else excerpt(thumbnail) + ' is not an http(s) URL'}"
                             "; the newest episode's used")
-            thumbnail = None
+            return None, None
         photo = None
         if thumbnail and self.fetcher is not None:
             # Rendered like the items' thumbnails when the source allows remote fetches.
@@ -483,6 +490,12 @@ class _Import:
                 photo = self.fetcher.fetch(thumbnail.strip(), MAX_PHOTO_BYTES)
             except RemoteError as e:
                 warnings.append(f"{label}: thumbnail: {e}; kept as a URL")
+        return thumbnail, photo
+
+    def _seasons(self, label: str, sid: str, series_title: str, groups: list | None, flat: list | None,
+                 warnings: list[str]) -> list[ImportedSeason]:
+        """Each season's episodes read as items (a series without seasons is one group), and
+        what the seasons themselves say."""
         seasons_in = [(s, season) for s, season in enumerate(groups or [{"episodes": flat}])]
         usable = []
         for s, season in seasons_in:
@@ -500,7 +513,7 @@ class _Import:
                 title, thumb = about.get("title"), about.get("thumbnail")
                 infos.append(ImportedSeason(number, title.strip() if isinstance(title, str) and title.strip() else None,
                                             thumb.strip() if is_http_url(thumb) else None))
-            ref = {"id": sid, "title": parts["title"], **({"season": number} if number is not None else {})}
+            ref = {"id": sid, "title": series_title, **({"season": number} if number is not None else {})}
             in_season = f" season {number}" if number is not None else ""
             episodes = season["episodes"]
             ep_numbers = self._episode_numbers(f"{self.name} series {_shown(sid)}{in_season}", episodes, warnings)
@@ -511,9 +524,7 @@ class _Import:
                     self.content.errors.append(ArticleError(ep_label, None, f"{excerpt(ep)} is not an episode object; skipped"))
                     continue
                 self.item(ep_label, ep, "episode", {**ref, "episode": ep_number})
-        self.content.warnings += warnings
-        self.content.series.append(ImportedSeries(id=sid, thumbnail_url=thumbnail.strip() if thumbnail else None, photo=photo,
-                                                  seasons=tuple(infos), **parts))
+        return infos
 
     def _season_numbers(self, label: str, seasons: list, warnings: list[str]) -> list[int]:
         """Each season's number: its own when every season has a distinct one, else by
