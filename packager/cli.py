@@ -25,10 +25,12 @@ from packager.outcome import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    build_json,
     exit_code,
     failed,
     format_text,
     print_build,
+    problems,
     report_exit,
     say,
     skipped_count,
@@ -59,6 +61,10 @@ def cmd_build(args) -> int:
                    **_render(args))
     print_build(result)
     _rendered(result)
+    if args.format == "json":  # for CI: the problems as data; the same lines still go to stderr
+        code = strict_failure(result, args.strict) or EXIT_OK
+        print(json.dumps(build_json(result, code), indent=2, ensure_ascii=False))
+        return code
     print(summary(result))
     return strict_failure(result, args.strict) or EXIT_OK
 
@@ -222,7 +228,8 @@ def cmd_publish(args) -> int:
                            prune=args.prune, keep_history=keep, lock_wait=args.lock_wait, prune_grace=grace,
                            log=lambda line: print(line, file=sys.stderr), listing=listing, force=args.force)
     if args.format == "json":
-        print(json.dumps(summary.to_json(), indent=2))
+        print(json.dumps({**summary.to_json(), "problems": [p.to_json() for p in problems(result)]}, indent=2,
+                         ensure_ascii=False))
         return EXIT_OK
     print(summary.line())
     for line in summary.viewer_lines():  # what viewers see change, as `diff` prints it
@@ -541,6 +548,9 @@ def _add_build(sub) -> None:
     b.add_argument("channel_dir", metavar="CHANNEL_DIR", type=Path)
     b.add_argument("--out", metavar="DIR", type=Path, help="output folder (default: CHANNEL_DIR/dist); replaced atomically")
     b.add_argument("--strict", action="store_true", help="exit 1 if any article was skipped")
+    b.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: instead of the summary line, one JSON object on stdout: the feed, its counts and "
+                        "every problem (kind, severity, origin, field, message, code) (default text)")
     b.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=f"validation profile (default {DEFAULT_PROFILE})")
     b.add_argument("--render-jobs", "--jobs", dest="jobs", type=_threads, metavar="N",
                    help="render artwork and clips on N threads (default: CPU count); --jobs is the old spelling")

@@ -6,6 +6,7 @@ module's, whole."""
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 from packager.errors import ConfigError, FeedReadError, MissingVideo, PublishError
 
@@ -21,17 +22,65 @@ def say(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing a build has to tell. kind: what it is about (channel: channel.toml or a
+    source; article: one article; feed: what the feed left out; rule: a validator finding).
+    severity: error (the feed can't be written as it is), skipped (one article left out),
+    warning, note. origin: the article's file or the item id it is about ("" when the message
+    names it itself); field: the key there (a front-matter name, or a JSON path in the feed);
+    code: the validator's rule (DP...), or "missing-video" for an article skipped only for
+    want of a video."""
+
+    kind: str
+    severity: str
+    origin: str
+    field: str | None
+    message: str
+    code: str | None = None
+
+    def line(self) -> str:
+        """The line on stderr, the same words in every command."""
+        if self.kind == "rule":
+            where = f" (item {self.origin})" if self.origin else ""
+            return f"{self.severity}: {self.code} {self.field}{where}: {self.message}"
+        where = "".join(f"{part}: " for part in (self.origin, self.field) if part)
+        return f"{self.severity}: {where}{self.message}"
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "severity": self.severity, "origin": self.origin or None, "field": self.field,
+                "message": self.message, "code": self.code}
+
+
+def problems(result) -> list[Problem]:
+    """Everything a build has to tell, in the order it is printed: the channel's warnings,
+    skipped articles, notes on the feed, the validator's warnings and errors."""
+    out = [Problem("channel", "warning", "", None, w) for w in result.channel.warnings]
+    out += [Problem("article", "skipped", e.source, e.field, e.detail, "missing-video" if isinstance(e, MissingVideo) else None)
+            for e in result.skipped]
+    out += [Problem("feed", "note", "", None, line) for line in result.notes.lines()]
+    if result.report is not None:
+        out += [Problem("rule", f.severity, f.item_id or "", f.path, f.message, f.code)
+                for f in result.report.warnings + result.report.errors]
+    return out
+
+
 def build_lines(result) -> list[str]:
-    """What a build has to tell, in the same words for build, publish, preview and serve."""
-    lines = [f"warning: {w}" for w in result.channel.warnings]
-    lines += [f"skipped: {e}" for e in result.skipped]
-    lines += [f"note: {line}" for line in result.notes.lines()]
+    """What a build has to tell, in the same words for build, publish, preview and serve:
+    each problem's line, the validator's warnings grouped by rule (an imported library
+    repeats one on hundreds of items)."""
+    found = problems(result)
+    lines = [p.line() for p in found if p.kind != "rule"]
     if result.report is not None:
         lines += grouped_findings(result.report.warnings)
-        for f in result.report.errors:
-            where = f" (item {f.item_id})" if f.item_id else ""
-            lines.append(f"error: {f.code} {f.path}{where}: {f.message}")
+        lines += [p.line() for p in found if p.kind == "rule" and p.severity == "error"]
     return lines
+
+
+def build_json(result, code: int) -> dict:
+    """`build --format json`: the feed written, its counts, every problem, the exit code."""
+    return {"feed": str(result.feed_path), "items": result.item_count, "bytes": len(result.body),
+            "skipped": len(result.skipped), "exit": code, "problems": [p.to_json() for p in problems(result)]}
 
 
 SHOWN_IDS = 3

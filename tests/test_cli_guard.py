@@ -1,6 +1,7 @@
 """The top-level guard: whatever escapes is one line and a documented exit code (3 for a bug,
 130 for Ctrl-C at any moment), a traceback only under --debug; error quotes stay short."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import time
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, article_text
 
 from packager.cli import main
 from packager.errors import excerpt
@@ -190,3 +191,34 @@ def test_flag_values_out_of_range_are_usage_errors(cli, example_channel, args, f
     one line, before any work."""
     r = cli(*[example_channel if a == "CH" else a for a in args])
     assert r.code == 2 and flag in r.err and not (example_channel / "dist").exists(), r
+
+
+def test_build_format_json_lists_every_problem_as_data(make_channel, cli):
+    """`build --format json`: one object on stdout (the feed, counts, exit code, every problem
+    with kind, severity, origin, field, message, code); stderr keeps the same lines as text."""
+    root = make_channel({
+        "good.md": article_text(),
+        "bad-date.md": article_text(title="Dated", date="next tuesday"),
+        "missing.md": article_text(title="Missing photo", photo="../photos/nowhere.jpg"),
+    })
+    text = cli("build", root)
+    r = cli("build", root, "--format", "json")
+    assert r.code == text.code == 0, r
+    # The lines for a person are the same in both formats (how much was rendered aside: the
+    # second build reuses the first's pictures).
+    assert [x for x in r.err.splitlines() if not x.startswith("rendered ")] == \
+        [x for x in text.err.splitlines() if not x.startswith("rendered ")]
+    data = json.loads(r.out)
+    assert data["items"] == 1 and data["skipped"] == 2 and data["exit"] == 0
+    assert data["feed"].endswith("feed.json") and data["bytes"] == len((root / "dist" / "feed.json").read_bytes())
+    skipped = {p["origin"].rsplit("/", 1)[-1]: p for p in data["problems"] if p["severity"] == "skipped"}
+    assert set(skipped) == {"bad-date.md", "missing.md"}, data["problems"]
+    assert skipped["bad-date.md"]["field"] == "date" and skipped["missing.md"]["field"] == "photo"
+    assert all(p["kind"] == "article" for p in skipped.values())
+    # Each problem is one of the lines on stderr, word for word.
+    for p in data["problems"]:
+        if p["kind"] != "rule":
+            line = f"{p['severity']}: " + "".join(f"{x}: " for x in (p["origin"], p["field"]) if x) + p["message"]
+            assert line in r.err.splitlines(), line
+    strict = cli("build", root, "--format", "json", "--strict")
+    assert strict.code == 1 and json.loads(strict.out)["exit"] == 1

@@ -38,6 +38,8 @@ def test_a_ci_job_reads_exit_codes_and_a_json_summary(example_channel, s3_endpoi
     assert first["feed"] == {"url": BASE + "feed.json", "object": f"s3://{name}/ci/feed.json",
                              "sha256": hashlib.sha256(feed).hexdigest(), "changed": True}
     assert first["history_version"].startswith("feed-") and first["dry_run"] is False
+    # What the build had to tell, as build --format json gives it.
+    assert all(set(p) == {"kind", "severity", "origin", "field", "message", "code"} for p in first["problems"])
     live = client.get_object(Bucket=name, Key="ci/feed.json")["Body"].read()
     assert hashlib.sha256(live).hexdigest() == first["feed"]["sha256"]
 
