@@ -100,7 +100,7 @@ def check_text(fields, source: str) -> None:
                 stack.append((v, f"{where}.{k}" if where else str(k)))
 
 
-def _tags(fields: dict, source: str, warnings: list[str], lenient: bool = False) -> tuple[str, ...]:
+def _tags(fields: dict, source: str, warnings: list[str], imported: bool = False) -> tuple[str, ...]:
     """Tags as Roku matches them: lowercase, unique. A tag Roku can't take (empty, not a
     word, over 20 characters) is left out with a warning; the article stays."""
     raw = fields.get("tags")
@@ -109,7 +109,7 @@ def _tags(fields: dict, source: str, warnings: list[str], lenient: bool = False)
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list):
-        _left_out(ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]"), warnings, lenient)
+        _left_out(ArticleError(source, "tags", "must be a list of words, e.g. [military, iraq]"), warnings, imported)
         return ()
     out: list[str] = []
     for t in raw:
@@ -129,16 +129,17 @@ def _tags(fields: dict, source: str, warnings: list[str], lenient: bool = False)
     return tuple(out)
 
 
-def _genres(fields: dict, source: str, default: tuple[str, ...], warnings: list[str] | None = None) -> tuple[str, ...]:
-    """The article's Roku genres. With `warnings` (an import), one that isn't Roku's is
-    left out with a warning instead of refusing the item."""
+def _genres(fields: dict, source: str, default: tuple[str, ...], warnings: list[str],
+            imported: bool = False) -> tuple[str, ...]:
+    """The article's Roku genres. In an import, one that isn't Roku's is left out with a
+    warning instead of refusing the item."""
     raw = fields.get("genres")
     if raw is None:
         return default
     if isinstance(raw, str):
         raw = [raw]
-    if not isinstance(raw, list) or (warnings is None and not all(isinstance(g, str) for g in raw)):
-        if warnings is None:
+    if not isinstance(raw, list) or (not imported and not all(isinstance(g, str) for g in raw)):
+        if not imported:
             raise ArticleError(source, "genres", "must be a list of Roku genres, e.g. [news]")
         warnings.append(f"{source}: genres: {excerpt(raw, 40)} is not a list of Roku genres; left out")
         return default
@@ -146,7 +147,7 @@ def _genres(fields: dict, source: str, default: tuple[str, ...], warnings: list[
     for g in raw:
         genre = genre_of(g)
         if genre is None:
-            if warnings is None:
+            if not imported:
                 raise ArticleError(source, "genres", f"{excerpt(g)} is not a Roku genre; use one of: {', '.join(GENRES)}")
             warnings.append(f"{source}: genres: {excerpt(g, 40)} is not a Roku genre; left out")
             continue
@@ -280,20 +281,20 @@ def _videos(fields: dict, source: str, warnings: list[str], live: bool) -> tuple
     return good[0], tuple(good[1:])
 
 
-def _left_out(problem: ArticleError, warnings: list[str], lenient: bool) -> None:
-    """A bad optional field: a strict source stops on it; an import (lenient) notes it in
+def _left_out(problem: ArticleError, warnings: list[str], imported: bool) -> None:
+    """A bad optional field: a strict source stops on it; an import notes it in
     `warnings` and leaves the value out."""
-    if not lenient:
+    if not imported:
         raise problem
     warnings.append(f"{problem}; left out")
 
 
-def _optional(parse, default, warnings: list[str], lenient: bool):
+def _optional(parse, default, warnings: list[str], imported: bool):
     """A field only an import may lose: its error becomes a warning and the field is left out."""
     try:
         return parse()
     except ArticleError as e:
-        _left_out(e, warnings, lenient)
+        _left_out(e, warnings, imported)
         return default
 
 
@@ -341,16 +342,16 @@ def article_from_fields(channel: Channel, source: str, path: Path, fields: dict,
     return Article(
         source=source, id=article_id, title=texts["title"], date=when,
         short_description=texts["short_description"], long_description=texts["long_description"],
-        tags=tags, genres=_genres(fields, source, channel.genres, warnings if imported else None),
+        tags=tags, genres=_genres(fields, source, channel.genres, warnings, imported),
         photo=photo, photo_caption=caption, photo_focus=focus, video=video, body_text=body_text,
         kind=kind, series=series, section=section, featured=featured,
         available_from=available_from, available_until=available_until,
         rating=_optional(lambda: _rating(fields, source), None, warnings, imported),
-        credits=_entries(fields, source, "credits", _credit, warnings, imported),
-        captions=_entries(fields, source, "captions", _caption, warnings, imported),
-        external_ids=_entries(fields, source, "external_ids", _external_id, warnings, imported),
+        credits=_records_field(fields, source, "credits", _credit, warnings, imported),
+        captions=_records_field(fields, source, "captions", _caption, warnings, imported),
+        external_ids=_records_field(fields, source, "external_ids", _external_id, warnings, imported),
         ad_breaks=_ad_breaks(fields, source, warnings, imported),
-        trickplay=_entries(fields, source, "trickplay", _trickplay_file, warnings, imported),
+        trickplay=_records_field(fields, source, "trickplay", _trickplay_file, warnings, imported),
         photos=photos, audio=audio, extra_videos=extra_videos, video_file=video_file,
         release_date=_optional(lambda: _release_date(fields, source, warnings), None, warnings, imported),
         language=_optional(lambda: _language(fields, source), None, warnings, imported),
@@ -581,20 +582,20 @@ def _rating(fields: dict, source: str) -> dict | None:
             "ratingSource": _pick(raw.get("source"), source, "rating.source", RATING_SOURCES)}
 
 
-def _entries(fields: dict, source: str, key: str, one, warnings: list[str], lenient: bool) -> tuple[dict, ...]:
+def _records_field(fields: dict, source: str, key: str, one, warnings: list[str], imported: bool) -> tuple[dict, ...]:
     """A list of entries (credits, captions, ...), each checked by `one(entry, where)`. For
     an import a bad entry (or a list that isn't one) is left out with a warning."""
     try:
         records = _records(fields, source, key)
     except ArticleError as e:
-        _left_out(e, warnings, lenient)
+        _left_out(e, warnings, imported)
         return ()
     out = []
     for i, entry in enumerate(records):
         try:
             out.append(one(entry, source, f"{key}[{i}]"))
         except ArticleError as e:
-            _left_out(e, warnings, lenient)
+            _left_out(e, warnings, imported)
     return tuple(out)
 
 
@@ -623,20 +624,20 @@ def _external_id(x: dict, source: str, where: str) -> dict:
     return {"id": str(value).strip(), "idType": _pick(x.get("type"), source, f"{where}.type", ID_TYPES)}
 
 
-def _ad_breaks(fields: dict, source: str, warnings: list[str], lenient: bool = False) -> tuple[str, ...]:
+def _ad_breaks(fields: dict, source: str, warnings: list[str], imported: bool = False) -> tuple[str, ...]:
     raw = fields.get("ad_breaks")
     if raw is None:
         return ()
     if not isinstance(raw, list):
         _left_out(ArticleError(source, "ad_breaks", "must be a list of times, e.g. [\"00:05:00\", \"00:12:30\"]"),
-                  warnings, lenient)
+                  warnings, imported)
         return ()
     out = []
     for i, t in enumerate(raw):
         if isinstance(t, int) and not isinstance(t, bool) and t >= 0:  # YAML reads 00:05:00 as 300 seconds
             t = f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"
         if not isinstance(t, str) or not re.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d", t.strip()):
-            _left_out(ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss"), warnings, lenient)
+            _left_out(ArticleError(source, f"ad_breaks[{i}]", f"{excerpt(t)} must be a time hh:mm:ss"), warnings, imported)
             continue
         out.append(t.strip())
     return tuple(out)
@@ -667,11 +668,11 @@ def imported_series_parts(fields: dict, source: str, short_max: int, warnings: l
     texts = _imported_texts(title, summary, long or "", source, short_max, warnings)
     if not texts["short_description"]:
         raise ArticleError(source, "shortDescription", "is required")
-    genres = _genres(fields, source, (), warnings)
+    genres = _genres(fields, source, (), warnings, True)
     return {
         "title": title, "description": texts["short_description"], "long_description": texts["long_description"],
         "genres": genres or None, "tags": _tags(fields, source, warnings, True),
         "release_date": _optional(lambda: _release_date(fields, source, warnings), None, warnings, True),
-        "credits": _entries(fields, source, "credits", _credit, warnings, True),
-        "external_ids": _entries(fields, source, "external_ids", _external_id, warnings, True),
+        "credits": _records_field(fields, source, "credits", _credit, warnings, True),
+        "external_ids": _records_field(fields, source, "external_ids", _external_id, warnings, True),
     }

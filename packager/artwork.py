@@ -132,7 +132,7 @@ class _Pending:
     names: list[str]
     photo: Path
     spec: RenderSpec
-    jobs: list[ArtworkJob]
+    sharing: list[ArtworkJob]  # every article job that shares these renditions
 
 
 def _prepare(job: ArtworkJob, settings: ArtworkSettings, cache_dir: Path | None, memo: DigestMemo,
@@ -191,7 +191,7 @@ def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | 
                 elif isinstance(result, _Pending):
                     same = pending.setdefault(tuple(result.names), result)
                     if same is not result:
-                        same.jobs.append(job)
+                        same.sharing.append(job)
                         continue
                     yield Task(tuple(result.names), render_photo_task, lambda p=result: (
                         p.photo.read_bytes(), p.photo.suffix, p.spec, settings.max_pixels))
@@ -205,7 +205,7 @@ def render_artwork(articles: list, settings: ArtworkSettings, cache_dir: Path | 
             executor.close()
     for key, p in pending.items():  # every article sharing the set, found before or after it was sent
         result = rendered[key]
-        for job in p.jobs:
+        for job in p.sharing:
             if isinstance(result, OSError):
                 errors.append(ArticleError(job.source, "photo", f"{job.photo.name} can't be read: {result.strerror or result}"))
             elif isinstance(result, str):

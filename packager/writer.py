@@ -79,7 +79,7 @@ def record_written(out: Path, relpath: str) -> None:
     os.replace(tmp, out / MARKER_NAME)
 
 
-def _entries(out: Path) -> list[str]:
+def _tree_entries(out: Path) -> list[str]:
     """Every file, link and empty folder under `out`, relative; links are not followed."""
     found = []
     for dirpath, dirnames, filenames in os.walk(out):
@@ -120,7 +120,7 @@ def clean_stale_staging(out: Path) -> None:
             continue
         try:
             ours = (read_marker(side) is not None or not any(side.iterdir())
-                    or (m["kind"] == "clips" and all(e.startswith("clips/") for e in _entries(side))))
+                    or (m["kind"] == "clips" and all(e.startswith("clips/") for e in _tree_entries(side))))
         except OutputError:
             ours = False
         if not ours:
@@ -172,7 +172,7 @@ class DistWriter:
         written = read_marker(out)
         if written is not None:
             return written
-        entries = _entries(out)
+        entries = _tree_entries(out)
         if not entries or entries == [CHANNEL_ZIP]:  # empty, or only the channel app `channel` wrote
             return set()
         if (out / FEED_NAME).is_file():
@@ -191,7 +191,7 @@ class DistWriter:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = out.parent / f".{out.name}.staging-{os.getpid()}"
         old = out.parent / f".{out.name}.old-{os.getpid()}"
-        kept = [e for e in _entries(out) if e not in written_before and e != MARKER_NAME] if out.is_dir() else []
+        kept = [e for e in _tree_entries(out) if e not in written_before and e != MARKER_NAME] if out.is_dir() else []
         clash = _clashes(out, kept, self._files)
         if clash:
             raise OutputError(f"{out / clash[0]}: roku-packager did not write this file and needs its place; "

@@ -187,7 +187,7 @@ def _video_fields(video, duration, label: str, i: int, warnings: list[str], esti
     return out
 
 
-def _entries(raw, mapping: dict[str, str]):
+def _in_our_names(raw, mapping: dict[str, str]):
     """DP entries (credits, captions, ...) in our field names; non-entries pass through for
     the entry check to name."""
     if not isinstance(raw, list):
@@ -315,9 +315,9 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str], job: "_I
         "photo": photo, "type": kind, "language": content.get("language"),
         "videos": [_video_fields(v, duration, label, i, warnings, estimate) for i, v in enumerate(videos)],
         "rating": rating,
-        "credits": _entries(item.get("credits"), {"name": "name", "role": "role", "birth_date": "birthDate"}),
-        "captions": _entries(content.get("captions"), {"url": "url", "language": "language", "type": "captionType"}),
-        "external_ids": _entries(item.get("externalIds"), {"id": "id", "type": "idType"}),
+        "credits": _in_our_names(item.get("credits"), {"name": "name", "role": "role", "birth_date": "birthDate"}),
+        "captions": _in_our_names(content.get("captions"), {"url": "url", "language": "language", "type": "captionType"}),
+        "external_ids": _in_our_names(item.get("externalIds"), {"id": "id", "type": "idType"}),
         "trickplay": content.get("trickPlayFiles"), "ad_breaks": content.get("adBreaks"),
         "available": {"from": start, "until": end} if start is not None or end is not None else None,
     }
@@ -462,8 +462,8 @@ class _Import:
         fields = {"title": series.get("title"), "summary": summary,
                   "long_description": series.get("longDescription"), "genres": series.get("genres"),
                   "tags": series.get("tags"), "release_date": series.get("releaseDate"),
-                  "credits": _entries(series.get("credits"), {"name": "name", "role": "role", "birth_date": "birthDate"}),
-                  "external_ids": _entries(series.get("externalIds"), {"id": "id", "type": "idType"})}
+                  "credits": _in_our_names(series.get("credits"), {"name": "name", "role": "role", "birth_date": "birthDate"}),
+                  "external_ids": _in_our_names(series.get("externalIds"), {"id": "id", "type": "idType"})}
         try:
             parts = imported_series_parts({k: v for k, v in fields.items() if v is not None}, label, self.short_max, warnings)
         except ArticleError as e:
