@@ -36,6 +36,7 @@ from packager.publish.plan import (
 from packager.publish.rollback import _rolled_back
 from packager.publish.tree import LocalObject, tree_objects
 from packager.stores import RemoteObject
+from packager.target import Store
 from packager.writer import FEED_NAME
 
 
@@ -131,21 +132,47 @@ class Progress:
             self.stream.flush()
 
 
-def _upload(store, objects: list[LocalObject], jobs: int, confirmed: dict[str, int],
-            recorded: dict[str, dict], lease: Lease | None = None) -> None:
+@dataclass
+class _Ledger:
+    """What a publish knows the target holds: key -> size of every object listed or written
+    (checked before the feeds go live, and prune's view after), the manifest entry of every
+    object verified or written, and what it wrote, counted in the summary."""
+
+    store: Store
+    summary: Summary
+    confirmed: dict[str, int]
+    recorded: dict[str, dict]
+
+    def send(self, obj: LocalObject, key: str | None = None,
+             cache_control: str | None = None) -> tuple[str, LocalObject, str | None]:
+        """PUT one object, streamed from disk with its sha256; no bookkeeping, so the upload's
+        threads may call it."""
+        key = key or obj.key
+        etag = self.store.put(key, obj.path, obj.content_type, cache_control or obj.cache_control, sha256=obj.sha256)
+        return key, obj, etag
+
+    def record(self, key: str, obj: LocalObject, etag: str | None) -> None:
+        self.confirmed[key] = obj.size
+        self.recorded[key] = {"sha256": obj.sha256, "size": obj.size, "etag": etag}
+        self.summary.uploaded += 1
+        self.summary.uploaded_bytes += obj.size
+
+    def put(self, obj: LocalObject, key: str | None = None, cache_control: str | None = None) -> None:
+        self.record(*self.send(obj, key, cache_control))
+
+
+def _upload(ledger: _Ledger, objects: list[LocalObject], jobs: int, lease: Lease | None = None) -> None:
     """Streamed from disk, in parallel on one client; each object carries its sha256."""
     progress = Progress(len(objects), sum(o.size for o in objects))
 
     def put(obj: LocalObject):
         if lease is not None:
             lease.check()
-        etag = store.put(obj.key, obj.path, obj.content_type, obj.cache_control, sha256=obj.sha256)
-        return obj, etag
+        return ledger.send(obj)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for obj, etag in pool.map(put, objects):
-            confirmed[obj.key] = obj.size
-            recorded[obj.key] = {"sha256": obj.sha256, "size": obj.size, "etag": etag}
+        for key, obj, etag in pool.map(put, objects):
+            ledger.record(key, obj, etag)
             progress.advance(obj.size)
 
 
@@ -224,19 +251,18 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         if feed in plan.upload and not force and (refusal := _refusal(rolled_back, feed.sha256)):
             raise PublishError(refusal)  # a rollback landed while we waited for the lease
         summary.unchanged = len(plan.unchanged)
-        confirmed: dict[str, int] = {k: r.size for k, r in remote.items()}
-        recorded = dict(plan.verified)
+        ledger = _Ledger(store, summary, {k: r.size for k, r in remote.items()}, dict(plan.verified))
 
         # 1. Artwork and clips first.
-        _upload(store, plan.assets, jobs, confirmed, recorded, lease)
-        summary.uploaded, summary.uploaded_bytes = len(plan.assets), sum(o.size for o in plan.assets)
+        _upload(ledger, plan.assets, jobs, lease)
 
         # 2. Every object the new feeds need is there, at the expected size.
         expected = {o.key: o.size for o in objects if is_asset(o.key)}
         needed = set(expected)
         for d in plan.documents:
             needed |= feed_references(d.data, base_url)
-        missing = [k for k in sorted(needed) if k not in confirmed or (k in expected and confirmed[k] != expected[k])]
+        have = ledger.confirmed
+        missing = [k for k in sorted(needed) if k not in have or (k in expected and have[k] != expected[k])]
         if missing:
             raise PublishError(f"{len(missing)} objects the new feed needs are not on the target "
                                f"(first: {missing[0]}); the live feed was left as it was")
@@ -245,25 +271,16 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
             old_feed = store.get(FEED_NAME)
             # 3. A history copy of every feed document, together: rollback restores the set.
             name = version_name(plan.documents, _after_newest(remote, now))
-            history = [(f"{HISTORY_DIR}/{name}/{d.key}", d) for d in plan.documents]
             lease.check()
-            for key, d in history:
-                etag = store.put(key, d.path, d.content_type, ARTWORK_CACHE_CONTROL, sha256=d.sha256)
-                confirmed[key] = d.size
-                recorded[key] = {"sha256": d.sha256, "size": d.size, "etag": etag}
+            for d in plan.documents:
+                ledger.put(d, f"{HISTORY_DIR}/{name}/{d.key}", ARTWORK_CACHE_CONTROL)
             summary.history_key = f"{HISTORY_DIR}/{name}/{FEED_NAME}"
-            summary.uploaded += len(history)
-            summary.uploaded_bytes += sum(d.size for d in plan.documents)
             # 4. The other feeds (MRSS, search feed), then 5. feed.json, last.
             live = [d for d in plan.upload if not is_asset(d.key) and d.key != FEED_NAME]
             live += [feed] if feed in plan.upload else []
             for d in live:
                 lease.check()
-                etag = store.put(d.key, d.path, d.content_type, d.cache_control, sha256=d.sha256)
-                confirmed[d.key] = d.size
-                recorded[d.key] = {"sha256": d.sha256, "size": d.size, "etag": etag}
-            summary.uploaded += len(live)
-            summary.uploaded_bytes += sum(d.size for d in live)
+                ledger.put(d)
             summary.feed_changed = feed in plan.upload
             if summary.feed_changed:
                 summary.feed_before, summary.feed_after = old_feed, feed.data
@@ -271,7 +288,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
                     store.put(ROLLED_BACK_KEY, b'{"rolled_back_from":[]}', "application/json", "no-store")
 
         # 6. Only now, with the new feeds live, what nobody needs may go.
-        after = {k: remote.get(k) or RemoteObject(k, size, None, None, time.time()) for k, size in confirmed.items()}
+        after = {k: remote.get(k) or RemoteObject(k, size, None, None, time.time()) for k, size in ledger.confirmed.items()}
         if prune:
             keep = {o.key for o in objects} | _kept_references(store, after, keep_history, base_url)
             new_version = version_name_of(summary.history_key) if summary.history_key else None
@@ -284,7 +301,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         # 7. The manifest: what the next publish compares against without reading objects.
         entries = {k: v for k, v in manifest.items() if k in after and k not in plan.delete
                    and v.get("etag") == after[k].etag}
-        entries.update(recorded)
+        entries.update(ledger.recorded)
         entries = {k: v for k, v in entries.items() if k not in plan.delete}
         for k, m in measured.items():
             if k in entries:
