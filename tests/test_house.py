@@ -187,7 +187,9 @@ STAGES: list[tuple[str, set[str]]] = [
     # Beside the pipeline, files from a built dist/ or one image (channelart writes through writer).
     ("writer", {"writer", "outputs", "preview", "diff", "channelart"}),
     ("build", {"build", "starter"}),
-    ("publish", {"stores", "target", "publish", "serve", "rokuapp", "sideload", "migrate"}),
+    ("publish", {"stores", "target", "publish", "publish.layout", "publish.tree", "publish.history",
+                 "publish.plan", "publish.lease", "publish.upload", "publish.rollback", "serve", "rokuapp",
+                 "sideload", "migrate"}),
     ("outcome", {"outcome"}),
     ("cli", {"cli", "__main__", ""}),  # "": the package's __init__ (its version)
 ]
