@@ -274,12 +274,12 @@ _TYPE_WORDS = {"object": "a table", "array": "a list", "string": "text in quotes
                "number": "a number", "boolean": "true or false"}
 
 
-def _is_type(value, kind: str) -> bool:
-    if kind == "integer":
+def _is_type(value, type_name: str) -> bool:
+    if type_name == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
+    if type_name == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    return isinstance(value, {"object": dict, "array": list, "string": str, "boolean": bool}[kind])
+    return isinstance(value, {"object": dict, "array": list, "string": str, "boolean": bool}[type_name])
 
 
 def _where(table: str, key) -> str:
@@ -329,8 +329,8 @@ def _value_problems(value, schema: dict, label: str) -> list[str]:
         lo, hi, hi_x = schema.get("minimum"), schema.get("maximum"), schema.get("exclusiveMaximum")
         if (lo is not None and value < lo) or (hi is not None and value > hi) or (hi_x is not None and value >= hi_x):
             top = f"up to {hi}" if hi is not None else f"below {hi_x}"
-            kind = "a whole number" if schema.get("type") == "integer" else "a number"
-            out.append(f"{label}: must be {kind} from {lo} {top}, got {excerpt(value)}")
+            number = "a whole number" if schema.get("type") == "integer" else "a number"
+            out.append(f"{label}: must be {number} from {lo} {top}, got {excerpt(value)}")
     return out
 
 

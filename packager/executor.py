@@ -286,13 +286,13 @@ def _connect(client_class, address: str):
                       f"{SCHEDULER_ENV}")
 
 
-def open_executor(kind: str | None, scheduler: str | None, render=None, jobs: int | None = None) -> Executor:
+def open_executor(name: str | None, scheduler: str | None, render=None, jobs: int | None = None) -> Executor:
     """The executor a build asked for: --executor, else [render] executor; for dask, the
     scheduler from --scheduler, else DASK_SCHEDULER_ADDRESS, else [render] scheduler."""
-    kind = kind or (render.executor if render is not None else "local")
-    if kind not in EXECUTORS:
-        raise ConfigError(f"--executor {kind}: use one of {', '.join(EXECUTORS)}")
-    if kind == "local":
+    name = name or (render.executor if render is not None else "local")
+    if name not in EXECUTORS:
+        raise ConfigError(f"--executor {name}: use one of {', '.join(EXECUTORS)}")
+    if name == "local":
         return LocalExecutor(jobs)
     address = scheduler or os.environ.get(SCHEDULER_ENV) or (render.scheduler if render is not None else None)
     if not address:

@@ -123,10 +123,10 @@ def search_language(language: str, warnings: list[str]) -> str:
     return lang
 
 
-def _asset(item: dict, kind: str, lang: str, countries: list[str], default_rating: dict, warnings: list[str]) -> dict:
+def _asset(item: dict, asset_type: str, lang: str, countries: list[str], default_rating: dict, warnings: list[str]) -> dict:
     asset = {
         "id": item["id"],
-        "type": kind,
+        "type": asset_type,
         "titles": _loc(item["title"], lang),
         "shortDescriptions": _loc(item["shortDescription"], lang),
     }
@@ -158,9 +158,9 @@ def build_search_feed(feed: dict, countries: list[str], default_rating: dict, wa
     warnings = [] if warnings is None else warnings
     lang = search_language(feed["language"], warnings)
     assets = []
-    for key, kind in SEARCH_ASSET_TYPE.items():
+    for key, asset_type in SEARCH_ASSET_TYPE.items():
         for item in feed.get(key, []):
-            assets.append(_asset(item, kind, lang, countries, default_rating, warnings))
+            assets.append(_asset(item, asset_type, lang, countries, default_rating, warnings))
     for series in feed.get("series", []):
         s = _asset(series, "series", lang, countries, default_rating, warnings)
         assets.append(s)
