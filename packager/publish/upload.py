@@ -26,6 +26,7 @@ from packager.publish.layout import (
 from packager.publish.lease import LEASE_SECONDS, Lease
 from packager.publish.plan import (
     PRUNE_GRACE_SECONDS,
+    Plan,
     _kept_references,
     _manifest_bytes,
     clip_measurements,
@@ -187,6 +188,72 @@ def _refusal(rolled_back: list[dict], feed_sha: str) -> str | None:
             "publishing it again would undo the rollback. Change the channel, or pass --force to publish it anyway")
 
 
+def _tell_plan(plan: Plan, summary: Summary, remote: dict[str, RemoteObject], prune_keep: set[str] | None,
+               keep_history: int, prune_grace: float, log) -> None:
+    """--dry-run: what a publish would upload, keep and delete, said and counted; nothing written."""
+    for o in plan.upload:
+        log(f"  upload {o.key} ({o.size:,} bytes)")
+    if plan.documents_changed:
+        log(f"  keep a history copy of {', '.join(d.key for d in plan.documents)}; {FEED_NAME} last")
+    if prune_keep is not None:
+        plan.delete = prune_candidates(remote, prune_keep, keep_history, None, prune_grace)
+        for k in plan.delete:
+            log(f"  delete {k}")
+    if summary.refused:
+        log(f"note: publish would be refused: {summary.refused}")
+    summary.uploaded, summary.uploaded_bytes = plan.upload_count, plan.upload_bytes
+    summary.unchanged, summary.deleted = len(plan.unchanged), len(plan.delete)
+
+
+def _check_needed(have: dict[str, int], objects: list[LocalObject], documents: list, base_url: str) -> None:
+    """Every object the new feeds need is on the target, at the expected size; else nothing
+    goes live."""
+    expected = {o.key: o.size for o in objects if is_asset(o.key)}
+    needed = set(expected)
+    for d in documents:
+        needed |= feed_references(d.data, base_url)
+    missing = [k for k in sorted(needed) if k not in have or (k in expected and have[k] != expected[k])]
+    if missing:
+        raise PublishError(f"{len(missing)} objects the new feed needs are not on the target "
+                           f"(first: {missing[0]}); the live feed was left as it was")
+
+
+def _go_live(store, plan: Plan, feed: LocalObject, ledger: _Ledger, lease: Lease, summary: Summary, name: str,
+             after_rollback: bool) -> None:
+    """A history copy of every feed document (together: rollback restores the set), then the
+    other feeds (MRSS, search feed), then feed.json, last."""
+    old_feed = store.get(FEED_NAME)
+    lease.check()
+    for d in plan.documents:
+        ledger.put(d, f"{HISTORY_DIR}/{name}/{d.key}", ARTWORK_CACHE_CONTROL)
+    summary.history_key = f"{HISTORY_DIR}/{name}/{FEED_NAME}"
+    live = [d for d in plan.upload if not is_asset(d.key) and d.key != FEED_NAME]
+    live += [feed] if feed in plan.upload else []
+    for d in live:
+        lease.check()
+        ledger.put(d)
+    summary.feed_changed = feed in plan.upload
+    if summary.feed_changed:
+        summary.feed_before, summary.feed_after = old_feed, feed.data
+        if after_rollback:  # a new feed is live: the rollback is behind us
+            store.put(ROLLED_BACK_KEY, b'{"rolled_back_from":[]}', "application/json", "no-store")
+
+
+def _write_manifest(store, manifest: dict, after: dict[str, RemoteObject], recorded: dict, deleted: list[str],
+                    measured: dict) -> None:
+    """The manifest: what the next publish compares against without reading objects (entries
+    whose object is still there unchanged, what this run wrote, the clips' measurements)."""
+    entries = {k: v for k, v in manifest.items() if k in after and k not in deleted
+               and v.get("etag") == after[k].etag}
+    entries.update(recorded)
+    entries = {k: v for k, v in entries.items() if k not in deleted}
+    for k, m in measured.items():
+        if k in entries:
+            entries[k] = {**entries[k], **m}
+    if entries != manifest:
+        store.put(MANIFEST_KEY, _manifest_bytes(entries), "application/json", "no-store")
+
+
 def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run: bool = False,
                  prune: bool = False, keep_history: int = 5, lock_wait: float = 60.0,
                  lease_seconds: float = LEASE_SECONDS, prune_grace: float = PRUNE_GRACE_SECONDS,
@@ -219,19 +286,9 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         elif refusal:
             raise PublishError(refusal)
     if dry_run:
-        for o in plan.upload:
-            log(f"  upload {o.key} ({o.size:,} bytes)")
-        if plan.documents_changed:
-            log(f"  keep a history copy of {', '.join(d.key for d in plan.documents)}; {FEED_NAME} last")
-        if prune:
-            keep = {o.key for o in objects} | _kept_references(store, remote, keep_history, base_url, [feed.data])
-            plan.delete = prune_candidates(remote, keep, keep_history, None, prune_grace)
-            for k in plan.delete:
-                log(f"  delete {k}")
-        if summary.refused:
-            log(f"note: publish would be refused: {summary.refused}")
-        summary.uploaded, summary.uploaded_bytes = plan.upload_count, plan.upload_bytes
-        summary.unchanged, summary.deleted = len(plan.unchanged), len(plan.delete)
+        prune_keep = ({o.key for o in objects} | _kept_references(store, remote, keep_history, base_url, [feed.data])
+                      if prune else None)
+        _tell_plan(plan, summary, remote, prune_keep, keep_history, prune_grace, log)
         summary.feed_changed = feed_changes
         summary.seconds = time.monotonic() - started
         return summary
@@ -257,35 +314,11 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         _upload(ledger, plan.assets, jobs, lease)
 
         # 2. Every object the new feeds need is there, at the expected size.
-        expected = {o.key: o.size for o in objects if is_asset(o.key)}
-        needed = set(expected)
-        for d in plan.documents:
-            needed |= feed_references(d.data, base_url)
-        have = ledger.confirmed
-        missing = [k for k in sorted(needed) if k not in have or (k in expected and have[k] != expected[k])]
-        if missing:
-            raise PublishError(f"{len(missing)} objects the new feed needs are not on the target "
-                               f"(first: {missing[0]}); the live feed was left as it was")
-
+        _check_needed(ledger.confirmed, objects, plan.documents, base_url)
         if plan.documents_changed:
-            old_feed = store.get(FEED_NAME)
-            # 3. A history copy of every feed document, together: rollback restores the set.
-            name = version_name(plan.documents, _after_newest(remote, now))
-            lease.check()
-            for d in plan.documents:
-                ledger.put(d, f"{HISTORY_DIR}/{name}/{d.key}", ARTWORK_CACHE_CONTROL)
-            summary.history_key = f"{HISTORY_DIR}/{name}/{FEED_NAME}"
-            # 4. The other feeds (MRSS, search feed), then 5. feed.json, last.
-            live = [d for d in plan.upload if not is_asset(d.key) and d.key != FEED_NAME]
-            live += [feed] if feed in plan.upload else []
-            for d in live:
-                lease.check()
-                ledger.put(d)
-            summary.feed_changed = feed in plan.upload
-            if summary.feed_changed:
-                summary.feed_before, summary.feed_after = old_feed, feed.data
-                if rolled_back:  # a new feed is live: the rollback is behind us
-                    store.put(ROLLED_BACK_KEY, b'{"rolled_back_from":[]}', "application/json", "no-store")
+            # 3. A history copy of every feed document, 4. the other feeds, 5. feed.json.
+            _go_live(store, plan, feed, ledger, lease, summary, version_name(plan.documents, _after_newest(remote, now)),
+                     bool(rolled_back))
 
         # 6. Only now, with the new feeds live, what nobody needs may go.
         after = {k: remote.get(k) or RemoteObject(k, size, None, None, time.time()) for k, size in ledger.confirmed.items()}
@@ -299,15 +332,7 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
             summary.deleted = len(plan.delete)
 
         # 7. The manifest: what the next publish compares against without reading objects.
-        entries = {k: v for k, v in manifest.items() if k in after and k not in plan.delete
-                   and v.get("etag") == after[k].etag}
-        entries.update(ledger.recorded)
-        entries = {k: v for k, v in entries.items() if k not in plan.delete}
-        for k, m in measured.items():
-            if k in entries:
-                entries[k] = {**entries[k], **m}
-        if entries != manifest:
-            store.put(MANIFEST_KEY, _manifest_bytes(entries), "application/json", "no-store")
+        _write_manifest(store, manifest, after, ledger.recorded, plan.delete, measured)
     if not summary.feed_changed:
         summary.feed_before = summary.feed_after = None
     summary.seconds = time.monotonic() - started
