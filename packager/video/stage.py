@@ -118,12 +118,32 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
                 executor: Executor | None = None, published: Published | None = None) -> PackagedArticles:
     """Package (or reuse) every article's local video on the executor; one line for each
     article whose video or captions can't be used."""
-    settings = channel.video
     result = PackagedArticles([])
+    local = executor is None or isinstance(executor, LocalExecutor)
+    jobs, tasks, posters = _plan_jobs(channel.video, articles, cache_dir, published, local, result)
+    own = executor is None
+    executor = executor if executor is not None else LocalExecutor()
+    try:
+        _run_tasks(jobs, tasks, posters, executor, staging)
+    finally:
+        if own:
+            executor.close()
+    for a in articles:
+        job = jobs.get(a.id)
+        if a.video_file is None:
+            result.articles.append(a)
+        elif job is not None:  # else its error is in result.errors
+            _finish(channel, a, job, staging, published, result)
+    return result
+
+
+def _plan_jobs(settings, articles: list[Article], cache_dir: Path | None, published: Published | None, local: bool,
+               result: PackagedArticles) -> tuple[dict[str, Job], list[Task], list[Task]]:
+    """Each video file's job, and the tasks it needs: none for a package an earlier build has
+    (linked) or the target has (only the poster frame, whose bytes name the artwork)."""
     jobs: dict[str, Job] = {}
     tasks: list[Task] = []
     posters: list[Task] = []
-    local = executor is None or isinstance(executor, LocalExecutor)
     for a in articles:
         if a.video_file is None:
             continue
@@ -150,63 +170,60 @@ def make_videos(channel: Channel, articles: list[Article], cache_dir: Path | Non
         if a.photo is None:
             # Even a package on the target needs its poster's bytes here: artwork is named by them.
             posters.append(Task((a.id, "poster", 0), poster_frame, lambda j=job: (_source(j), j.plan)))
-    own = executor is None
-    executor = executor if executor is not None else LocalExecutor()
-    try:
-        for (aid, kind, first), out in chain(executor.run(tasks, "video task"), executor.run(posters, "poster frame")):
-            job = jobs[aid]
-            if isinstance(out, OSError):
-                out = VideoFailure("video.file", f"{job.file.path.name} can't be read: {out.strerror or out}")
-            if isinstance(out, VideoFailure):
-                job.failure = job.failure or out
-            elif job.failure is not None:
-                continue
-            elif kind == "range":
-                try:
-                    job.ranges[first] = _stage_range(job, out, staging)  # on disk now: memory holds one range
-                except OSError as e:
-                    job.failure = _disk_full(job, e)
-            elif kind == "audio":
-                job.audio = out
-            else:
-                job.poster = out
-    finally:
-        if own:
-            executor.close()
+    return jobs, tasks, posters
 
-    for a in articles:
-        job = jobs.get(a.id)
-        if a.video_file is None:
-            result.articles.append(a)
+
+def _run_tasks(jobs: dict[str, Job], tasks: list[Task], posters: list[Task], executor: Executor, staging: Path) -> None:
+    """Each task's output onto its job (a range staged on disk at once); a job's first
+    failure is kept and the rest of its outputs dropped."""
+    for (aid, part, first), out in chain(executor.run(tasks, "video task"), executor.run(posters, "poster frame")):
+        job = jobs[aid]
+        if isinstance(out, OSError):
+            out = VideoFailure("video.file", f"{job.file.path.name} can't be read: {out.strerror or out}")
+        if isinstance(out, VideoFailure):
+            job.failure = job.failure or out
+        elif job.failure is not None:
             continue
-        if job is None:
-            continue  # its error is in result.errors
-        if job.failure is not None:
-            result.errors.append(ArticleError(a.source, job.failure.field, f"{job.file.path.name}: {job.failure.message}"))
-            continue
-        try:
-            if job.ranges:
-                job.files = _write_package(job, staging, settings, channel.language)
-            if job.poster is not None:
-                rel = f"{job.folder}/poster.jpg"
-                job.poster_path = _stage(staging, rel, job.poster)
-                if published is None or rel not in published.keys:  # else on the target already
-                    job.files[rel] = job.poster_path
-            captions = _captions(job, staging)
-        except CaptionError as e:
-            result.errors.append(ArticleError(a.source, "video.captions", str(e)))
-            continue
-        except OSError as e:  # a full disk: that video's line, nothing of it kept
-            failure = _disk_full(job, e)
-            result.errors.append(ArticleError(a.source, failure.field, f"{job.file.path.name}: {failure.message}"))
-            continue
-        result.articles.append(_packaged(channel, a, job, captions))
-        result.files[a.id] = job.files
-        if job.audio is not None and job.audio.gain < channel.video.loudness - job.audio.measured - 0.5:
-            result.warnings.append(f"{a.source}: video: the sound is {job.audio.measured:.1f} LKFS and peaks too "
-                                   f"high to reach {channel.video.loudness:g} LKFS by gain alone; "
-                                   f"raised {job.audio.gain:+.1f} dB")
-    return result
+        elif part == "range":
+            try:
+                job.ranges[first] = _stage_range(job, out, staging)  # on disk now: memory holds one range
+            except OSError as e:
+                job.failure = _disk_full(job, e)
+        elif part == "audio":
+            job.audio = out
+        else:
+            job.poster = out
+
+
+def _finish(channel: Channel, a: Article, job: Job, staging: Path, published: Published | None,
+            result: PackagedArticles) -> None:
+    """One article's package written (playlists, poster, captions) and the article pointed at
+    it; or its one line."""
+    if job.failure is not None:
+        result.errors.append(ArticleError(a.source, job.failure.field, f"{job.file.path.name}: {job.failure.message}"))
+        return
+    try:
+        if job.ranges:
+            job.files = _write_package(job, staging, channel.video, channel.language)
+        if job.poster is not None:
+            rel = f"{job.folder}/poster.jpg"
+            job.poster_path = _stage(staging, rel, job.poster)
+            if published is None or rel not in published.keys:  # else on the target already
+                job.files[rel] = job.poster_path
+        captions = _captions(job, staging)
+    except CaptionError as e:
+        result.errors.append(ArticleError(a.source, "video.captions", str(e)))
+        return
+    except OSError as e:  # a full disk: that video's line, nothing of it kept
+        failure = _disk_full(job, e)
+        result.errors.append(ArticleError(a.source, failure.field, f"{job.file.path.name}: {failure.message}"))
+        return
+    result.articles.append(_packaged(channel, a, job, captions))
+    result.files[a.id] = job.files
+    if job.audio is not None and job.audio.gain < channel.video.loudness - job.audio.measured - 0.5:
+        result.warnings.append(f"{a.source}: video: the sound is {job.audio.measured:.1f} LKFS and peaks too "
+                               f"high to reach {channel.video.loudness:g} LKFS by gain alone; "
+                               f"raised {job.audio.gain:+.1f} dB")
 
 
 def package_clips(channel: Channel, articles: list[Article], files: dict[str, dict[str, Path]], cache_dir: Path | None,
