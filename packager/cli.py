@@ -228,8 +228,7 @@ def cmd_publish(args) -> int:
                            prune=args.prune, keep_history=keep, lock_wait=args.lock_wait, prune_grace=grace,
                            log=lambda line: print(line, file=sys.stderr), listing=listing, force=args.force)
     if args.format == "json":
-        print(json.dumps({**summary.to_json(), "problems": [p.to_json() for p in problems(result)]}, indent=2,
-                         ensure_ascii=False))
+        print(json.dumps({**summary.to_json(), "problems": [p.to_json() for p in problems(result)]}, indent=2))
         return EXIT_OK
     print(summary.line())
     for line in summary.viewer_lines():  # what viewers see change, as `diff` prints it

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -188,7 +189,7 @@ def _refusal(rolled_back: list[dict], feed_sha: str) -> str | None:
             "publishing it again would undo the rollback. Change the channel, or pass --force to publish it anyway")
 
 
-def _tell_plan(plan: Plan, summary: Summary, remote: dict[str, RemoteObject], prune_keep: set[str] | None,
+def _tell_plan(plan: Plan, summary: Summary, remote: dict[str, RemoteObject], prune_keep: Callable[[], set[str]] | None,
                keep_history: int, prune_grace: float, log) -> None:
     """--dry-run: what a publish would upload, keep and delete, said and counted; nothing written."""
     for o in plan.upload:
@@ -196,7 +197,7 @@ def _tell_plan(plan: Plan, summary: Summary, remote: dict[str, RemoteObject], pr
     if plan.documents_changed:
         log(f"  keep a history copy of {', '.join(d.key for d in plan.documents)}; {FEED_NAME} last")
     if prune_keep is not None:
-        plan.delete = prune_candidates(remote, prune_keep, keep_history, None, prune_grace)
+        plan.delete = prune_candidates(remote, prune_keep(), keep_history, None, prune_grace)
         for k in plan.delete:
             log(f"  delete {k}")
     if summary.refused:
@@ -286,9 +287,10 @@ def publish_tree(out: Path, store, *, base_url: str = "", jobs: int = 8, dry_run
         elif refusal:
             raise PublishError(refusal)
     if dry_run:
-        prune_keep = ({o.key for o in objects} | _kept_references(store, remote, keep_history, base_url, [feed.data])
-                      if prune else None)
-        _tell_plan(plan, summary, remote, prune_keep, keep_history, prune_grace, log)
+        def prune_keep() -> set[str]:  # read from the target after the plan's lines are out
+            return {o.key for o in objects} | _kept_references(store, remote, keep_history, base_url, [feed.data])
+
+        _tell_plan(plan, summary, remote, prune_keep if prune else None, keep_history, prune_grace, log)
         summary.feed_changed = feed_changes
         summary.seconds = time.monotonic() - started
         return summary
