@@ -280,6 +280,9 @@ class FileStore:
                     break
 
 
+BODY_READ_ATTEMPTS = 3  # a GET whose body arrives cut short is asked again, this many times in all
+
+
 class S3Store:
     """s3://bucket/prefix through boto3 and the standard credential chain."""
 
@@ -417,13 +420,22 @@ class S3Store:
         return isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
     def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
-        try:
-            resp = self.client.get_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key))
-            return resp["Body"].read(), resp.get("ETag", "").strip('"')
-        except Exception as e:
-            if self._missing(e):
-                return None
-            raise self._explain(e, key) from None
+        from botocore.exceptions import IncompleteReadError, ResponseStreamingError  # noqa: PLC0415 (heavy)
+
+        for attempt in range(BODY_READ_ATTEMPTS):
+            try:
+                resp = self.client.get_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key))
+                return resp["Body"].read(), resp.get("ETag", "").strip('"')
+            except (IncompleteReadError, ResponseStreamingError) as e:
+                # A body cut short after its headers: botocore retries requests, not the
+                # reading of a body, and a GET is safe to ask again.
+                if attempt + 1 == BODY_READ_ATTEMPTS:
+                    raise self._explain(e, key) from None
+            except Exception as e:
+                if self._missing(e):
+                    return None
+                raise self._explain(e, key) from None
+        return None  # not reached: the last attempt returns or raises
 
     reads_bytes = False  # sha256_of reads metadata: a copy of a replaced object's may carry the old claim
 

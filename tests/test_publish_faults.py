@@ -38,6 +38,7 @@ class FaultProxy:
         self.fail_from: int | None = None
         self.mode = "500"
         self.count = 0
+        self.cut_gets = 0  # this many GET answers lose their body (headers sent, then the connection drops)
         self.lock = threading.Lock()
         proxy = self
 
@@ -68,6 +69,15 @@ class FaultProxy:
                 data = resp.read()
                 conn.close()
                 if faulted:  # "drop": the request took effect; its answer is lost
+                    self.close_connection = True
+                    return
+                with proxy.lock:
+                    cut = self.command == "GET" and resp.status == 200 and data and proxy.cut_gets > 0
+                    proxy.cut_gets -= 1 if cut else 0
+                if cut:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
                     self.close_connection = True
                     return
                 self.send_response(resp.status)
@@ -273,3 +283,19 @@ def test_a_publish_that_loses_its_lease_stops_before_going_live(versions, s3_ser
     t.join(30)
     assert "took the publish lock" in str(result["error"].value) or "lease" in str(result["error"].value)
     assert live_feed(client, name, "forced") == (a / "feed.json").read_bytes()
+
+
+def test_a_get_whose_body_is_cut_short_is_asked_again(s3_server, bucket, proxy):
+    """A GET answered with its headers and then a dropped connection (a body cut short) is
+    asked again; if every attempt is cut, one line names the object."""
+    from packager.stores import BODY_READ_ATTEMPTS  # noqa: PLC0415
+
+    client, name = bucket
+    client.put_object(Bucket=name, Key="tv/.roku-packager/manifest.json", Body=b'{"version": 1, "objects": {}}')
+    store = open_store(f"s3://{name}/tv", endpoint_url=proxy.url)
+    proxy.cut_gets = BODY_READ_ATTEMPTS - 1
+    assert store.get(".roku-packager/manifest.json") == b'{"version": 1, "objects": {}}'
+    assert proxy.cut_gets == 0  # every cut answer was used
+    proxy.cut_gets = BODY_READ_ATTEMPTS
+    with pytest.raises(PublishError, match=r"manifest\.json"):
+        store.get(".roku-packager/manifest.json")
