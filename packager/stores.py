@@ -422,20 +422,21 @@ class S3Store:
     def get_with_etag(self, key: str) -> tuple[bytes, str] | None:
         from botocore.exceptions import IncompleteReadError, ResponseStreamingError  # noqa: PLC0415 (heavy)
 
-        for attempt in range(BODY_READ_ATTEMPTS):
+        attempt = 1
+        while True:
             try:
                 resp = self.client.get_object(Bucket=self.bucket, Key=self.prefix + _safe_key(key))
                 return resp["Body"].read(), resp.get("ETag", "").strip('"')
             except (IncompleteReadError, ResponseStreamingError) as e:
                 # A body cut short after its headers: botocore retries requests, not the
                 # reading of a body, and a GET is safe to ask again.
-                if attempt + 1 == BODY_READ_ATTEMPTS:
+                if attempt == BODY_READ_ATTEMPTS:
                     raise self._explain(e, key) from None
+                attempt += 1
             except Exception as e:
                 if self._missing(e):
                     return None
                 raise self._explain(e, key) from None
-        return None  # not reached: the last attempt returns or raises
 
     reads_bytes = False  # sha256_of reads metadata: a copy of a replaced object's may carry the old claim
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -151,12 +152,24 @@ def _item_id_at(feed, parts) -> str | None:
 
 def _full_validator(schema: dict):
     """jsonschema's validator, which lists every error with its path. Imported only when a
-    feed has already failed the fast check: with its format extras it costs ~1.7 s to load."""
-    from jsonschema import Draft202012Validator  # noqa: PLC0415 (heavy)
+    feed has already failed the fast check; it checks the same formats as the fast one."""
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        # jsonschema's format extras register IRI checks from rfc3987_syntax, which builds a
+        # Lark grammar when imported: ~2.5 s of CPU for formats no schema here uses. Without
+        # it, jsonschema loads in ~0.3 s (a None entry makes the import fail; removed after).
+        sys.modules["rfc3987_syntax"] = None
+        try:
+            import jsonschema  # noqa: F401, PLC0415 (heavy)
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    from jsonschema import Draft202012Validator, FormatChecker  # noqa: PLC0415 (heavy)
     from jsonschema.validators import validator_for  # noqa: PLC0415 (heavy)
 
+    checker = FormatChecker(formats=())
+    for name, check in format_checks().items():
+        checker.checks(name)(check)
     cls = validator_for(schema, default=Draft202012Validator)  # Roku's search feed schema is draft-07
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return cls(schema, format_checker=checker)
 
 
 def format_checks() -> dict:
@@ -590,7 +603,15 @@ def template_findings(feed: dict, reported: set[str]) -> list[Finding]:
         if not (isinstance(item.get("thumbnail"), str) and item["thumbnail"]):
             out.append(_f("DP303", parts + ("thumbnail",), "is missing; every tile needs a 16:9 thumbnail URL", feed))
     # The schema already named these paths (or the object they are in): say each problem once.
-    return [f for f in out if not any(f.path == p or f.path.startswith((p + ".", p + "[")) for p in reported)]
+    return [f for f in out if not any(p in reported for p in _path_and_parents(f.path))]
+
+
+def _path_and_parents(path: str):
+    """"a[1].b" -> "a[1].b", "a", "a[1]": the path and every object or array it is in."""
+    yield path
+    for i, c in enumerate(path):
+        if c in ".[" and i:
+            yield path[:i]
 
 
 def strict_findings(feed: dict) -> list[Finding]:

@@ -216,6 +216,33 @@ def s3_bucket(s3_endpoint, request):
     return make_bucket(s3_endpoint, request.node.name)
 
 
+def _fuzzing():
+    """tests/fuzz/fuzzing.py as the fuzz tests import it (collected there; loaded here in
+    pytest-xdist's controller, which collects nothing)."""
+    import importlib
+    import sys
+
+    if "fuzzing" not in sys.modules:
+        sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
+        importlib.import_module("fuzzing")
+    return sys.modules["fuzzing"]
+
+
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its fuzz counts to the controller."""
+    import sys
+
+    if hasattr(session.config, "workeroutput") and "fuzzing" in sys.modules:
+        session.config.workeroutput["fuzz_counts"] = dict(sys.modules["fuzzing"].COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    counts = getattr(node, "workeroutput", {}).get("fuzz_counts")
+    if counts:
+        _fuzzing().COUNTS.update(counts)
+
+
 def pytest_terminal_summary(terminalreporter):
     """The fuzz suite's cases tried per input kind (tests/fuzz/fuzzing.py counts them)."""
     import sys

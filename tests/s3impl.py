@@ -1,11 +1,14 @@
 """The second real S3 implementation for the publish tests: Ceph's RADOS Gateway, single
-node, started once per test run by scripts/radosgw.sh (which scripts/test.sh installs).
-Unlike moto it checks request signatures, Content-MD5 and the 1,000-key limit of
+node, started on first use by scripts/radosgw.sh (which scripts/test.sh installs) and shared
+by every pytest-xdist worker of the run. Unlike moto it checks request signatures, Content-MD5 and the 1,000-key limit of
 DeleteObjects."""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -32,20 +35,58 @@ def _start() -> str:
         run = subprocess.run(["bash", str(SCRIPT), "start", workdir], capture_output=True, text=True, timeout=180)
     except subprocess.TimeoutExpired:
         run = None
-    atexit.register(lambda: (subprocess.run(["bash", str(SCRIPT), "stop", workdir], capture_output=True, timeout=60),
-                             shutil.rmtree(workdir, ignore_errors=True)))
     if run is None or run.returncode != 0:
+        subprocess.run(["bash", str(SCRIPT), "stop", workdir], capture_output=True, timeout=60)  # logs kept
         detail = "timed out after 180 s" if run is None else (run.stderr.strip().splitlines() or ["no output"])[-1]
         return f"fail:radosgw did not start ({detail}); logs in {workdir}/log"
-    return run.stdout.strip().splitlines()[-1]
+    return run.stdout.strip().splitlines()[-1] + " " + workdir
+
+
+def _stop(workdir: str) -> None:
+    subprocess.run(["bash", str(SCRIPT), "stop", workdir], capture_output=True, timeout=60)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _shared_state():
+    """The gateway's state file, under an exclusive lock: with pytest-xdist every worker of
+    one run shares one gateway (the last worker to finish stops it)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    path = Path(tempfile.gettempdir()) / f"roku-radosgw-{run}.json"
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = json.loads(path.read_text()) if path.exists() else {"endpoint": None, "users": 0}
+        yield state
+        if state["users"] or (state["endpoint"] or "").startswith(("skip:", "fail:")):
+            path.write_text(json.dumps(state))
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _use_gateway() -> str:
+    with _shared_state() as state:
+        if state["endpoint"] is None:
+            state["endpoint"] = _start()
+        if not state["endpoint"].startswith(("skip:", "fail:")):
+            state["users"] += 1
+            atexit.register(_leave_gateway)
+        return state["endpoint"]
+
+
+def _leave_gateway() -> None:
+    with _shared_state() as state:
+        state["users"] -= 1
+        if state["users"] <= 0 and state["endpoint"]:
+            _stop(state["endpoint"].split(" ", 1)[1])
+            state["endpoint"], state["users"] = None, 0
 
 
 def radosgw_endpoint() -> str:
     """The gateway's endpoint URL (started on first use); skips the test if Ceph isn't
     installed, fails it if Ceph is installed but won't start."""
     if "endpoint" not in _state:
-        _state["endpoint"] = _start()
-    endpoint = _state["endpoint"]
+        _state["endpoint"] = _use_gateway()
+    endpoint = _state["endpoint"].split(" ", 1)[0]
     if endpoint.startswith("skip:"):
         pytest.skip(endpoint[5:])
     if endpoint.startswith("fail:"):

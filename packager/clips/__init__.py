@@ -61,7 +61,7 @@ from packager.clips.plan import (
 )
 from packager.clips.task import DRAW_THREADS, ClipFailure, RenderedClip, clip_inputs, render_clip_task
 from packager.clips.text import lower_third
-from packager.config import Channel
+from packager.config import Channel, ClipSettings
 from packager.digests import DigestMemo
 from packager.errors import ArticleError
 from packager.executor import Executor, LocalExecutor, Task
@@ -98,29 +98,62 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
         return ClippedArticles(list(articles))
     digest = (lambda path: memo.digest(path)[0]) if memo is not None else None
 
-    done: dict[str, object] = {}
+    done: dict[str, _Made] = {}
     tasks, names = [], {}
     for a in wanted:
         name = clip_name(a, settings, card, digest)
-        trick = trickplay_name(name)
-        earlier = cache_dir / name if cache_dir is not None else None
-        if earlier is not None and earlier.is_file() and (not settings.trickplay or (cache_dir / trick).is_file()):
-            info = probe(earlier, name)  # rendered by an earlier build: measured, not rendered
-            info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
-                            trick if settings.trickplay else None)
-            done[a.id] = (info, {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {}))
-        elif (published is not None and name in published.clips and name in published.keys
-              and (not settings.trickplay or trick in published.keys) and settings.format != "hls"):
-            # (An HLS clip is packaged from the MP4's bytes: those must be here.)
-            # The bucket is the cache: published, and measured in its manifest. Nothing to write.
-            seconds, kbps = published.clips[name]
-            done[a.id] = (ClipInfo(name, seconds, kbps, settings.width, settings.height,
-                                   trick if settings.trickplay else None), {})
+        made = _made_before(name, settings, cache_dir, published)
+        if made is not None:
+            done[a.id] = made
         else:
             names[a.id] = name
             tasks.append(Task(a.id, render_clip_task, lambda a=a, name=name: (
                 a, settings, card, name, channel.artwork.max_pixels, clip_inputs(a, settings, card))))
-    by_id = {a.id: a for a in wanted}
+    done |= _render(tasks, names, {a.id: a for a in wanted}, staging, jobs, executor)
+
+    out = ClippedArticles([])
+    for a in articles:
+        made = done.get(a.id)
+        if made is None:
+            out.articles.append(a)  # has its own video
+        elif isinstance(made, ArticleError):
+            out.errors.append(made)
+        else:
+            info, files = made
+            out.warnings += [f"{a.source}: {w}" for w in info.warnings]
+            clipped, files = _with_clip(channel, a, info, files, cache_dir, staging, published)
+            out.articles.append(clipped)
+            out.files[a.id] = files
+    return out
+
+
+# A clip made: its measurements and {relpath: file to write} (empty when the target has it),
+# or why the article is skipped.
+_Made = tuple[ClipInfo, dict[str, Path]] | ArticleError
+
+
+def _made_before(name: str, settings: ClipSettings, cache_dir: Path | None, published: Published | None) -> _Made | None:
+    """The clip from an earlier build (measured, not rendered) or on the target already."""
+    trick = trickplay_name(name)
+    earlier = cache_dir / name if cache_dir is not None else None
+    if earlier is not None and earlier.is_file() and (not settings.trickplay or (cache_dir / trick).is_file()):
+        info = probe(earlier, name)
+        info = ClipInfo(name, info.duration, info.bitrate_kbps, info.width, info.height,
+                        trick if settings.trickplay else None)
+        return info, {name: earlier} | ({trick: cache_dir / trick} if info.trickplay else {})
+    if (published is not None and name in published.clips and name in published.keys
+            and (not settings.trickplay or trick in published.keys) and settings.format != "hls"):
+        # (An HLS clip is packaged from the MP4's bytes: those must be here.)
+        # The bucket is the cache: published, and measured in its manifest. Nothing to write.
+        seconds, kbps = published.clips[name]
+        return ClipInfo(name, seconds, kbps, settings.width, settings.height, trick if settings.trickplay else None), {}
+    return None
+
+
+def _render(tasks: list[Task], names: dict[str, str], by_id: dict[str, Article], staging: Path | None,
+            jobs: int | None, executor: Executor | None) -> dict[str, _Made]:
+    """Run the render tasks (on this machine's pool unless given an executor) and stage each clip."""
+    done: dict[str, _Made] = {}
     own = executor is None
     executor = executor if executor is not None else LocalExecutor(jobs)
     try:
@@ -128,43 +161,35 @@ def make_clips(channel: Channel, articles: list[Article], cache_dir: Path | None
             a = by_id[key]
             if isinstance(out, ClipFailure):
                 done[key] = ArticleError(a.source, out.field, out.message)
-                continue
-            if isinstance(out, OSError):  # an input gone or unreadable since it was hashed
+            elif isinstance(out, OSError):  # an input gone or unreadable since it was hashed
                 done[key] = ArticleError(a.source, None, f"the clip's inputs can't be read: {out.strerror or out}")
-                continue
-            files = {names[key]: _stage(staging, names[key], out.video)}
-            if out.info.trickplay:
-                files[out.info.trickplay] = _stage(staging, out.info.trickplay, out.trickplay)
-            done[key] = (out.info, files)
+            else:
+                files = {names[key]: _stage(staging, names[key], out.video)}
+                if out.info.trickplay:
+                    files[out.info.trickplay] = _stage(staging, out.info.trickplay, out.trickplay)
+                done[key] = (out.info, files)
     finally:
         if own:
             executor.close()
+    return done
 
-    out = ClippedArticles([])
-    for a in articles:
-        result = done.get(a.id)
-        if result is None:
-            out.articles.append(a)  # has its own video
-        elif isinstance(result, ArticleError):
-            out.errors.append(result)
-        else:
-            info, files = result
-            out.warnings += [f"{a.source}: {w}" for w in info.warnings]
-            video = Video(url=channel.base_url + info.relpath, duration=math.ceil(info.duration), video_type="MP4",
-                          quality=info.quality, bitrate=info.bitrate_kbps)
-            trickplay = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
-            language = a.language or channel.language
-            vtt = captions_name(info.relpath, language)
-            if files or published is None or vtt not in published.keys:  # else on the target already
-                try:
-                    files = files | {vtt: _reuse_or_stage(cache_dir, staging, vtt, cues_to_webvtt(caption_cues(a, settings)))}
-                except ClipError:  # the narration went unreadable since the clip was made: no captions
-                    vtt = None
-            captions = a.captions + (({"url": channel.base_url + vtt, "language": language,
-                                       "captionType": "CLOSED_CAPTION"},) if vtt else ())
-            out.articles.append(dataclasses.replace(a, video=video, trickplay=trickplay, captions=captions))
-            out.files[a.id] = files
-    return out
+
+def _with_clip(channel: Channel, a: Article, info: ClipInfo, files: dict[str, Path], cache_dir: Path | None,
+               staging: Path | None, published: Published | None) -> tuple[Article, dict[str, Path]]:
+    """The article with its clip as its video, trick play and captions; and the files to write."""
+    video = Video(url=channel.base_url + info.relpath, duration=math.ceil(info.duration), video_type="MP4",
+                  quality=info.quality, bitrate=info.bitrate_kbps)
+    trickplay = a.trickplay + (({"url": channel.base_url + info.trickplay, "quality": "HD"},) if info.trickplay else ())
+    language = a.language or channel.language
+    vtt = captions_name(info.relpath, language)
+    if files or published is None or vtt not in published.keys:  # else on the target already
+        try:
+            files = files | {vtt: _reuse_or_stage(cache_dir, staging, vtt, cues_to_webvtt(caption_cues(a, channel.clips)))}
+        except ClipError:  # the narration went unreadable since the clip was made: no captions
+            vtt = None
+    captions = a.captions + (({"url": channel.base_url + vtt, "language": language,
+                               "captionType": "CLOSED_CAPTION"},) if vtt else ())
+    return dataclasses.replace(a, video=video, trickplay=trickplay, captions=captions), files
 
 
 def _reuse_or_stage(cache_dir: Path | None, staging: Path, relpath: str, data: bytes) -> Path:
