@@ -125,24 +125,11 @@ def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers
     no server can stretch that wait (a byte every second, a connection that never closes, a
     TLS handshake that never ends: socket timeouts only bound each read). At the deadline
     its sockets are shut, which ends the thread's reads, and the fetch fails."""
-    import http.client  # noqa: PLC0415 (only when fetching: 20 ms kept off every command's start-up)
-
-    try:
-        parts = urlsplit(url)
-        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
-    except ValueError as e:
-        raise RemoteError(f"{show(url)}: not a valid URL ({e})") from None
-    if scheme not in SCHEMES:
-        raise RemoteError(f"{show(url)}: only http(s) URLs are fetched")
-    if not host:
-        raise RemoteError(f"{show(url)}: the URL has no host")
+    scheme, host, port, target = _request_target(url)
     late = f"{show(url)}: can't fetch: no complete answer within the timeout of {timeout:g} s"
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise RemoteError(late, "timeout")
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    if any(c in target or c in host for c in "\r\n\0 ") or not target.isascii():
-        raise RemoteError(f"{show(url)}: the URL has characters that must be percent-encoded")
     conn, target = _connection(scheme, host, port, target, remaining, proxy)
     # Every socket the connection opens, recorded as it is made: http.client hands the socket
     # to the response and forgets it when the answer says it will close (HTTP/1.0,
@@ -187,16 +174,40 @@ def _exchange(url: str, max_bytes: int, deadline: float, timeout: float, headers
     error = outcome.get("error")
     if error is None:
         return outcome["response"]
+    raise _explained(error, url, late) from None
+
+
+def _request_target(url: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port, path?query) of an http(s) URL that can go on a request line."""
+    try:
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme.lower(), parts.hostname, parts.port
+    except ValueError as e:
+        raise RemoteError(f"{show(url)}: not a valid URL ({e})") from None
+    if scheme not in SCHEMES:
+        raise RemoteError(f"{show(url)}: only http(s) URLs are fetched")
+    if not host:
+        raise RemoteError(f"{show(url)}: the URL has no host")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if any(c in target or c in host for c in "\r\n\0 ") or not target.isascii():
+        raise RemoteError(f"{show(url)}: the URL has characters that must be percent-encoded")
+    return scheme, host, port, target
+
+
+def _explained(error: BaseException, url: str, late: str) -> BaseException:
+    """What the exchange's thread raised, as the RemoteError it means (anything else as is)."""
+    import http.client  # noqa: PLC0415 (only when fetching: 20 ms kept off every command's start-up)
+
     if isinstance(error, RemoteError):
-        raise error
+        return error
     if isinstance(error, (http.client.HTTPException, OSError, ValueError, UnicodeError)):
         if isinstance(error, TimeoutError):
-            raise RemoteError(late, "timeout") from None
+            return RemoteError(late, "timeout")
         kind = "protocol" if isinstance(error, (http.client.HTTPException, ValueError, UnicodeError)) else "connect"
         reason = (getattr(error, "reason", None) or getattr(error, "strerror", None)
                   or f"{type(error).__name__}: {excerpt(str(error), 80)}")
-        raise RemoteError(f"{show(url)}: can't fetch: {reason}", kind) from None
-    raise error
+        return RemoteError(f"{show(url)}: can't fetch: {reason}", kind)
+    return error
 
 
 def _talk(conn, url: str, method: str, target: str, body: bytes | None, headers: dict[str, str], max_bytes: int,

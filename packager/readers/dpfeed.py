@@ -271,20 +271,7 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str], job: "_I
     when = _when(content.get("dateAdded"), label, "content.dateAdded", warnings)
     if not isinstance(when, datetime):
         when = _date_added(when, item.get("releaseDate"), label, warnings, job)
-    duration = _number(content.get("duration"), label, "content.duration", warnings)
-    estimate = None
-    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) \
-            or not 0 < duration <= MAX_DURATION:
-        said = "missing" if content.get("duration") is None else f"{excerpt(content['duration'])} is not a length in seconds"
-        if kind == "liveFeed":
-            warnings.append(f"{label}: content.duration: {said}; {LIVE_DURATION} s written (a live stream has no length)")
-            duration = LIVE_DURATION
-        else:
-            warnings.append(f"{label}: content.duration: {said}; 1 s written (the DP minimum; players read the real "
-                            "length from the stream)")
-            duration = 1
-    elif job is not None:
-        estimate = job.estimator(duration)
+    duration, estimate = _duration_of(content, kind, label, warnings, job)
     videos = content["videos"]
     summary = item.get("shortDescription")
     if _missing(summary) and not isinstance(item.get("longDescription"), str):
@@ -294,20 +281,12 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str], job: "_I
         warnings.append(f"{label}: genres: missing; the channel's ({', '.join(job.channel.genres)}) used")
     if item.get("releaseDate") is None:
         warnings.append(f"{label}: releaseDate: missing; dateAdded's date used")
-    rating = _rating_of(item, label, warnings)
-    if isinstance(rating, dict):
-        rating = {"rating": rating.get("rating"), "source": rating.get("ratingSource")}
-        if isinstance(rating["rating"], int) and not isinstance(rating["rating"], bool):
-            rating["rating"] = str(rating["rating"])
+    rating = _rating_fields(item, label, warnings)
     long = item.get("longDescription")
     if long is not None and not isinstance(long, str):
         warnings.append(f"{label}: longDescription: must be text, got {excerpt(long)}; left out")
         long = None
-    photo = item.get("thumbnail")
-    if not is_http_url(photo) and not (job is not None and job.local_file(photo)):
-        warnings.append(f"{label}: thumbnail: {'missing' if _missing(photo) else excerpt(photo) + ' is not an http(s) URL'}; "
-                        "a title card is drawn")
-        photo = None
+    photo = _photo_of(item, label, warnings, job)
     start, end = content.get("validityPeriodStart"), content.get("validityPeriodEnd")
     fields = {
         "id": _id(item.get("id"), label, warnings), "title": item.get("title"), "summary": summary,
@@ -322,6 +301,43 @@ def item_fields(item: dict, kind: str, label: str, warnings: list[str], job: "_I
         "available": {"from": start, "until": end} if start is not None or end is not None else None,
     }
     return {k: v for k, v in fields.items() if v is not None}, long or ""
+
+
+def _duration_of(content: dict, kind: str, label: str, warnings: list[str], job) -> tuple[float, object]:
+    """content.duration, or what is written instead (said which); and the bitrate estimator's
+    guess for it when the feed's own length is used."""
+    duration = _number(content.get("duration"), label, "content.duration", warnings)
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) \
+            or not 0 < duration <= MAX_DURATION:
+        said = "missing" if content.get("duration") is None else f"{excerpt(content['duration'])} is not a length in seconds"
+        if kind == "liveFeed":
+            warnings.append(f"{label}: content.duration: {said}; {LIVE_DURATION} s written (a live stream has no length)")
+            return LIVE_DURATION, None
+        warnings.append(f"{label}: content.duration: {said}; 1 s written (the DP minimum; players read the real "
+                        "length from the stream)")
+        return 1, None
+    return duration, (job.estimator(duration) if job is not None else None)
+
+
+def _rating_fields(item: dict, label: str, warnings: list[str]):
+    """The item's rating in our names (its number as text, as DP writes it)."""
+    rating = _rating_of(item, label, warnings)
+    if isinstance(rating, dict):
+        rating = {"rating": rating.get("rating"), "source": rating.get("ratingSource")}
+        if isinstance(rating["rating"], int) and not isinstance(rating["rating"], bool):
+            rating["rating"] = str(rating["rating"])
+    return rating
+
+
+def _photo_of(item: dict, label: str, warnings: list[str], job) -> str | None:
+    """The thumbnail as the item's photo: an http(s) URL or a file beside the feed, else None
+    (a title card is drawn)."""
+    photo = item.get("thumbnail")
+    if not is_http_url(photo) and not (job is not None and job.local_file(photo)):
+        warnings.append(f"{label}: thumbnail: {'missing' if _missing(photo) else excerpt(photo) + ' is not an http(s) URL'}; "
+                        "a title card is drawn")
+        return None
+    return photo
 
 
 def _date_added(value, release, label: str, warnings: list[str], job) -> datetime:
