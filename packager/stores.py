@@ -283,13 +283,29 @@ class FileStore:
 BODY_READ_ATTEMPTS = 3  # a GET whose body arrives cut short is asked again, this many times in all
 
 
+_SERVICE_MODELS: list = []  # botocore's loader of service models, shared by every S3Store of this process
+
+
+def _botocore_session(profile: str | None):
+    """A session of its own (credentials and profile are read afresh for each store), whose
+    loader of botocore's service models is shared: loading them costs ~0.2 s of CPU per
+    client otherwise, for every store a long-running process opens."""
+    import botocore.session  # noqa: PLC0415 (heavy)
+
+    session = botocore.session.Session(profile=profile)
+    if _SERVICE_MODELS:
+        session.register_component("data_loader", _SERVICE_MODELS[0])
+    else:
+        _SERVICE_MODELS.append(session.get_component("data_loader"))
+    return session
+
+
 class S3Store:
     """s3://bucket/prefix through boto3 and the standard credential chain."""
 
     def __init__(self, bucket: str, prefix: str, *, endpoint_url=None, region=None, profile=None,
                  path_style=False, acl=None, checksums=None, retries=5, pool=10):
-        import boto3  # noqa: PLC0415 (heavy: loaded only for s3:// targets)
-        from botocore.config import Config  # noqa: PLC0415 (heavy)
+        from botocore.config import Config  # noqa: PLC0415 (heavy: loaded only for s3:// targets)
 
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -305,8 +321,8 @@ class S3Store:
             config_args["request_checksum_calculation"] = checksums
             config_args["response_checksum_validation"] = checksums
         try:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
-            self.client = session.client("s3", endpoint_url=endpoint_url, config=Config(**config_args))
+            self.client = _botocore_session(profile).create_client(
+                "s3", region_name=region, endpoint_url=endpoint_url, config=Config(**config_args))
         except Exception as e:  # botocore's ProfileNotFound, an endpoint that isn't a URL: a usage error (exit 2)
             raise ConfigError(f"can't set up S3 access: {e}") from None
 

@@ -108,7 +108,12 @@ def make_bucket(endpoint: str, node_name: str):
 
     slug = re.sub(r"[^a-z0-9-]+", "-", node_name.lower().replace("_", "-"))[:40].strip("-")
     name = f"b-{slug}-{hashlib.sha1(node_name.encode()).hexdigest()[:8]}"
-    # A fresh session: the default one keeps the first credentials it found.
-    client = boto3.session.Session().client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    key = (endpoint, os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    if key not in _clients:  # a session per server and keys: the default one keeps the first credentials it found
+        _clients[key] = boto3.session.Session().client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client = _clients[key]
     client.create_bucket(Bucket=name)
     return client, name
+
+
+_clients: dict = {}
