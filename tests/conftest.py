@@ -6,6 +6,7 @@ moto on 127.0.0.1 (`s3_server`, `bucket`), and moto and Ceph's RADOS Gateway eac
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import shutil
@@ -41,25 +42,32 @@ def example_channel(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _made_once(tmp_path_factory) -> tuple:
-    return {}, tmp_path_factory
+def _made_once(tmp_path_factory) -> Path:
+    """Where builds made once per test run live: with pytest-xdist, the run's shared temp
+    folder (every worker uses the build the first one made)."""
+    root = tmp_path_factory.getbasetemp()
+    return (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "made-once"
 
 
 @pytest.fixture
 def built_once(_made_once, tmp_path):
     """built_once(name, make) -> a folder: make(folder) runs once per test run (the first time a
-    test asks for `name`), and every test gets its own copy of the folder it filled. For builds
-    of the example channel that tests only read or publish: a build is deterministic, so the
-    copy holds the bytes the test's own build would have made."""
-    made, factory = _made_once
+    test asks for `name`, in any worker), and every test gets its own copy of the folder it
+    filled. For builds of the example channel that tests only read or publish: a build is
+    deterministic, so the copy holds the bytes the test's own build would have made."""
 
     def get(name: str, make) -> Path:
-        if name not in made:
-            folder = factory.mktemp(name)
-            make(folder)
-            made[name] = folder
+        folder = _made_once / name
+        _made_once.mkdir(exist_ok=True)
+        with open(_made_once / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker making it: wait for it
+            if not (_made_once / f"{name}.done").exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a make that failed part-way
+                folder.mkdir()
+                make(folder)
+                (_made_once / f"{name}.done").touch()
         dest = tmp_path / name
-        shutil.copytree(made[name], dest, symlinks=True)
+        shutil.copytree(folder, dest, symlinks=True)
         return dest
 
     return get

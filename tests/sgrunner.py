@@ -12,10 +12,12 @@ to the zip: see `with_probe`)."""
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import io
 import mimetypes
 import shutil
+import tempfile
 import threading
 import time
 import zipfile
@@ -220,6 +222,24 @@ class Node:
         return f"{self.path} [{self.x:.0f},{self.y:.0f} {self.width:.0f}x{self.height:.0f}] {self.text!r}"
 
 
+# Apps running at once on this machine, whatever the number of test workers: a renderer
+# playing video peaks at several GB.
+BROWSER_SLOTS = 2
+
+
+def _browser_slot():
+    """An open, locked slot file (closing it frees the slot); waits for one to be free."""
+    while True:
+        for i in range(BROWSER_SLOTS):
+            fh = open(Path(tempfile.gettempdir()) / f"roku-packager-sg-slot-{i}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fh
+            except BlockingIOError:
+                fh.close()
+        time.sleep(0.2)
+
+
 class SceneGraphApp:
     """One app run in one browser page. Use as a context manager."""
 
@@ -232,6 +252,7 @@ class SceneGraphApp:
     def __enter__(self) -> SceneGraphApp:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only the browser tests load it)
 
+        self._slot = _browser_slot()
         self._pw = sync_playwright().start()
         path = shutil.which("chromium") or "/usr/bin/chromium"
         self._browser = self._pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
@@ -241,10 +262,13 @@ class SceneGraphApp:
         return self
 
     def __exit__(self, *exc):
-        if self._browser is not None:
-            self._browser.close()
-        if self._pw is not None:
-            self._pw.stop()
+        try:
+            if self._browser is not None:
+                self._browser.close()
+            if self._pw is not None:
+                self._pw.stop()
+        finally:
+            self._slot.close()  # the next app may start
 
     # ------------------------------------------------------------ driving
 
