@@ -19,7 +19,7 @@ distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def _cluster():
     # Two single-threaded worker processes, each under a nanny that restarts it if killed.
     c = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                  dashboard_address=None, silence_logs=logging.CRITICAL)
@@ -30,6 +30,16 @@ def cluster():
         # inside distributed ("can only join a started process"). The cluster is going away anyway.
         with contextlib.suppress(Exception):
             c.close()
+
+
+@pytest.fixture
+def cluster(_cluster):
+    """The module's cluster with both workers up: a test that killed them may have run just
+    before (in any order, with pytest-xdist), and their nannies take a while to restart them
+    on a busy machine."""
+    with distributed.Client(_cluster.scheduler_address, set_as_default=False) as c:
+        c.wait_for_workers(2)
+    return _cluster
 
 
 @pytest.fixture
@@ -151,21 +161,6 @@ def test_dask_without_an_address_is_a_usage_error(clip_channel, cli, monkeypatch
     assert r.code == 2 and "--scheduler" in r.err and "DASK_SCHEDULER_ADDRESS" in r.err, r
 
 
-def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
-    """Not a bad input but a crash (out of memory, say): after Dask's retries, the build
-    stops with a PackagerError (one line, exit 1), not a traceback. Last in this file: it
-    leaves the workers restarting."""
-    from packager.errors import PackagerError
-    from packager.executor import DaskExecutor, Task
-
-    ex = DaskExecutor(cluster.scheduler_address)
-    try:
-        with pytest.raises(PackagerError, match="took down every Dask worker"):
-            list(ex.run([Task("x", os._exit, lambda: (1,))], "clip"))
-    finally:
-        ex.close()
-
-
 def test_video_packages_on_dask_are_byte_identical_to_local(make_channel, cluster, cli, tmp_path):
     """A local video file's range, audio and poster tasks on two worker processes (the
     source's bytes travel with each task): the same package, byte for byte."""
@@ -181,6 +176,21 @@ def test_video_packages_on_dask_are_byte_identical_to_local(make_channel, cluste
     assert "video task" in remote.err and "on the Dask cluster" in remote.err, remote.err
     assert tree(tmp_path / "local") == tree(tmp_path / "dask")
     assert any(k.endswith("master.m3u8") for k in tree(tmp_path / "dask"))
+
+
+def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
+    """Not a bad input but a crash (out of memory, say): after Dask's retries, the build
+    stops with a PackagerError (one line, exit 1), not a traceback. Last in this file: it
+    leaves the workers restarting."""
+    from packager.errors import PackagerError
+    from packager.executor import DaskExecutor, Task
+
+    ex = DaskExecutor(cluster.scheduler_address)
+    try:
+        with pytest.raises(PackagerError, match="took down every Dask worker"):
+            list(ex.run([Task("x", os._exit, lambda: (1,))], "clip"))
+    finally:
+        ex.close()
 
 
 # ---------------------------------------------------------------- hostile peers (issue 26)
