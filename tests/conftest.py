@@ -224,6 +224,27 @@ def s3_bucket(s3_endpoint, request):
     return make_bucket(s3_endpoint, request.node.name)
 
 
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist, the slow tests are dealt round the workers and each starts its share
+    first: worksteal hands every worker a contiguous part of this list, and a long test left
+    near the end of one would be the run's tail. Every worker collects, and orders, alike."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = [i for i in items if i.get_closest_marker("slow")]
+    if workers <= 1 or not slow:
+        return
+    rest = iter([i for i in items if not i.get_closest_marker("slow")])
+    ordered, left = [], len(items)
+    for k in range(workers):
+        size = left // (workers - k)  # as worksteal cuts the list
+        part = slow[k::workers]
+        part += [next(rest) for _ in range(max(size - len(part), 0))]
+        ordered += part
+        left -= len(part)
+    ordered += list(rest)
+    assert len(ordered) == len(items)
+    items[:] = ordered
+
+
 def _fuzzing():
     """tests/fuzz/fuzzing.py as the fuzz tests import it (collected there; loaded here in
     pytest-xdist's controller, which collects nothing)."""

@@ -451,6 +451,7 @@ def broken_feeds(folder: Path) -> dict[str, dict | None]:
 
 
 @pytest.mark.parametrize("name", ["channel", "showcase"])
+@pytest.mark.slow
 def test_data_layer_in_brs_cli_against_the_served_feed(cli, name, tmp_path):
     from packager.build import build
     from packager.serve import start
@@ -599,6 +600,7 @@ def outside(nodes, zone) -> list:
             (n.x < x0 - 0.5 or n.y < y0 - 0.5 or n.x + n.width > x1 + 0.5 or n.y + n.height > y1 + 0.5)]
 
 
+@pytest.mark.slow
 def test_sg_launch_reaches_the_grid_and_every_item_is_on_it(served):
     server, loaded, feed = served
     with sg_app(server, sg_zip(loaded)) as app:
@@ -695,6 +697,7 @@ def focus_tile(app, row: int, col: int):
     assert rows.extra == f"rowItemFocused={row},{col}", rows.extra
 
 
+@pytest.mark.slow
 def test_sg_screens_keys_and_safe_zones(served):
     """Home, details, series, search: walked with the remote; each screen's node tree inside
     the safe zones; series lists stop at their ends; Back walks back; Back on home exits."""
@@ -762,6 +765,7 @@ def test_sg_screens_keys_and_safe_zones(served):
         assert any(e.startswith("closed") for e in app.events), app.events
 
 
+@pytest.mark.slow
 def test_sg_waiting_errors_and_retry_by_itself(served):
     """A slow feed: a centred spinner. No network: says so. Server trouble: says it's not the
     viewer's connection. Then the channel retries by itself, later each time, and recovers."""
@@ -838,6 +842,7 @@ def _ads_app(served, **app):
 # The whole app in a browser engine: one rerun when a loaded machine starves it (a renderer
 # killed for memory, a wait that runs out); a real defect fails both runs.
 @pytest.mark.flaky(reruns=1)
+@pytest.mark.slow
 def test_sg_deep_links_put_the_walk_under_the_player(served):
     """A deep-linked episode plays (after its pre-roll: RAF from AdsTask, brs-engine's Roku_Ads
     mock, given the ad tag with its macros as written) with its details and series beneath;
@@ -866,6 +871,7 @@ def test_sg_deep_links_put_the_walk_under_the_player(served):
 # The whole app in a browser engine: one rerun when a loaded machine starves it (a renderer
 # killed for memory, a wait that runs out); a real defect fails both runs.
 @pytest.mark.flaky(reruns=1)
+@pytest.mark.slow
 def test_sg_play_key_overlay_midroll_and_analytics(served):
     """Play/Pause on a tile plays after the pre-roll; paused, the overlay shows title and
     progress; at the feed's adBreaks time the video stops for a mid-roll; the play beacon
@@ -906,6 +912,7 @@ def test_sg_play_key_overlay_midroll_and_analytics(served):
 # The whole app in a browser engine: one rerun when a loaded machine starves it (a renderer
 # killed for memory, a wait that runs out); a real defect fails both runs.
 @pytest.mark.flaky(reruns=1)
+@pytest.mark.slow
 def test_sg_refresh_keeps_focus(served):
     """The feed reloads by itself (refresh_minutes, shortened in the test copy) and the
     focused item stays focused after it moved."""

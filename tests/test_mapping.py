@@ -206,6 +206,7 @@ def test_rtl_cjk_emoji_and_combining_text_pass_through(make_channel, cli):
     assert short.startswith("Cafe\u0301 owners cheer 🎉") and short.endswith("…") and len(short) <= 200
 
 
+@pytest.mark.slow
 def test_budget_fitting_on_5000_articles(make_channel, cli, tmp_path):
     articles = {}
     for i in range(5000):

@@ -79,6 +79,7 @@ def test_sideload_succeeds_only_when_the_device_says_so(device_server):
 
 # ---------------------------------------------------------------- slow peers
 
+@pytest.mark.slow
 def test_no_trickle_stretches_a_fetch_deadline():
     pattern = {}
 
