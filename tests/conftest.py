@@ -225,23 +225,19 @@ def s3_bucket(s3_endpoint, request):
 
 
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist, the slow tests are dealt round the workers and each starts its share
-    first: worksteal hands every worker a contiguous part of this list, and a long test left
-    near the end of one would be the run's tail. Every worker collects, and orders, alike."""
+    """With pytest-xdist, each worker starts its part of the list with that part's slow
+    tests: worksteal hands every worker a contiguous part, and a long test left at the end
+    of one would be the run's tail. Tests stay in their worker's part, beside the tests that
+    share their module's fixtures (a channel built and served once, a Dask cluster). Every
+    worker collects, and orders, alike."""
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    slow = [i for i in items if i.get_closest_marker("slow")]
-    if workers <= 1 or not slow:
+    if workers <= 1:
         return
-    rest = iter([i for i in items if not i.get_closest_marker("slow")])
-    ordered, left = [], len(items)
+    ordered, left = [], list(items)
     for k in range(workers):
-        size = left // (workers - k)  # as worksteal cuts the list
-        part = slow[k::workers]
-        part += [next(rest) for _ in range(max(size - len(part), 0))]
-        ordered += part
-        left -= len(part)
-    ordered += list(rest)
-    assert len(ordered) == len(items)
+        size = len(left) // (workers - k)  # as worksteal cuts the list
+        part, left = left[:size], left[size:]
+        ordered += sorted(part, key=lambda item: item.get_closest_marker("slow") is None)  # stable
     items[:] = ordered
 
 
