@@ -19,7 +19,7 @@ import pytest
 # Property tests explore the same examples on every run: CI must not find new ones by chance.
 from hypothesis import settings as _hypothesis_settings
 from PIL import Image
-from s3impl import IMPLEMENTATIONS, endpoint_for, make_bucket
+from s3impl import IMPLEMENTATIONS, endpoint_for, forget_gateway, leave_gateway, make_bucket
 
 from packager.cli import main
 
@@ -254,11 +254,16 @@ def _fuzzing():
 
 
 def pytest_sessionfinish(session):
-    """A pytest-xdist worker hands its fuzz counts to the controller."""
+    """A pytest-xdist worker hands its fuzz counts to the controller, and leaves the shared
+    RADOS Gateway (before it tells the controller it is done); the controller, after every
+    worker, removes the gateway's state files."""
     import sys
 
     if hasattr(session.config, "workeroutput") and "fuzzing" in sys.modules:
         session.config.workeroutput["fuzz_counts"] = dict(sys.modules["fuzzing"].COUNTS)
+    leave_gateway()
+    if not hasattr(session.config, "workerinput"):
+        forget_gateway()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -266,6 +271,16 @@ def pytest_testnodedown(node, error):
     counts = getattr(node, "workeroutput", {}).get("fuzz_counts")
     if counts:
         _fuzzing().COUNTS.update(counts)
+
+
+def pytest_configure(config):
+    """One id for the run, known to the controller too (xdist would make one only for its
+    workers): shared state files are named by it, and the controller removes them at the end."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "testrunuid", "") is None:
+        import uuid
+
+        config.option.testrunuid = uuid.uuid4().hex
+        os.environ["PYTEST_XDIST_TESTRUNUID"] = config.option.testrunuid
 
 
 def pytest_terminal_summary(terminalreporter):

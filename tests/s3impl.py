@@ -47,12 +47,22 @@ def _stop(workdir: str) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _state_path() -> Path:
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"roku-radosgw-{run}.json"
+
+
+def forget_gateway() -> None:
+    """At the end of the run (every worker gone): the state and lock files go too."""
+    _state_path().unlink(missing_ok=True)
+    _state_path().with_suffix(".lock").unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def _shared_state():
     """The gateway's state file, under an exclusive lock: with pytest-xdist every worker of
     one run shares one gateway (the last worker to finish stops it)."""
-    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
-    path = Path(tempfile.gettempdir()) / f"roku-radosgw-{run}.json"
+    path = _state_path()
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         state = json.loads(path.read_text()) if path.exists() else {"endpoint": None, "users": 0}
@@ -69,11 +79,16 @@ def _use_gateway() -> str:
             state["endpoint"] = _start()
         if not state["endpoint"].startswith(("skip:", "fail:")):
             state["users"] += 1
-            atexit.register(_leave_gateway)
+            _state["using"] = True
+            atexit.register(leave_gateway)  # if the session never finishes
         return state["endpoint"]
 
 
-def _leave_gateway() -> None:
+def leave_gateway() -> None:
+    """This process is done with the gateway (at the end of its session); the last user
+    stops it."""
+    if not _state.pop("using", False):
+        return
     with _shared_state() as state:
         state["users"] -= 1
         if state["users"] <= 0 and state["endpoint"]:
