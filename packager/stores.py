@@ -14,6 +14,7 @@ import stat
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -283,9 +284,6 @@ class FileStore:
 BODY_READ_ATTEMPTS = 3  # a GET whose body arrives cut short is asked again, this many times in all
 
 
-_SERVICE_MODELS: list = []  # botocore's loader of service models, shared by every S3Store of this process
-
-
 def _botocore_session(profile: str | None):
     """A session of its own (credentials and profile are read afresh for each store), whose
     loader of botocore's service models is shared: loading them costs ~0.2 s of CPU per
@@ -293,15 +291,19 @@ def _botocore_session(profile: str | None):
     import botocore.session  # noqa: PLC0415 (heavy)
 
     session = botocore.session.Session(profile=profile)
-    if _SERVICE_MODELS:
-        session.register_component("data_loader", _SERVICE_MODELS[0])
-    else:
-        _SERVICE_MODELS.append(session.get_component("data_loader"))
+    session.register_component("data_loader", _service_models())
     return session
 
 
+@cache
+def _service_models():
+    import botocore.session  # noqa: PLC0415 (heavy)
+
+    return botocore.session.Session().get_component("data_loader")
+
+
 class S3Store:
-    """s3://bucket/prefix through boto3 and the standard credential chain."""
+    """s3://bucket/prefix through botocore (boto3's core) and the standard credential chain."""
 
     def __init__(self, bucket: str, prefix: str, *, endpoint_url=None, region=None, profile=None,
                  path_style=False, acl=None, checksums=None, retries=5, pool=10):

@@ -1,7 +1,7 @@
 """The second real S3 implementation for the publish tests: Ceph's RADOS Gateway, single
 node, started on first use by scripts/radosgw.sh (which scripts/test.sh installs) and shared
-by every pytest-xdist worker of the run. Unlike moto it checks request signatures, Content-MD5 and the 1,000-key limit of
-DeleteObjects."""
+by every pytest-xdist worker of the run. Unlike moto it checks request signatures,
+Content-MD5 and the 1,000-key limit of DeleteObjects."""
 
 from __future__ import annotations
 
@@ -25,11 +25,12 @@ IMPLEMENTATIONS = ["moto", "radosgw"]
 _state: dict = {}
 
 
-def _start() -> str:
+def _start() -> tuple[str, str | None]:
+    """(the endpoint URL, the gateway's folder), or ("skip:why" or "fail:why", None)."""
     missing = [b for b in ("radosgw", "ceph-mon", "ceph-osd") if shutil.which(b) is None]
     if missing:
         return "skip:" + (f"Ceph's {', '.join(missing)} not installed (scripts/test.sh installs them: "
-                          "scripts/radosgw.sh install)")
+                          "scripts/radosgw.sh install)"), None
     workdir = tempfile.mkdtemp(prefix="radosgw-")
     try:
         run = subprocess.run(["bash", str(SCRIPT), "start", workdir], capture_output=True, text=True, timeout=180)
@@ -38,8 +39,8 @@ def _start() -> str:
     if run is None or run.returncode != 0:
         subprocess.run(["bash", str(SCRIPT), "stop", workdir], capture_output=True, timeout=60)  # logs kept
         detail = "timed out after 180 s" if run is None else (run.stderr.strip().splitlines() or ["no output"])[-1]
-        return f"fail:radosgw did not start ({detail}); logs in {workdir}/log"
-    return run.stdout.strip().splitlines()[-1] + " " + workdir
+        return f"fail:radosgw did not start ({detail}); logs in {workdir}/log", None
+    return run.stdout.strip().splitlines()[-1], workdir
 
 
 def _stop(workdir: str) -> None:
@@ -65,7 +66,7 @@ def _shared_state():
     path = _state_path()
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        state = json.loads(path.read_text()) if path.exists() else {"endpoint": None, "users": 0}
+        state = json.loads(path.read_text()) if path.exists() else {"endpoint": None, "workdir": None, "users": 0}
         yield state
         if state["users"] or (state["endpoint"] or "").startswith(("skip:", "fail:")):
             path.write_text(json.dumps(state))
@@ -76,8 +77,8 @@ def _shared_state():
 def _use_gateway() -> str:
     with _shared_state() as state:
         if state["endpoint"] is None:
-            state["endpoint"] = _start()
-        if not state["endpoint"].startswith(("skip:", "fail:")):
+            state["endpoint"], state["workdir"] = _start()
+        if state["workdir"] is not None:
             state["users"] += 1
             _state["using"] = True
             atexit.register(leave_gateway)  # if the session never finishes
@@ -91,9 +92,9 @@ def leave_gateway() -> None:
         return
     with _shared_state() as state:
         state["users"] -= 1
-        if state["users"] <= 0 and state["endpoint"]:
-            _stop(state["endpoint"].split(" ", 1)[1])
-            state["endpoint"], state["users"] = None, 0
+        if state["users"] <= 0 and state["workdir"] is not None:
+            _stop(state["workdir"])
+            state["endpoint"], state["workdir"], state["users"] = None, None, 0
 
 
 def radosgw_endpoint() -> str:
@@ -101,7 +102,7 @@ def radosgw_endpoint() -> str:
     installed, fails it if Ceph is installed but won't start."""
     if "endpoint" not in _state:
         _state["endpoint"] = _use_gateway()
-    endpoint = _state["endpoint"].split(" ", 1)[0]
+    endpoint = _state["endpoint"]
     if endpoint.startswith("skip:"):
         pytest.skip(endpoint[5:])
     if endpoint.startswith("fail:"):

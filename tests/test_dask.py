@@ -45,7 +45,6 @@ def cluster(_cluster):
 @pytest.fixture
 def client(cluster):
     with distributed.Client(cluster.scheduler_address, set_as_default=False) as c:
-        c.wait_for_workers(2)
         yield c
 
 
@@ -180,8 +179,8 @@ def test_video_packages_on_dask_are_byte_identical_to_local(make_channel, cluste
 
 def test_a_task_that_kills_every_worker_stops_with_one_message(cluster, client):
     """Not a bad input but a crash (out of memory, say): after Dask's retries, the build
-    stops with a PackagerError (one line, exit 1), not a traceback. Last in this file: it
-    leaves the workers restarting."""
+    stops with a PackagerError (one line, exit 1), not a traceback. It leaves the workers
+    restarting (last of this file's cluster tests; the `cluster` fixture waits for them)."""
     from packager.errors import PackagerError
     from packager.executor import DaskExecutor, Task
 

@@ -123,7 +123,7 @@ def _two_small_versions(folder: Path) -> None:
 
     channel = folder / "channel"
     (channel / "articles").mkdir(parents=True)
-    toml = CHANNEL_TOML.replace('"https://cdn.test/tv/"', repr(BASE).replace("'", '"'))
+    toml = CHANNEL_TOML.replace('"https://cdn.test/tv/"', f'"{BASE}"')
     (channel / "channel.toml").write_text(toml + "\n[outputs]\nmrss = true\nsearch_feed = true\n")
     photo(channel / "photos" / "a.jpg")
     (channel / "articles" / "first.md").write_text(article_text(title="First story"))
@@ -177,7 +177,6 @@ def test_faults_from_request_n_on_never_block_what_comes_next(small_versions, s3
     proxy.reset()
     publish_tree(b, open_store(f"s3://{name}/probe", endpoint_url=proxy.url), base_url=BASE)
     total = proxy.count
-    print(f"a publish of B over A: {total} requests")
     assert total >= 12
     outcomes = []
     for n in range(1, total + 2):
